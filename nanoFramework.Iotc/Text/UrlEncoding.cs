@@ -1,0 +1,128 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+
+namespace nanoFramework.Iotc.Text
+{
+    /// <summary>
+    /// Percent-encoding as Azure IoT expects it (RFC 3986, as the Azure SDK for C does): unreserved characters
+    /// <c>A-Z a-z 0-9 - _ . ~</c> stay, every other UTF-8 byte becomes <c>%XX</c> with upper-case hex.
+    /// One encoder serves SAS <c>sr</c>/<c>sig</c>, <c>model-id</c> and message property bags.
+    /// </summary>
+    public static class UrlEncoding
+    {
+        private const string HexDigits = "0123456789ABCDEF";
+
+        /// <summary>Percent-encodes <paramref name="value"/>.</summary>
+        /// <param name="value">The text to encode.</param>
+        /// <returns>The encoded text; an empty string stays empty.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
+        public static string Encode(string value)
+        {
+            if (value == null)
+            {
+                throw new ArgumentNullException("value");
+            }
+
+            byte[] bytes = Utf8.GetBytes(value);
+            int length = 0;
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                length += IsUnreserved(bytes[i]) ? 1 : 3;
+            }
+
+            if (length == bytes.Length)
+            {
+                return value;
+            }
+
+            char[] chars = new char[length];
+            int n = 0;
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                byte b = bytes[i];
+                if (IsUnreserved(b))
+                {
+                    chars[n++] = (char)b;
+                }
+                else
+                {
+                    chars[n++] = '%';
+                    chars[n++] = HexDigits[b >> 4];
+                    chars[n++] = HexDigits[b & 0x0F];
+                }
+            }
+
+            return new string(chars);
+        }
+
+        /// <summary>
+        /// Decodes <c>%XX</c> sequences (either hex case) and reads the result as UTF-8. A <c>%</c> not followed by two
+        /// hex digits is kept literally; <c>+</c> is kept as <c>+</c> (IoT Hub encodes space as <c>%20</c>).
+        /// </summary>
+        /// <param name="value">The encoded text.</param>
+        /// <returns>The decoded text.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
+        public static string Decode(string value)
+        {
+            if (value == null)
+            {
+                throw new ArgumentNullException("value");
+            }
+
+            if (value.IndexOf('%') < 0)
+            {
+                return value;
+            }
+
+            byte[] source = Utf8.GetBytes(value);
+            byte[] decoded = new byte[source.Length];
+            int n = 0;
+            for (int i = 0; i < source.Length; i++)
+            {
+                byte b = source[i];
+                int hi;
+                int lo;
+                if (b == (byte)'%' && i + 2 < source.Length && (hi = HexValue(source[i + 1])) >= 0 && (lo = HexValue(source[i + 2])) >= 0)
+                {
+                    decoded[n++] = (byte)((hi << 4) | lo);
+                    i += 2;
+                }
+                else
+                {
+                    decoded[n++] = b;
+                }
+            }
+
+            return Utf8.GetString(decoded, 0, n);
+        }
+
+        private static bool IsUnreserved(byte b)
+        {
+            return (b >= (byte)'A' && b <= (byte)'Z')
+                || (b >= (byte)'a' && b <= (byte)'z')
+                || (b >= (byte)'0' && b <= (byte)'9')
+                || b == (byte)'-' || b == (byte)'_' || b == (byte)'.' || b == (byte)'~';
+        }
+
+        private static int HexValue(byte b)
+        {
+            if (b >= (byte)'0' && b <= (byte)'9')
+            {
+                return b - '0';
+            }
+
+            if (b >= (byte)'A' && b <= (byte)'F')
+            {
+                return b - 'A' + 10;
+            }
+
+            if (b >= (byte)'a' && b <= (byte)'f')
+            {
+                return b - 'a' + 10;
+            }
+
+            return -1;
+        }
+    }
+}
