@@ -36,7 +36,7 @@ suite() { # name, command...
 
 suite nf-compile-check dotnet build build/nf-check/nanoFramework.Iotc.NfCheck.csproj -nologo -v q
 suite sdk-tests dotnet test desktop/nanoFramework.Iotc.Tests.Host/nanoFramework.Iotc.Tests.Host.csproj -nologo
-if [ -d tools/IotcEmulator.Tests ]; then
+if compgen -G "tools/IotcEmulator.Tests/*.csproj" >/dev/null; then
   suite emulator-tests dotnet test tools/IotcEmulator.Tests -nologo
 fi
 
