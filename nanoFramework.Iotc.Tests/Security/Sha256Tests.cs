@@ -1,0 +1,207 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using nanoFramework.Iotc.Security;
+using nanoFramework.Iotc.Text;
+using nanoFramework.TestFramework;
+
+namespace nanoFramework.Iotc.Tests.Security
+{
+    [TestClass]
+    public class Sha256Tests
+    {
+        // Expected digests: the FIPS 180-2 / NIST CSRC example values for "", "abc", the 448-bit and 896-bit messages and
+        // one million 'a' (also reproduced here with python3 hashlib.sha256(m).hexdigest() and coreutils sha256sum).
+        private const string Abcdbcde = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+        private const string Abcdefgh = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+        private const string MillionA = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0";
+
+        [TestMethod]
+        public void Hash_EmptyMessage()
+        {
+            Assert.AreEqual("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Hex(Sha256.Hash(new byte[0])));
+        }
+
+        [TestMethod]
+        public void Hash_Abc()
+        {
+            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Hex(Sha256.Hash(Utf8.GetBytes("abc"))));
+        }
+
+        [TestMethod]
+        public void Hash_448BitMessage()
+        {
+            Assert.AreEqual(448 / 8, Abcdbcde.Length);
+            Assert.AreEqual("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", Hex(Sha256.Hash(Utf8.GetBytes(Abcdbcde))));
+        }
+
+        [TestMethod]
+        public void Hash_896BitMessage()
+        {
+            Assert.AreEqual(896 / 8, Abcdefgh.Length);
+            Assert.AreEqual("cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1", Hex(Sha256.Hash(Utf8.GetBytes(Abcdefgh))));
+        }
+
+        // Lengths around the padding boundary: 55 bytes is the longest message whose padding fits in one block, 56..63 need
+        // a second block, 64 is exactly one block, 65 spills one byte. Expected values from
+        // python3 -c 'import hashlib; print(hashlib.sha256(b"a"*N).hexdigest())' for N = 55, 56, 63, 64, 65
+        // (65 also checked with: head -c 65 /dev/zero | tr "\0" a | sha256sum).
+        [TestMethod]
+        [DataRow(55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")]
+        [DataRow(56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")]
+        [DataRow(63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34")]
+        [DataRow(64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")]
+        [DataRow(65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0")]
+        public void Hash_PaddingBoundaries(int length, string expected)
+        {
+            Assert.AreEqual(expected, Hex(Sha256.Hash(RepeatA(length))), "length " + length);
+
+            // Same message one byte at a time, through the partial-block path.
+            Sha256 sha = new Sha256();
+            byte[] one = RepeatA(1);
+            for (int i = 0; i < length; i++)
+            {
+                sha.Update(one, 0, 1);
+            }
+
+            Assert.AreEqual(expected, Hex(sha.Final()), "byte-wise, length " + length);
+        }
+
+        [TestMethod]
+        public void Streaming_OneMillionA_InEvenChunks()
+        {
+            // 1,000 x 1,000 bytes: never holds the whole message, so it also runs on a board.
+            byte[] chunk = RepeatA(1000);
+            Sha256 sha = new Sha256();
+            for (int i = 0; i < 1000; i++)
+            {
+                sha.Update(chunk);
+            }
+
+            Assert.AreEqual(MillionA, Hex(sha.Final()));
+        }
+
+        [TestMethod]
+        public void Streaming_OneMillionA_InOddChunks()
+        {
+            // Chunk sizes cycle 1..131 so every buffer fill level and block-straddling split is exercised.
+            byte[] buffer = RepeatA(200);
+            Sha256 sha = new Sha256();
+            int remaining = 1000000;
+            int size = 1;
+            while (remaining > 0)
+            {
+                int n = size < remaining ? size : remaining;
+                sha.Update(buffer, 200 - n, n);
+                remaining -= n;
+                size = (size % 131) + 1;
+            }
+
+            Assert.AreEqual(MillionA, Hex(sha.Final()));
+        }
+
+        [TestMethod]
+        public void Streaming_EqualsOneShot_ForEverySplitPoint()
+        {
+            byte[] data = Utf8.GetBytes(Abcdefgh);
+            string expected = Hex(Sha256.Hash(data));
+            Sha256 sha = new Sha256();
+            for (int split = 0; split <= data.Length; split++)
+            {
+                sha.Update(data, 0, split);
+                sha.Update(data, split, data.Length - split);
+                Assert.AreEqual(expected, Hex(sha.Final()), "split at " + split);
+            }
+        }
+
+        [TestMethod]
+        public void Final_ResetsForTheNextMessage()
+        {
+            Sha256 sha = new Sha256();
+            sha.Update(Utf8.GetBytes("something else"));
+            sha.Final();
+            sha.Update(Utf8.GetBytes("abc"));
+            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Hex(sha.Final()));
+        }
+
+        [TestMethod]
+        public void Reset_DiscardsPendingData()
+        {
+            Sha256 sha = new Sha256();
+            sha.Update(RepeatA(100));
+            sha.Reset();
+            sha.Update(Utf8.GetBytes("abc"));
+            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Hex(sha.Final()));
+        }
+
+        [TestMethod]
+        public void Final_IntoBuffer_WritesAtOffset()
+        {
+            Sha256 sha = new Sha256();
+            sha.Update(Utf8.GetBytes("abc"));
+            byte[] output = new byte[40];
+            sha.Final(output, 5);
+            byte[] digest = new byte[32];
+            Array.Copy(output, 5, digest, 0, 32);
+            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Hex(digest));
+            Assert.AreEqual((byte)0, output[4]);
+            Assert.AreEqual((byte)0, output[37]);
+        }
+
+        [TestMethod]
+        public void BadArguments_NameTheParameter()
+        {
+            Sha256 sha = new Sha256();
+            ExpectParam(typeof(ArgumentNullException), "data", () => Sha256.Hash(null));
+            ExpectParam(typeof(ArgumentNullException), "data", () => sha.Update(null));
+            ExpectParam(typeof(ArgumentNullException), "data", () => sha.Update(null, 0, 0));
+            ExpectParam(typeof(ArgumentOutOfRangeException), "offset", () => sha.Update(new byte[4], -1, 1));
+            ExpectParam(typeof(ArgumentOutOfRangeException), "offset", () => sha.Update(new byte[4], 5, 0));
+            ExpectParam(typeof(ArgumentOutOfRangeException), "count", () => sha.Update(new byte[4], 2, 3));
+            ExpectParam(typeof(ArgumentOutOfRangeException), "count", () => sha.Update(new byte[4], 0, -1));
+            ExpectParam(typeof(ArgumentNullException), "output", () => sha.Final(null, 0));
+            ExpectParam(typeof(ArgumentOutOfRangeException), "offset", () => sha.Final(new byte[40], 9));
+        }
+
+        private static void ExpectParam(Type type, string paramName, Action action)
+        {
+            Exception caught = null;
+            try
+            {
+                action();
+            }
+            catch (Exception ex)
+            {
+                caught = ex;
+            }
+
+            Assert.IsNotNull(caught, "expected " + type.Name + " for " + paramName);
+            Assert.IsInstanceOfType(caught, type);
+            Assert.AreEqual(paramName, ((ArgumentException)caught).ParamName);
+        }
+
+        private static byte[] RepeatA(int length)
+        {
+            byte[] bytes = new byte[length];
+            for (int i = 0; i < length; i++)
+            {
+                bytes[i] = (byte)'a';
+            }
+
+            return bytes;
+        }
+
+        private static string Hex(byte[] bytes)
+        {
+            const string Digits = "0123456789abcdef";
+            char[] chars = new char[bytes.Length * 2];
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                chars[2 * i] = Digits[bytes[i] >> 4];
+                chars[(2 * i) + 1] = Digits[bytes[i] & 0x0F];
+            }
+
+            return new string(chars);
+        }
+    }
+}
