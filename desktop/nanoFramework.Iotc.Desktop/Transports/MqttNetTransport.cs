@@ -1,0 +1,240 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using System.Buffers;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using nanoFramework.Iotc.Transport;
+
+namespace nanoFramework.Iotc.Desktop
+{
+    /// <summary>
+    /// <see cref="IMqttTransport"/> over MQTTnet 5 (MQTT 3.1.1, TLS 1.2+). MQTTnet's tasks only forward to
+    /// <see cref="IMqttEvents"/>; the <c>Device</c> pump does the rest on its own thread.
+    /// </summary>
+    public sealed class MqttNetTransport : IMqttTransport
+    {
+        private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
+        private IMqttEvents _events;
+        private volatile bool _closed;
+        private int _nextPacketId;
+
+        /// <inheritdoc/>
+        public bool IsConnected
+        {
+            get { return !_closed && _client.IsConnected; }
+        }
+
+        /// <inheritdoc/>
+        public int Connect(MqttConnectOptions options, IMqttEvents events)
+        {
+            if (options == null)
+            {
+                throw new ArgumentNullException(nameof(options));
+            }
+
+            _events = events ?? throw new ArgumentNullException(nameof(events));
+            TlsSettings tls = options.Tls;
+            MqttClientOptionsBuilder builder = new MqttClientOptionsBuilder()
+                .WithTcpServer(options.Host, options.Port)
+                .WithProtocolVersion(MqttProtocolVersion.V311)
+                .WithClientId(options.ClientId)
+                .WithCredentials(options.Username, options.Password)
+                .WithCleanSession(true)
+                .WithKeepAlivePeriod(TimeSpan.FromSeconds(options.KeepAliveSeconds))
+                .WithTimeout(TimeSpan.FromMilliseconds(options.TimeoutMilliseconds))
+                .WithTlsOptions(o =>
+                {
+                    o.UseTls(true)
+                     .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
+                     .WithTargetHost(options.Host)
+                     .WithCertificateValidationHandler(e => TlsTrust.Validate(tls, e.Certificate, e.SslPolicyErrors));
+                    X509Certificate2 clientCertificate = TlsTrust.ClientCertificate(tls);
+                    if (clientCertificate != null)
+                    {
+                        o.WithClientCertificates(new X509Certificate2Collection(clientCertificate));
+                    }
+                });
+
+            _client.ApplicationMessageReceivedAsync += OnReceived;
+            _client.DisconnectedAsync += OnDisconnected;
+            MqttClientConnectResult result;
+            try
+            {
+                using (CancellationTokenSource timeout = new CancellationTokenSource(options.TimeoutMilliseconds))
+                {
+                    result = _client.ConnectAsync(builder.Build(), timeout.Token).GetAwaiter().GetResult();
+                }
+            }
+            catch (Exception ex) when (!(ex is ArgumentException))
+            {
+                Close();
+                int refused = RefusalIn(ex);
+                if (refused > 0)
+                {
+                    return refused;
+                }
+
+                throw new TransportException("MQTT connect to " + options.Host + ":" + options.Port + " failed: " + Describe(ex), ex);
+            }
+
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                Close();
+                return ToMqtt311(result.ResultCode);
+            }
+
+            return 0;
+        }
+
+        /// <inheritdoc/>
+        public void Subscribe(string[] topics)
+        {
+            MqttClientSubscribeOptionsBuilder builder = new MqttClientSubscribeOptionsBuilder();
+            foreach (string topic in topics)
+            {
+                builder.WithTopicFilter(topic, MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+
+            try
+            {
+                _client.SubscribeAsync(builder.Build()).GetAwaiter().GetResult();
+            }
+            catch (Exception ex)
+            {
+                throw new TransportException("MQTT subscribe failed: " + Describe(ex), ex);
+            }
+        }
+
+        /// <inheritdoc/>
+        public int Publish(string topic, byte[] payload, int qos)
+        {
+            if (!IsConnected)
+            {
+                throw new TransportException("MQTT publish: not connected");
+            }
+
+            MqttApplicationMessage message = new MqttApplicationMessageBuilder()
+                .WithTopic(topic)
+                .WithPayload(payload)
+                .WithQualityOfServiceLevel(qos == 0 ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build();
+
+            // MQTTnet completes the task on PUBACK and hides its packet id; hand out our own id and report that.
+            int id = qos == 0 ? 0 : (Interlocked.Increment(ref _nextPacketId) % 65535) + 1;
+            Task<MqttClientPublishResult> sending = _client.PublishAsync(message);
+            if (qos == 0)
+            {
+                sending.ContinueWith(t => { _ = t.Exception; }, TaskContinuationOptions.OnlyOnFaulted);
+                return 0;
+            }
+
+            sending.ContinueWith(t =>
+            {
+                if (!_closed && t.Status == TaskStatus.RanToCompletion && t.Result.IsSuccess)
+                {
+                    _events.OnPublished(id);
+                }
+                else if (t.IsFaulted)
+                {
+                    _ = t.Exception;
+                }
+            });
+            return id;
+        }
+
+        /// <inheritdoc/>
+        public void Close()
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            _closed = true;
+            _client.ApplicationMessageReceivedAsync -= OnReceived;
+            _client.DisconnectedAsync -= OnDisconnected;
+            try
+            {
+                if (_client.IsConnected)
+                {
+                    using (CancellationTokenSource timeout = new CancellationTokenSource(2000))
+                    {
+                        _client.DisconnectAsync(new MqttClientDisconnectOptions(), timeout.Token).GetAwaiter().GetResult();
+                    }
+                }
+            }
+            catch (Exception)
+            {
+                // Closing a broken link may fail; the socket is released by Dispose either way.
+            }
+
+            _client.Dispose();
+        }
+
+        private Task OnReceived(MqttApplicationMessageReceivedEventArgs e)
+        {
+            if (!_closed)
+            {
+                _events.OnMessage(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray());
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private Task OnDisconnected(MqttClientDisconnectedEventArgs e)
+        {
+            if (!_closed && e.ClientWasConnected)
+            {
+                _events.OnConnectionLost(e.Reason + (e.Exception != null ? " (" + Describe(e.Exception) + ")" : string.Empty));
+            }
+
+            return Task.CompletedTask;
+        }
+
+        private static int RefusalIn(Exception ex)
+        {
+            // MQTTnet reports a CONNACK refusal through an exception in some paths; recover the code from its result.
+            for (Exception e = ex; e != null; e = e.InnerException)
+            {
+                object result = e.GetType().GetProperty("Result")?.GetValue(e);
+                if (result is MqttClientConnectResult r && r.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    return ToMqtt311(r.ResultCode);
+                }
+            }
+
+            return 0;
+        }
+
+        private static int ToMqtt311(MqttClientConnectResultCode code)
+        {
+            switch (code)
+            {
+                case MqttClientConnectResultCode.UnsupportedProtocolVersion: return 1;
+                case MqttClientConnectResultCode.ClientIdentifierNotValid: return 2;
+                case MqttClientConnectResultCode.ServerUnavailable: return 3;
+                case MqttClientConnectResultCode.BadUserNameOrPassword: return 4;
+                case MqttClientConnectResultCode.NotAuthorized: return 5;
+                default: return 3;
+            }
+        }
+
+        private static string Describe(Exception ex)
+        {
+            // Exception texts from the TLS and socket layers carry no secrets; the password never reaches them.
+            Exception inner = ex;
+            while (inner.InnerException != null)
+            {
+                inner = inner.InnerException;
+            }
+
+            return inner == ex ? ex.GetType().Name + ": " + ex.Message : ex.GetType().Name + ": " + ex.Message + " <- " + inner.GetType().Name + ": " + inner.Message;
+        }
+    }
+}
