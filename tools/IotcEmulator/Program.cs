@@ -1,1 +1,1 @@
-System.Console.WriteLine("x");
+return await IotcEmulator.Cli.RunAsync(args);

@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Logging;
+
+namespace IotcEmulator;
+
+/// <summary>
+/// A running emulator: DPS + operator REST API over HTTPS (Kestrel) and IoT Hub over MQTT/TLS (MQTTnet), with state in
+/// SQLite. Start one with <see cref="StartAsync(EmulatorOptions, CancellationToken)"/>; dispose it to stop.
+/// </summary>
+public sealed class EmulatorHost : IAsyncDisposable
+{
+    readonly WebApplication _web;
+    readonly HubService _hub;
+    readonly Store _store;
+    readonly CertificateSet _certs;
+    readonly Action<string> _log;
+    int _stopped;
+
+    EmulatorHost(WebApplication web, HubService hub, Store store, CertificateSet certs, Action<string> log, EmulatorOperator op,
+        string dataDirectory, string idScope, string hubHostName, int dpsPort, int mqttPort, EnrollmentInfo? demo)
+    {
+        _web = web;
+        _hub = hub;
+        _store = store;
+        _certs = certs;
+        _log = log;
+        Operator = op;
+        DataDirectory = dataDirectory;
+        IdScope = idScope;
+        HubHostName = hubHostName;
+        DpsPort = dpsPort;
+        MqttPort = mqttPort;
+        DemoEnrollment = demo;
+    }
+
+    /// <summary>Operator API: enroll, devices, twins, commands, C2D, telemetry, fault injection.</summary>
+    public EmulatorOperator Operator { get; }
+
+    /// <summary>Full path of the data folder.</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>DPS ID scope devices must use.</summary>
+    public string IdScope { get; }
+
+    /// <summary>Hub host name handed out by DPS and expected in MQTT user names and SAS resources.</summary>
+    public string HubHostName { get; }
+
+    /// <summary>Bound HTTPS port (DPS and <c>/api</c>).</summary>
+    public int DpsPort { get; }
+
+    /// <summary>Bound MQTT/TLS port.</summary>
+    public int MqttPort { get; }
+
+    /// <summary>DPS global endpoint host for device code, e.g. <c>localhost:8443</c>.</summary>
+    public string DpsEndpoint => $"localhost:{DpsPort}";
+
+    /// <summary>Base URI of the HTTPS listener, e.g. <c>https://localhost:8443/</c>.</summary>
+    public Uri DpsBaseUri => new($"https://localhost:{DpsPort}/");
+
+    /// <summary>Path of the development CA certificate (PEM) that clients must trust.</summary>
+    public string CaCertificatePath => _certs.CaPemPath;
+
+    /// <summary>The development CA certificate, PEM text.</summary>
+    public string CaCertificatePem => _certs.CaPem;
+
+    /// <summary>The development CA certificate (public part only).</summary>
+    public X509Certificate2 CaCertificate => _certs.Ca;
+
+    /// <summary>The demo individual enrollment (symmetric key), or null when disabled.</summary>
+    public EnrollmentInfo? DemoEnrollment { get; }
+
+    /// <summary>Starts the emulator. Ports 0 pick free ports (read <see cref="DpsPort"/>/<see cref="MqttPort"/>).</summary>
+    public static async Task<EmulatorHost> StartAsync(EmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new EmulatorOptions();
+        var log = options.Log ?? (line => Console.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {line}"));
+        var dataDir = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(dataDir);
+        var hubHost = string.IsNullOrWhiteSpace(options.HubHostName) ? "localhost" : options.HubHostName.Trim();
+
+        var certs = CertificateSet.LoadOrCreate(dataDir, hubHost);
+        log(certs.Created ? $"tls: created development CA and server certificate in {dataDir}" : $"tls: using the development CA in {dataDir}");
+        var store = new Store(Path.Combine(dataDir, "emulator.db"), log);
+        var idScope = options.IdScope ?? store.GetMeta("idScope");
+        if (idScope is null)
+        {
+            idScope = "0ne" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+            store.SetMeta("idScope", idScope);
+        }
+
+        EnrollmentInfo? demo = null;
+        if (options.CreateDemoEnrollment)
+        {
+            demo = store.ListEnrollments(options.DemoRegistrationId, group: false).FirstOrDefault();
+            if (demo is null)
+            {
+                demo = new EnrollmentInfo(options.DemoRegistrationId, false, AttestationKind.SymmetricKey, SasHelper.NewKey(), SasHelper.NewKey(), null, null, DateTimeOffset.UtcNow);
+                store.UpsertEnrollment(demo);
+            }
+        }
+
+        var ipv6 = options.ListenIPv6 && Ports.HasIPv6Loopback();
+        var faults = new Faults();
+        var holder = new X509Certificate2Holder(certs.Server);
+        HubService? hub = null;
+        WebApplication? web = null;
+        try
+        {
+            var mqttPort = options.MqttPort;
+            for (var attempt = 0; ; attempt++)
+            {
+                var port = mqttPort == 0 ? Ports.FindFree(ipv6) : mqttPort;
+                hub = new HubService(store, faults, log, hubHost, holder, IPAddress.Loopback, ipv6 ? IPAddress.IPv6Loopback : IPAddress.None, port);
+                try
+                {
+                    await hub.StartAsync().ConfigureAwait(false);
+                    break;
+                }
+                catch (SocketException) when (mqttPort == 0 && attempt < 5)
+                {
+                    await hub.DisposeAsync().ConfigureAwait(false); // a racing process took the probed port: try another
+                }
+            }
+            var op = new EmulatorOperator(store, hub, faults, log, hubHost);
+            string IdScopeNow() => idScope;
+            var dps = new DpsService(store, faults, log, IdScopeNow, hubHost, options.DpsRetryAfterSeconds);
+
+            var dpsPort = options.DpsPort;
+            for (var attempt = 0; ; attempt++)
+            {
+                var port = dpsPort == 0 ? Ports.FindFree(ipv6) : dpsPort;
+                web = BuildWeb(dataDir, port, ipv6, certs.Server, dps, op, () => new { idScope, hubHostName = hubHost, dpsPort = port, mqttPort = hub.Port, caCertificatePath = certs.CaPemPath });
+                try
+                {
+                    await web.StartAsync(cancellationToken).ConfigureAwait(false);
+                    dpsPort = port;
+                    break;
+                }
+                catch (IOException) when (dpsPort == 0 && attempt < 5)
+                {
+                    await web.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            var host = new EmulatorHost(web, hub, store, certs, log, op, dataDir, idScope, hubHost, dpsPort, hub.Port, demo);
+            log($"emulator: DPS https://localhost:{dpsPort} (ID scope {idScope}), hub mqtts://{hubHost}:{hub.Port}, data {dataDir}");
+            return host;
+        }
+        catch
+        {
+            if (web is not null) await web.DisposeAsync().ConfigureAwait(false);
+            if (hub is not null) await hub.DisposeAsync().ConfigureAwait(false);
+            await store.DisposeAsync().ConfigureAwait(false);
+            certs.Dispose();
+            throw;
+        }
+    }
+
+    static WebApplication BuildWeb(string dataDir, int port, bool ipv6, X509Certificate2 cert, DpsService dps, EmulatorOperator op, Func<object> info)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = dataDir, EnvironmentName = "Production" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            void Https(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions l) => l.UseHttps(h =>
+            {
+                h.ServerCertificate = cert;
+                h.SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+                // X.509 devices present a certificate to DPS; it is checked against enrollments in DpsService, so the
+                // TLS layer takes whatever is offered (device certificates chain to the user's own CA, not to a public root).
+                h.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                h.ClientCertificateValidation = static (_, _, _) => true;
+            });
+            k.Listen(IPAddress.Loopback, port, Https);
+            if (ipv6) k.Listen(IPAddress.IPv6Loopback, port, Https);
+        });
+        var app = builder.Build();
+        app.MapPut("/{idScope}/registrations/{registrationId}/register", (Microsoft.AspNetCore.Http.HttpContext ctx, string idScope, string registrationId) => dps.RegisterAsync(ctx, idScope, registrationId));
+        app.MapGet("/{idScope}/registrations/{registrationId}/operations/{operationId}", (Microsoft.AspNetCore.Http.HttpContext ctx, string idScope, string registrationId, string operationId) => dps.Operation_(ctx, idScope, registrationId, operationId));
+        RestApi.Map(app, op, info);
+        return app;
+    }
+
+    /// <summary>Stops both servers and flushes pending telemetry to SQLite. Safe to call twice.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        try { await _web.StopAsync().ConfigureAwait(false); } catch (Exception ex) { _log($"emulator: stopping HTTPS: {ex.Message}"); }
+        await _web.DisposeAsync().ConfigureAwait(false);
+        await _hub.DisposeAsync().ConfigureAwait(false);
+        await _store.DisposeAsync().ConfigureAwait(false);
+        _certs.Dispose();
+        _log("emulator: stopped");
+    }
+
+    /// <inheritdoc cref="StopAsync"/>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+}
+
+internal static class Ports
+{
+    public static bool HasIPv6Loopback()
+    {
+        if (!Socket.OSSupportsIPv6) return false;
+        try
+        {
+            using var s = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            s.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A port free on 127.0.0.1 (and ::1 when used), so both listeners can share one number.</summary>
+    public static int FindFree(bool ipv6)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            using var v4 = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            v4.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var port = ((IPEndPoint)v4.LocalEndPoint!).Port;
+            if (!ipv6) return port;
+            try
+            {
+                using var v6 = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+                v6.Bind(new IPEndPoint(IPAddress.IPv6Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken on ::1: try another
+            }
+        }
+        throw new InvalidOperationException("no free loopback port found");
+    }
+}

@@ -1,0 +1,215 @@
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace IotcEmulator;
+
+/// <summary>
+/// The operator's side of the emulator, in process: enrollments, devices, twins, commands, C2D, telemetry and
+/// fault injection. The REST API under <c>/api</c> and the CLI verbs call the same methods.
+/// </summary>
+public sealed class EmulatorOperator
+{
+    readonly Store _store;
+    readonly HubService _hub;
+    readonly Faults _faults;
+    readonly Action<string> _log;
+    readonly string _hubHost;
+
+    internal EmulatorOperator(Store store, HubService hub, Faults faults, Action<string> log, string hubHost)
+    {
+        _store = store;
+        _hub = hub;
+        _faults = faults;
+        _log = log;
+        _hubHost = hubHost;
+        _hub.TelemetryReceived += m => TelemetryReceived?.Invoke(m);
+    }
+
+    /// <summary>Raised for every telemetry message as it arrives (before it is committed to SQLite). Keep handlers fast.</summary>
+    public event Action<TelemetryMessage>? TelemetryReceived;
+
+    // ---------------- enrollments ----------------
+
+    /// <summary>Creates or replaces an individual symmetric-key enrollment. Keys default to new random ones.</summary>
+    public Task<EnrollmentInfo> EnrollSymmetricKeyAsync(string registrationId, string? primaryKey = null, string? secondaryKey = null) =>
+        SaveEnrollmentAsync(new EnrollmentInfo(registrationId, false, AttestationKind.SymmetricKey, primaryKey ?? SasHelper.NewKey(), secondaryKey ?? SasHelper.NewKey(), null, null, DateTimeOffset.UtcNow));
+
+    /// <summary>Creates or replaces a symmetric-key group enrollment; devices use <see cref="SasHelper.DeriveDeviceKey"/> of its key.</summary>
+    public Task<EnrollmentInfo> EnrollGroupAsync(string groupId, string? primaryKey = null, string? secondaryKey = null) =>
+        SaveEnrollmentAsync(new EnrollmentInfo(groupId, true, AttestationKind.SymmetricKey, primaryKey ?? SasHelper.NewKey(), secondaryKey ?? SasHelper.NewKey(), null, null, DateTimeOffset.UtcNow));
+
+    /// <summary>Creates or replaces an individual X.509 enrollment: the device's certificate (CN = registration id) must have this SHA-1 or SHA-256 thumbprint.</summary>
+    public Task<EnrollmentInfo> EnrollX509Async(string registrationId, string thumbprint) =>
+        SaveEnrollmentAsync(new EnrollmentInfo(registrationId, false, AttestationKind.X509, null, null, Normalize(thumbprint), null, DateTimeOffset.UtcNow));
+
+    /// <summary>Creates or replaces an X.509 group enrollment: device certificates must chain to this CA (PEM).</summary>
+    public Task<EnrollmentInfo> EnrollX509CaAsync(string groupId, string caCertificatePem)
+    {
+        using var _ = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(caCertificatePem); // validates the PEM
+        return SaveEnrollmentAsync(new EnrollmentInfo(groupId, true, AttestationKind.X509, null, null, null, caCertificatePem, DateTimeOffset.UtcNow));
+    }
+
+    static string Normalize(string thumbprint) => thumbprint.Replace(":", "").Replace(" ", "").ToUpperInvariant();
+
+    Task<EnrollmentInfo> SaveEnrollmentAsync(EnrollmentInfo e) => Task.Run(() =>
+    {
+        if (string.IsNullOrWhiteSpace(e.Id) || e.Id.Length > 128) throw new ArgumentException("enrollment id must be 1..128 characters");
+        _store.UpsertEnrollment(e);
+        _log($"operator: enrollment '{e.Id}' saved ({(e.IsGroup ? "group" : "individual")}, {e.Attestation})");
+        return _store.ListEnrollments(e.Id).First();
+    });
+
+    /// <summary>All enrollments (keys included: this is the operator's view).</summary>
+    public Task<IReadOnlyList<EnrollmentInfo>> ListEnrollmentsAsync() => Task.Run(() => (IReadOnlyList<EnrollmentInfo>)_store.ListEnrollments());
+
+    /// <summary>Removes an enrollment; devices already provisioned stay.</summary>
+    public Task<bool> DeleteEnrollmentAsync(string id) => Task.Run(() => _store.DeleteEnrollment(id));
+
+    // ---------------- devices ----------------
+
+    /// <summary>Creates a hub device directly (without DPS) that authenticates with a symmetric key (random when null).</summary>
+    /// <returns>The device and its primary key.</returns>
+    public Task<(DeviceInfo Device, string PrimaryKey)> CreateDeviceAsync(string deviceId, string? primaryKey = null) => Task.Run(() =>
+    {
+        var key = primaryKey ?? SasHelper.NewKey();
+        var row = _store.UpsertDevice(deviceId, null, AttestationKind.SymmetricKey, key, null, null, null, null, null, _hubHost);
+        _log($"operator: device '{deviceId}' created directly (symmetric key)");
+        return (ToInfo(row), key);
+    });
+
+    /// <summary>Creates a hub device directly that authenticates with an X.509 certificate of this thumbprint.</summary>
+    public Task<DeviceInfo> CreateX509DeviceAsync(string deviceId, string thumbprint) => Task.Run(() =>
+    {
+        var row = _store.UpsertDevice(deviceId, null, AttestationKind.X509, null, null, Normalize(thumbprint), null, null, null, _hubHost);
+        _log($"operator: device '{deviceId}' created directly (X.509)");
+        return ToInfo(row);
+    });
+
+    DeviceInfo ToInfo(Store.DeviceRow d) => new(d.DeviceId, d.EnrollmentId, d.Attestation, d.ModelId, d.AssignedHub, d.Created, d.LastUpdated,
+        _hub.IsConnected(d.DeviceId), d.LastConnected, d.LastDisconnected, d.Payload);
+
+    /// <summary>All hub devices with their connection state.</summary>
+    public Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync() => Task.Run(() => (IReadOnlyList<DeviceInfo>)_store.ListDevices().Select(ToInfo).ToList());
+
+    /// <summary>One device, or null.</summary>
+    public Task<DeviceInfo?> GetDeviceAsync(string deviceId) => Task.Run(() => _store.GetDevice(deviceId) is { } d ? ToInfo(d) : null);
+
+    /// <summary>True while the device has an MQTT connection open.</summary>
+    public bool IsConnected(string deviceId) => _hub.IsConnected(deviceId);
+
+    // ---------------- telemetry ----------------
+
+    /// <summary>Stored telemetry with <see cref="TelemetryMessage.Id"/> greater than <paramref name="afterId"/>, oldest first.
+    /// Waits for messages already received to be committed first, so a read right after a PUBACK sees the message.</summary>
+    public async Task<IReadOnlyList<TelemetryMessage>> GetTelemetryAsync(string? deviceId = null, long afterId = 0, int limit = 1000)
+    {
+        await _store.FlushTelemetryAsync().ConfigureAwait(false);
+        return await Task.Run(() => _store.ListTelemetry(deviceId, afterId, Math.Clamp(limit, 1, 100_000))).ConfigureAwait(false);
+    }
+
+    /// <summary>Number of telemetry rows committed so far (since start).</summary>
+    public long PersistedTelemetryCount => _store.PersistedTelemetryCount;
+
+    // ---------------- twins ----------------
+
+    /// <summary>The device's twin, or null when the device does not exist.</summary>
+    public Task<TwinDocument?> GetTwinAsync(string deviceId) => Task.Run(() => _store.GetTwin(deviceId));
+
+    /// <summary>Merges a desired-properties patch (JSON object; null values remove) and pushes it to the device if it listens.</summary>
+    /// <returns>The new desired <c>$version</c>.</returns>
+    /// <exception cref="ArgumentException">The patch is not a JSON object.</exception>
+    /// <exception cref="KeyNotFoundException">No such device.</exception>
+    public Task<long> SetDesiredPropertiesAsync(string deviceId, string patchJson)
+    {
+        var patch = TwinJson.TryParseObject(patchJson) ?? throw new ArgumentException("desired patch must be a JSON object", nameof(patchJson));
+        return _hub.SetDesiredAsync(deviceId, patch);
+    }
+
+    // ---------------- commands ----------------
+
+    /// <summary>Invokes a direct method and waits for the device's answer. Status 404 when the device is offline or not
+    /// subscribed to methods, 504 when it does not answer within <paramref name="timeout"/>.</summary>
+    public Task<CommandResult> InvokeCommandAsync(string deviceId, string commandName, string? payloadJson, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrEmpty(commandName) || commandName.Contains('/') || commandName.Contains('?')) throw new ArgumentException("invalid command name", nameof(commandName));
+        if (payloadJson is not null && JsonNode.Parse(payloadJson) is null && payloadJson.Trim() != "null") throw new ArgumentException("payload must be JSON", nameof(payloadJson));
+        return _hub.InvokeAsync(deviceId, commandName, payloadJson, timeout, cancellationToken);
+    }
+
+    /// <summary>Recent command invocations, newest first.</summary>
+    public Task<IReadOnlyList<CommandInvocation>> ListCommandsAsync(string? deviceId = null, int limit = 100) =>
+        Task.Run(() => (IReadOnlyList<CommandInvocation>)_store.ListCommands(deviceId, limit));
+
+    // ---------------- C2D ----------------
+
+    /// <summary>Queues a cloud-to-device message; it is delivered now if the device is subscribed, else when it subscribes.</summary>
+    /// <returns>The queue id (also sent as <c>$.mid</c>).</returns>
+    public async Task<long> SendC2dAsync(string deviceId, string payload, IReadOnlyDictionary<string, string?>? properties = null)
+    {
+        if (await GetDeviceAsync(deviceId).ConfigureAwait(false) is null) throw new KeyNotFoundException($"device '{deviceId}' not found");
+        return await _hub.SendC2dAsync(deviceId, Encoding.UTF8.GetBytes(payload), properties ?? new Dictionary<string, string?>()).ConfigureAwait(false);
+    }
+
+    /// <summary>The C2D queue (all states) of a device, or of all devices when null.</summary>
+    public Task<IReadOnlyList<C2dMessageInfo>> ListC2dAsync(string? deviceId = null) => Task.Run(() => (IReadOnlyList<C2dMessageInfo>)_store.ListC2d(deviceId, false));
+
+    // ---------------- fault injection ----------------
+
+    /// <summary>Drops the device's MQTT connection now. False when it was not connected.</summary>
+    public Task<bool> DropConnectionAsync(string deviceId) => _hub.DropAsync(deviceId);
+
+    /// <summary>Refuses every MQTT CONNECT with "server unavailable" (CONNACK 3) for this long.</summary>
+    public void RefuseConnects(TimeSpan duration)
+    {
+        _faults.RefuseConnects(duration);
+        _log($"operator: fault: refusing hub connects for {duration.TotalSeconds:0.#} s");
+    }
+
+    /// <summary>Answers the next <paramref name="requests"/> DPS requests with 429 and this Retry-After.</summary>
+    public void ThrottleDps(int requests, int retryAfterSeconds = 5)
+    {
+        _faults.ThrottleDps(requests, retryAfterSeconds);
+        _log($"operator: fault: DPS answers 429 to the next {requests} requests (Retry-After {retryAfterSeconds} s)");
+    }
+
+    /// <summary>New DPS registrations stay "assigning" for this many status polls before they are assigned.</summary>
+    public void KeepDpsAssigning(int polls)
+    {
+        _faults.KeepAssigning(polls);
+        _log($"operator: fault: new DPS registrations stay assigning for {polls} polls");
+    }
+
+    /// <summary>Delays the PUBACK of each QoS 1 publish from this device (null or zero clears).</summary>
+    public void DelayPubAcks(string deviceId, TimeSpan? delay)
+    {
+        if (delay is { } d && d > TimeSpan.Zero) _faults.PubAckDelays[deviceId] = d; else _faults.PubAckDelays.TryRemove(deviceId, out _);
+        _log($"operator: fault: PUBACK delay for '{deviceId}' = {(delay?.TotalMilliseconds ?? 0):0} ms");
+    }
+
+    /// <summary>Withholds (never sends) PUBACKs to this device while on; messages are still stored.</summary>
+    public void WithholdPubAcks(string deviceId, bool withhold = true)
+    {
+        if (withhold) _faults.PubAckWithheld[deviceId] = true; else _faults.PubAckWithheld.TryRemove(deviceId, out _);
+        _log($"operator: fault: PUBACKs to '{deviceId}' {(withhold ? "withheld" : "sent again")}");
+    }
+
+    /// <summary>Caps hub sessions to this lifetime from CONNECT, whatever the token's expiry (null clears). Applies to new connections.</summary>
+    public void CapTokenLifetime(TimeSpan? maxLifetime)
+    {
+        _faults.TokenLifetimeCap = maxLifetime;
+        _log($"operator: fault: hub session lifetime cap = {(maxLifetime is null ? "none" : maxLifetime.Value.TotalSeconds + " s")}");
+    }
+
+    /// <summary>Pushes a desired patch that is not valid JSON to the device (nothing stored). False when it is not listening.</summary>
+    public Task<bool> PushMalformedDesiredPatchAsync(string deviceId) => _hub.PushMalformedDesiredAsync(deviceId);
+
+    /// <summary>Clears every fault.</summary>
+    public void ClearFaults()
+    {
+        _faults.Clear();
+        _log("operator: faults cleared");
+    }
+
+    /// <summary>The current fault settings (for display).</summary>
+    public object GetFaults() => _faults.Snapshot();
+}

@@ -1,0 +1,35 @@
+namespace IotcEmulator;
+
+/// <summary>Settings for <see cref="EmulatorHost.StartAsync(EmulatorOptions, CancellationToken)"/>. All have working defaults.</summary>
+public sealed class EmulatorOptions
+{
+    /// <summary>Folder for the SQLite database and the CA/server certificates. Default <c>./.iotc-emulator</c>.</summary>
+    public string DataDirectory { get; set; } = Path.Combine(Environment.CurrentDirectory, ".iotc-emulator");
+
+    /// <summary>HTTPS port for DPS and the operator REST API. Default 8443; 0 picks a free port.</summary>
+    public int DpsPort { get; set; } = 8443;
+
+    /// <summary>MQTT-over-TLS port for the hub. Default 8883; 0 picks a free port.</summary>
+    public int MqttPort { get; set; } = 8883;
+
+    /// <summary>Host name DPS hands out as <c>assignedHub</c> and that devices put in user names and tokens. Default <c>localhost</c>.</summary>
+    public string HubHostName { get; set; } = "localhost";
+
+    /// <summary>DPS ID scope. Default: one generated on first start and kept in the data folder.</summary>
+    public string? IdScope { get; set; }
+
+    /// <summary>Also listen on <c>::1</c> (when the OS has IPv6). Default true. The emulator only ever binds loopback.</summary>
+    public bool ListenIPv6 { get; set; } = true;
+
+    /// <summary>Create (once) and keep an individual symmetric-key enrollment named <see cref="DemoRegistrationId"/>. Default true.</summary>
+    public bool CreateDemoEnrollment { get; set; } = true;
+
+    /// <summary>Registration id of the demo enrollment. Default <c>demo-device</c>.</summary>
+    public string DemoRegistrationId { get; set; } = "demo-device";
+
+    /// <summary>Seconds sent in DPS <c>Retry-After</c> while assigning. Default 3, as Azure sends.</summary>
+    public int DpsRetryAfterSeconds { get; set; } = 3;
+
+    /// <summary>Where log lines go. Default: standard output with a timestamp. Lines never contain keys or signatures.</summary>
+    public Action<string>? Log { get; set; }
+}

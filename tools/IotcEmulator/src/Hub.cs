@@ -1,0 +1,532 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Text;
+using System.Text.Json.Nodes;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace IotcEmulator;
+
+/// <summary>The IoT Hub device side: MQTT 3.1.1 over TLS with IoT Hub's topics, auth and rules.</summary>
+internal sealed class HubService : IAsyncDisposable
+{
+    // Messages the emulator injects carry this sender prefix plus the target client id, so the enqueue
+    // interceptor can hand each one to exactly that device (all devices subscribe to the same $iothub filters).
+    const string InjectMarker = "\u0001iotc-emulator>";
+    const string GenKey = "iotc.gen";
+    const string ExpiryKey = "iotc.expiry";
+    const string ModelKey = "iotc.model";
+    const string AuthKey = "iotc.auth";
+
+    readonly Store _store;
+    readonly Faults _faults;
+    readonly Action<string> _log;
+    readonly string _hub;
+    readonly MqttServer _server;
+    readonly ConcurrentDictionary<string, Conn> _conns = new(StringComparer.OrdinalIgnoreCase);
+    readonly ConcurrentDictionary<string, TaskCompletionSource<(int Status, string? Payload)>> _pendingMethods = new(StringComparer.Ordinal);
+    long _generation;
+    long _rid;
+
+    sealed class Conn
+    {
+        public required long Gen { get; init; }
+        public required string ClientId { get; init; }
+        public required DateTimeOffset Expiry { get; init; }
+        public CancellationTokenSource Cts { get; } = new();
+        public volatile bool Methods;
+        public volatile bool TwinResponses;
+        public volatile bool Desired;
+        public volatile bool C2d;
+    }
+
+    public event Action<TelemetryMessage>? TelemetryReceived;
+
+    public HubService(Store store, Faults faults, Action<string> log, string hubHostName, X509Certificate2Holder cert, IPAddress v4, IPAddress v6, int port)
+    {
+        _store = store;
+        _faults = faults;
+        _log = log;
+        _hub = hubHostName;
+        var options = new MqttServerOptionsBuilder()
+            .WithoutDefaultEndpoint()
+            .WithEncryptedEndpoint()
+            .WithEncryptedEndpointBoundIPAddress(v4)
+            .WithEncryptedEndpointBoundIPV6Address(v6)
+            .WithEncryptedEndpointPort(port)
+            .WithEncryptionCertificate(cert.Certificate)
+            .WithEncryptionSslProtocol(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)
+            // Ask for a client certificate so X.509 devices can present one; SAS devices send none. The TLS layer
+            // accepts what is offered because the device's certificate is checked against its enrollment at CONNECT
+            // (thumbprint or enrolled CA), as IoT Hub does; no chain to a public root is expected.
+            .WithClientCertificate(static (_, _, _, _) => true)
+            .WithMaxPendingMessagesPerClient(10_000)
+            .Build();
+        options.DefaultCommunicationTimeout = TimeSpan.FromSeconds(30);
+        _server = new MqttServerFactory().CreateMqttServer(options);
+        _server.ValidatingConnectionAsync += OnValidatingAsync;
+        _server.ClientConnectedAsync += OnConnectedAsync;
+        _server.ClientDisconnectedAsync += OnDisconnectedAsync;
+        _server.InterceptingSubscriptionAsync += OnSubscribingAsync;
+        _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
+        _server.InterceptingPublishAsync += OnPublishAsync;
+        _server.InterceptingClientEnqueueAsync += OnEnqueueAsync;
+        _server.InterceptingOutboundPacketAsync += OnOutboundAsync;
+        Options = options;
+    }
+
+    public MqttServerOptions Options { get; }
+
+    public int Port => Options.TlsEndpointOptions.Port;
+
+    public Task StartAsync() => _server.StartAsync();
+
+    public bool IsConnected(string deviceId) => _conns.ContainsKey(deviceId);
+
+    // ---------------- connection ----------------
+
+    static bool ValidDeviceId(string id) =>
+        id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || "-.+%_#*?!(),:=@$'".Contains(c));
+
+    /// <summary>Parses <c>{hub}/{deviceId}/?api-version=…&amp;model-id=…</c> or the older <c>{hub}/{deviceId}/api-version=…</c>.</summary>
+    internal static bool TryParseUserName(string? userName, string hub, string clientId, out Dictionary<string, string?> query, out string? reason)
+    {
+        query = new();
+        reason = null;
+        if (string.IsNullOrEmpty(userName)) { reason = "user name missing"; return false; }
+        var prefix = hub + "/" + clientId + "/";
+        if (!userName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) { reason = "user name does not start with '{hub}/{deviceId}/'"; return false; }
+        var rest = userName[prefix.Length..];
+        if (rest.StartsWith('?')) rest = rest[1..];
+        query = PropertyBag.Parse(rest);
+        if (!query.TryGetValue("api-version", out var api) || string.IsNullOrEmpty(api)) { reason = "api-version missing in user name"; return false; }
+        return true;
+    }
+
+    async Task OnValidatingAsync(ValidatingConnectionEventArgs e)
+    {
+        var id = e.ClientId ?? "";
+        string Who() => $"'{id}' from {e.RemoteEndPoint}";
+        if (_faults.RefusingConnects)
+        {
+            e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
+            _log($"hub: refused {Who()}: fault injection (refusing connects)");
+            return;
+        }
+        if (e.ProtocolVersion != MqttProtocolVersion.V311)
+        {
+            e.ReasonCode = MqttConnectReasonCode.UnsupportedProtocolVersion;
+            _log($"hub: refused {Who()}: MQTT {e.ProtocolVersion} (IoT Hub speaks 3.1.1)");
+            return;
+        }
+        if (!ValidDeviceId(id))
+        {
+            e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
+            _log($"hub: refused {Who()}: invalid device id");
+            return;
+        }
+        if (!TryParseUserName(e.UserName, _hub, id, out var query, out var why))
+        {
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            _log($"hub: refused {Who()}: {why}");
+            return;
+        }
+        var device = await Task.Run(() => _store.GetDevice(id)).ConfigureAwait(false);
+        if (device is null)
+        {
+            e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+            _log($"hub: refused {Who()}: device is not registered (provision it through DPS or enroll it first)");
+            return;
+        }
+
+        DateTimeOffset expiry;
+        var now = DateTimeOffset.UtcNow;
+        if (device.Attestation == AttestationKind.X509)
+        {
+            var cert = e.ClientCertificate;
+            if (cert is null)
+            {
+                e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+                _log($"hub: refused {Who()}: X.509 device presented no client certificate");
+                return;
+            }
+            var ok = (ClientCertificates.MatchesThumbprint(cert, device.Thumbprint) || ClientCertificates.ChainsTo(cert, device.CaPem))
+                && string.Equals(ClientCertificates.CommonName(cert), id, StringComparison.OrdinalIgnoreCase)
+                && cert.NotBefore <= DateTime.Now && cert.NotAfter >= DateTime.Now;
+            if (!ok)
+            {
+                e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+                _log($"hub: refused {Who()}: client certificate does not match the device's enrollment");
+                return;
+            }
+            expiry = new DateTimeOffset(cert.NotAfter.ToUniversalTime());
+        }
+        else
+        {
+            var token = SasToken.TryParse(e.Password);
+            if (token is null)
+            {
+                e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+                _log($"hub: refused {Who()}: password is not a SharedAccessSignature");
+                return;
+            }
+            var resource = _hub + "/devices/" + id;
+            if (!string.Equals(token.Resource, resource, StringComparison.OrdinalIgnoreCase))
+            {
+                e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+                _log($"hub: refused {Who()}: token sr '{token.Resource}' is not '{resource}'");
+                return;
+            }
+            if (token.KeyName is not null)
+            {
+                e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+                _log($"hub: refused {Who()}: device tokens carry no skn");
+                return;
+            }
+            if (token.ExpiresAt <= now)
+            {
+                e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+                _log($"hub: refused {Who()}: token expired at {token.ExpiresAt:u}");
+                return;
+            }
+            if (!token.IsSignedBy([device.PrimaryKey, device.SecondaryKey]))
+            {
+                e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+                _log($"hub: refused {Who()}: signature does not match the device key");
+                return;
+            }
+            expiry = token.ExpiresAt;
+        }
+        if (_faults.TokenLifetimeCap is { } cap && now + cap < expiry) expiry = now + cap;
+
+        query.TryGetValue("model-id", out var modelId);
+        e.SessionItems[GenKey] = Interlocked.Increment(ref _generation);
+        e.SessionItems[ExpiryKey] = expiry;
+        e.SessionItems[ModelKey] = modelId;
+        e.SessionItems[AuthKey] = device.Attestation;
+    }
+
+    async Task OnConnectedAsync(ClientConnectedEventArgs e)
+    {
+        if (e.SessionItems[GenKey] is not long gen) return;
+        var expiry = (DateTimeOffset)e.SessionItems[ExpiryKey]!;
+        var conn = new Conn { Gen = gen, ClientId = e.ClientId, Expiry = expiry };
+        if (_conns.TryGetValue(e.ClientId, out var old)) old.Cts.Cancel();
+        _conns[e.ClientId] = conn;
+        var model = e.SessionItems[ModelKey] as string;
+        _log($"hub: '{e.ClientId}' connected from {e.RemoteEndPoint} ({e.SessionItems[AuthKey]}{(model is null ? "" : ", model " + model)}), session ends {expiry:u}");
+        await Task.Run(() => _store.MarkConnection(e.ClientId, true, model)).ConfigureAwait(false);
+        _ = CloseAtExpiryAsync(conn);
+    }
+
+    async Task CloseAtExpiryAsync(Conn conn)
+    {
+        try
+        {
+            var wait = conn.Expiry - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero) await Task.Delay(wait < TimeSpan.FromDays(24) ? wait : TimeSpan.FromDays(24), conn.Cts.Token).ConfigureAwait(false);
+            if (conn.Cts.IsCancellationRequested || conn.Expiry > DateTimeOffset.UtcNow.AddSeconds(1)) return;
+            if (_conns.TryGetValue(conn.ClientId, out var current) && current == conn)
+            {
+                _log($"hub: closing '{conn.ClientId}': its token/session lifetime ended");
+                await _server.DisconnectClientAsync(conn.ClientId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized }).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception ex) { _log($"hub: closing '{conn.ClientId}' at expiry failed: {ex.Message}"); }
+    }
+
+    async Task OnDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        if (e.DisconnectType == MqttClientDisconnectType.Takeover)
+        {
+            _log($"hub: '{e.ClientId}' taken over by a new connection; old one dropped");
+            return;
+        }
+        if (e.SessionItems?[GenKey] is not long gen) return;
+        if (_conns.TryGetValue(e.ClientId, out var c) && c.Gen == gen && _conns.TryRemove(new KeyValuePair<string, Conn>(e.ClientId, c)))
+        {
+            c.Cts.Cancel();
+            _log($"hub: '{e.ClientId}' disconnected ({e.DisconnectType})");
+            await Task.Run(() => _store.MarkConnection(e.ClientId, false, null)).ConfigureAwait(false);
+        }
+    }
+
+    // ---------------- subscriptions ----------------
+
+    Task OnSubscribingAsync(InterceptingSubscriptionEventArgs e)
+    {
+        var id = e.ClientId;
+        var topic = e.TopicFilter.Topic;
+        // IoT Hub grants QoS 2 subscriptions as QoS 1.
+        if (e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce)
+        {
+            e.TopicFilter.QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce;
+        }
+        e.Response.ReasonCode = e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? MqttSubscribeReasonCode.GrantedQoS0 : MqttSubscribeReasonCode.GrantedQoS1;
+        var own = "devices/" + id + "/";
+        if (topic is "$iothub/methods/POST/#" or "$iothub/twin/res/#" or "$iothub/twin/PATCH/properties/desired/#" || topic == own + "messages/devicebound/#")
+        {
+            return Task.CompletedTask;
+        }
+        if (topic.StartsWith(own, StringComparison.Ordinal) && !topic.Contains('+') && !topic[own.Length..].Contains('#') ||
+            topic == own + "messages/events/#")
+        {
+            // Older SDKs subscribe to harmless topics of their own (e.g. their telemetry topic): acknowledged, nothing granted.
+            e.ProcessSubscription = false;
+            _log($"hub: '{id}' subscribed to '{topic}': acknowledged without effect");
+            return Task.CompletedTask;
+        }
+        e.ProcessSubscription = false;
+        e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        _log($"hub: refused subscription of '{id}' to '{topic}': not one of the device's topics");
+        return Task.CompletedTask;
+    }
+
+    async Task OnSubscribedAsync(ClientSubscribedTopicEventArgs e)
+    {
+        if (!_conns.TryGetValue(e.ClientId, out var c)) return;
+        switch (e.TopicFilter.Topic)
+        {
+            case "$iothub/methods/POST/#": c.Methods = true; break;
+            case "$iothub/twin/res/#": c.TwinResponses = true; break;
+            case "$iothub/twin/PATCH/properties/desired/#": c.Desired = true; break;
+            default:
+                if (e.TopicFilter.Topic.EndsWith("/messages/devicebound/#", StringComparison.Ordinal))
+                {
+                    c.C2d = true;
+                    await Task.Run(() => FlushC2dAsync(e.ClientId)).ConfigureAwait(false);
+                }
+                break;
+        }
+    }
+
+    // ---------------- publishes ----------------
+
+    Task OnEnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs e)
+    {
+        e.AcceptEnqueue = e.SenderClientId is { } s && s.StartsWith(InjectMarker, StringComparison.Ordinal)
+            && string.Equals(s[InjectMarker.Length..], e.ReceiverClientId, StringComparison.Ordinal);
+        return Task.CompletedTask;
+    }
+
+    Task OnOutboundAsync(InterceptingPacketEventArgs e)
+    {
+        if (e.Packet is MqttPubAckPacket && _faults.PubAckWithheld.ContainsKey(e.ClientId))
+        {
+            e.ProcessPacket = false;
+        }
+        return Task.CompletedTask;
+    }
+
+    static (string Path, Dictionary<string, string?> Query) SplitQuery(string topic)
+    {
+        var q = topic.IndexOf('?');
+        return q < 0 ? (topic, new()) : (topic[..q], PropertyBag.Parse(topic[(q + 1)..]));
+    }
+
+    async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    {
+        var sender = e.ClientId;
+        if (sender.StartsWith(InjectMarker, StringComparison.Ordinal)) return; // our own delivery
+        var msg = e.ApplicationMessage;
+        // Device publishes are consumed here and never routed to other clients.
+        e.ProcessPublish = false;
+        if (msg.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce)
+        {
+            e.CloseConnection = true;
+            _log($"hub: closing '{sender}': QoS 2 publish is not supported by IoT Hub");
+            return;
+        }
+        if (_faults.PubAckDelays.TryGetValue(sender, out var delay) && msg.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce)
+        {
+            // The PUBACK is sent after this handler returns, so waiting here delays it.
+            try { await Task.Delay(delay, e.CancellationToken).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+        }
+        var topic = msg.Topic;
+        var events = "devices/" + sender + "/messages/events";
+        if (topic.StartsWith(events, StringComparison.Ordinal) && (topic.Length == events.Length || topic[events.Length] == '/'))
+        {
+            var bag = topic.Length > events.Length + 1 ? topic[(events.Length + 1)..] : "";
+            var stored = _store.EnqueueTelemetry(sender, topic, msg.Payload.ToArray(), PropertyBag.Parse(bag));
+            TelemetryReceived?.Invoke(stored);
+            return;
+        }
+        if (topic.StartsWith("$iothub/twin/GET/", StringComparison.Ordinal))
+        {
+            var (_, q) = SplitQuery(topic);
+            q.TryGetValue("$rid", out var rid);
+            var twin = await Task.Run(() => _store.GetTwin(sender)).ConfigureAwait(false);
+            if (twin is null) await DeliverAsync(sender, $"$iothub/twin/res/404/?$rid={rid}", Encoding.UTF8.GetBytes(Error(404, "twin not found"))).ConfigureAwait(false);
+            else await DeliverAsync(sender, $"$iothub/twin/res/200/?$rid={rid}", Encoding.UTF8.GetBytes(twin.ToDeviceJson())).ConfigureAwait(false);
+            return;
+        }
+        if (topic.StartsWith("$iothub/twin/PATCH/properties/reported/", StringComparison.Ordinal))
+        {
+            var (_, q) = SplitQuery(topic);
+            q.TryGetValue("$rid", out var rid);
+            var patch = TwinJson.TryParseObject(msg.Payload.IsSingleSegment ? msg.Payload.FirstSpan : msg.Payload.ToArray());
+            if (patch is null)
+            {
+                _log($"hub: '{sender}' sent a reported patch that is not a JSON object; answered 400, nothing stored");
+                await DeliverAsync(sender, $"$iothub/twin/res/400/?$rid={rid}", Encoding.UTF8.GetBytes(Error(400, "reported properties patch is not a valid JSON object"))).ConfigureAwait(false);
+                return;
+            }
+            var version = await Task.Run(() => _store.PatchTwin(sender, false, patch)).ConfigureAwait(false);
+            if (version is null) await DeliverAsync(sender, $"$iothub/twin/res/404/?$rid={rid}", Encoding.UTF8.GetBytes(Error(404, "twin not found"))).ConfigureAwait(false);
+            else await DeliverAsync(sender, $"$iothub/twin/res/204/?$rid={rid}&$version={version}", []).ConfigureAwait(false);
+            return;
+        }
+        if (topic.StartsWith("$iothub/methods/res/", StringComparison.Ordinal))
+        {
+            var (path, q) = SplitQuery(topic);
+            var statusText = path["$iothub/methods/res/".Length..].TrimEnd('/');
+            q.TryGetValue("$rid", out var rid);
+            if (int.TryParse(statusText, out var status) && rid is not null && _pendingMethods.TryRemove(sender + "\n" + rid, out var tcs))
+            {
+                tcs.TrySetResult((status, Encoding.UTF8.GetString(msg.Payload)));
+            }
+            else
+            {
+                _log($"hub: '{sender}' answered an unknown or expired method request (rid {rid})");
+            }
+            return;
+        }
+        e.CloseConnection = true;
+        _log($"hub: closing '{sender}': publish to '{topic}' is not allowed for this device");
+    }
+
+    static string Error(int status, string message) =>
+        new JsonObject { ["errorCode"] = status * 1000 + 1, ["message"] = message, ["timestampUtc"] = DateTimeOffset.UtcNow.ToString("o") }.ToJsonString();
+
+    Task DeliverAsync(string clientId, string topic, byte[] payload, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtMostOnce)
+    {
+        var msg = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithQualityOfServiceLevel(qos).Build();
+        return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(msg) { SenderClientId = InjectMarker + clientId });
+    }
+
+    // ---------------- operator actions ----------------
+
+    public async Task<CommandResult> InvokeAsync(string deviceId, string name, string? payloadJson, TimeSpan timeout, CancellationToken ct)
+    {
+        var id = await Task.Run(() => _store.AddCommand(deviceId, name, payloadJson), ct).ConfigureAwait(false);
+        if (!_conns.TryGetValue(deviceId, out var c) || !c.Methods)
+        {
+            _log($"hub: command '{name}' for '{deviceId}' not sent: device offline or not subscribed to methods");
+            var body = Error(404, "Device is not online or not subscribed to methods").Replace("404001", "404103");
+            _store.CompleteCommand(id, 404, body, "offline");
+            return new CommandResult(id, 404, body, false);
+        }
+        var rid = Interlocked.Increment(ref _rid).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        var tcs = new TaskCompletionSource<(int, string?)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var key = c.ClientId + "\n" + rid;
+        _pendingMethods[key] = tcs;
+        _log($"hub: invoking '{name}' on '{deviceId}' (rid {rid}, timeout {timeout.TotalSeconds:0.#} s)");
+        await DeliverAsync(c.ClientId, $"$iothub/methods/POST/{name}/?$rid={rid}", Encoding.UTF8.GetBytes(payloadJson ?? "null")).ConfigureAwait(false);
+        try
+        {
+            var (status, payload) = await tcs.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
+            _store.CompleteCommand(id, status, payload, "completed");
+            _log($"hub: '{deviceId}' answered '{name}' with {status}");
+            return new CommandResult(id, status, payload, false);
+        }
+        catch (TimeoutException)
+        {
+            _pendingMethods.TryRemove(key, out _);
+            var body = Error(504, "Timed out waiting for the response from the device").Replace("504001", "504101");
+            _store.CompleteCommand(id, 504, body, "timeout");
+            _log($"hub: '{deviceId}' did not answer '{name}' in time");
+            return new CommandResult(id, 504, body, true);
+        }
+        catch (OperationCanceledException)
+        {
+            _pendingMethods.TryRemove(key, out _);
+            _store.CompleteCommand(id, null, null, "cancelled");
+            throw;
+        }
+    }
+
+    public async Task<long> SetDesiredAsync(string deviceId, JsonObject patch)
+    {
+        var version = await Task.Run(() => _store.PatchTwin(deviceId, true, patch)).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"device '{deviceId}' not found");
+        var push = (JsonObject)patch.DeepClone();
+        push.Remove("$version");
+        push["$version"] = version;
+        if (_conns.TryGetValue(deviceId, out var c) && c.Desired)
+        {
+            await DeliverAsync(c.ClientId, $"$iothub/twin/PATCH/properties/desired/?$version={version}", Encoding.UTF8.GetBytes(push.ToJsonString())).ConfigureAwait(false);
+            _log($"hub: pushed desired patch v{version} to '{deviceId}'");
+        }
+        else
+        {
+            _log($"hub: desired properties of '{deviceId}' now v{version} (device not listening; it will see them on its next twin GET)");
+        }
+        return version;
+    }
+
+    public async Task<bool> PushMalformedDesiredAsync(string deviceId)
+    {
+        if (!_conns.TryGetValue(deviceId, out var c) || !c.Desired) return false;
+        var twin = _store.GetTwin(deviceId);
+        var v = (twin?.DesiredVersion ?? 1) + 1;
+        _log($"hub: fault: pushing a malformed desired patch to '{deviceId}' (nothing stored)");
+        await DeliverAsync(c.ClientId, $"$iothub/twin/PATCH/properties/desired/?$version={v}", Encoding.UTF8.GetBytes("{\"malformed\": [1, 2,")).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<long> SendC2dAsync(string deviceId, byte[] payload, IReadOnlyDictionary<string, string?> props)
+    {
+        var id = await Task.Run(() => _store.AddC2d(deviceId, payload, props)).ConfigureAwait(false);
+        await FlushC2dAsync(deviceId).ConfigureAwait(false);
+        return id;
+    }
+
+    readonly SemaphoreSlim _c2dLock = new(1, 1);
+
+    async Task FlushC2dAsync(string deviceId)
+    {
+        if (!_conns.TryGetValue(deviceId, out var c) || !c.C2d) return;
+        await _c2dLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var m in _store.ListC2d(deviceId, queuedOnly: true))
+            {
+                var props = new Dictionary<string, string?>(m.Properties) { ["$.mid"] = m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["$.to"] = $"/devices/{c.ClientId}/messages/deviceBound" };
+                await DeliverAsync(c.ClientId, $"devices/{c.ClientId}/messages/devicebound/{PropertyBag.Format(props)}", m.Payload, MqttQualityOfServiceLevel.AtLeastOnce).ConfigureAwait(false);
+                _store.MarkC2dDelivered(m.Id);
+                _log($"hub: delivered C2D message {m.Id} to '{deviceId}'");
+            }
+        }
+        finally
+        {
+            _c2dLock.Release();
+        }
+    }
+
+    public async Task<bool> DropAsync(string deviceId)
+    {
+        if (!_conns.TryGetValue(deviceId, out var c)) return false;
+        _log($"hub: fault: dropping the connection of '{deviceId}'");
+        await _server.DisconnectClientAsync(c.ClientId, new MqttServerClientDisconnectOptions()).ConfigureAwait(false);
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var c in _conns.Values) c.Cts.Cancel();
+        try { await _server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false); } catch (Exception ex) { _log($"hub: stop: {ex.Message}"); }
+        _server.Dispose();
+    }
+}
+
+/// <summary>Holds the server certificate so MQTT and Kestrel share one instance.</summary>
+internal sealed class X509Certificate2Holder(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+{
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate { get; } = certificate;
+}

@@ -1,0 +1,149 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace IotcEmulator;
+
+/// <summary>The operator REST API under <c>/api</c> (loopback only, no auth: it is a local development tool).</summary>
+internal static class RestApi
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    static IResult Ok(object? value, int status = 200) => Results.Json(value, Json, "application/json; charset=utf-8", status);
+
+    static IResult Problem(int status, string message) => Ok(new { error = message }, status);
+
+    static async Task<JsonObject?> BodyObject(HttpContext ctx)
+    {
+        try { return await JsonNode.ParseAsync(ctx.Request.Body) as JsonObject; }
+        catch (JsonException) { return null; }
+    }
+
+    static async Task<string> BodyText(HttpContext ctx)
+    {
+        using var r = new StreamReader(ctx.Request.Body, Encoding.UTF8);
+        return await r.ReadToEndAsync();
+    }
+
+    static string? S(JsonObject o, string name) => o[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    internal static object Telemetry(TelemetryMessage m) => new
+    {
+        id = m.Id, deviceId = m.DeviceId, topic = m.Topic, properties = m.Properties, arrivedUtc = m.ArrivedUtc,
+        payload = m.PayloadText, payloadBase64 = Convert.ToBase64String(m.Payload),
+    };
+
+    static object C2d(C2dMessageInfo m) => new
+    {
+        id = m.Id, deviceId = m.DeviceId, payload = Encoding.UTF8.GetString(m.Payload), properties = m.Properties,
+        enqueuedUtc = m.EnqueuedUtc, state = m.State, deliveredUtc = m.DeliveredUtc,
+    };
+
+    static object Twin(TwinDocument t) => new
+    {
+        deviceId = t.DeviceId,
+        desired = JsonNode.Parse(t.DesiredJson),
+        reported = JsonNode.Parse(t.ReportedJson),
+    };
+
+    public static void Map(WebApplication app, EmulatorOperator op, Func<object> info)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/info", () => Ok(info()));
+
+        api.MapGet("/enrollments", async () => Ok(await op.ListEnrollmentsAsync()));
+        api.MapPost("/enrollments", async (HttpContext ctx) =>
+        {
+            var b = await BodyObject(ctx);
+            if (b is null || S(b, "id") is not { } id) return Problem(400, "body must be a JSON object with 'id'");
+            var group = b["group"] is JsonValue g && g.GetValueKind() == JsonValueKind.True;
+            var att = S(b, "attestation") ?? (S(b, "thumbprint") is not null || S(b, "caPem") is not null ? "x509" : "symmetricKey");
+            try
+            {
+                EnrollmentInfo e;
+                if (att.Equals("x509", StringComparison.OrdinalIgnoreCase))
+                {
+                    if (group)
+                        e = S(b, "caPem") is { } ca ? await op.EnrollX509CaAsync(id, ca) : throw new ArgumentException("X.509 group enrollment needs 'caPem'");
+                    else
+                        e = S(b, "thumbprint") is { } tp ? await op.EnrollX509Async(id, tp) : throw new ArgumentException("X.509 enrollment needs 'thumbprint'");
+                }
+                else
+                {
+                    e = group ? await op.EnrollGroupAsync(id, S(b, "primaryKey"), S(b, "secondaryKey")) : await op.EnrollSymmetricKeyAsync(id, S(b, "primaryKey"), S(b, "secondaryKey"));
+                }
+                return Ok(e, 201);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or System.Security.Cryptography.CryptographicException)
+            {
+                return Problem(400, ex.Message);
+            }
+        });
+        api.MapDelete("/enrollments/{id}", async (string id) => await op.DeleteEnrollmentAsync(id) ? Results.NoContent() : Problem(404, "no such enrollment"));
+
+        api.MapGet("/devices", async () => Ok(await op.ListDevicesAsync()));
+        api.MapGet("/devices/{id}", async (string id) => await op.GetDeviceAsync(id) is { } d ? Ok(d) : Problem(404, "no such device"));
+        api.MapPost("/devices", async (HttpContext ctx) =>
+        {
+            var b = await BodyObject(ctx);
+            if (b is null || S(b, "deviceId") is not { } id) return Problem(400, "body must be a JSON object with 'deviceId'");
+            if (S(b, "thumbprint") is { } tp) return Ok(await op.CreateX509DeviceAsync(id, tp), 201);
+            var (dev, key) = await op.CreateDeviceAsync(id, S(b, "primaryKey"));
+            return Ok(new { device = dev, primaryKey = key }, 201);
+        });
+
+        api.MapGet("/devices/{id}/twin", async (string id) => await op.GetTwinAsync(id) is { } t ? Ok(Twin(t)) : Problem(404, "no such device"));
+        api.MapMethods("/devices/{id}/twin/desired", ["PATCH", "POST"], async (HttpContext ctx, string id) =>
+        {
+            try { return Ok(new { version = await op.SetDesiredPropertiesAsync(id, await BodyText(ctx)) }); }
+            catch (ArgumentException ex) { return Problem(400, ex.Message); }
+            catch (KeyNotFoundException ex) { return Problem(404, ex.Message); }
+        });
+
+        api.MapPost("/devices/{id}/commands/{name}", async (HttpContext ctx, string id, string name, double? timeout) =>
+        {
+            var body = await BodyText(ctx);
+            try
+            {
+                var r = await op.InvokeCommandAsync(id, name, string.IsNullOrWhiteSpace(body) ? null : body, TimeSpan.FromSeconds(Math.Clamp(timeout ?? 30, 1, 300)), ctx.RequestAborted);
+                return Ok(new { invocationId = r.InvocationId, status = r.Status, timedOut = r.TimedOut, payload = r.PayloadJson });
+            }
+            catch (Exception ex) when (ex is ArgumentException or JsonException) { return Problem(400, ex.Message); }
+        });
+        api.MapGet("/devices/{id}/commands", async (string id) => Ok(await op.ListCommandsAsync(id)));
+
+        api.MapPost("/devices/{id}/c2d", async (HttpContext ctx, string id) =>
+        {
+            var b = await BodyObject(ctx);
+            if (b is null || S(b, "payload") is not { } payload) return Problem(400, "body must be {\"payload\":\"…\",\"properties\":{…}}");
+            var props = new Dictionary<string, string?>();
+            if (b["properties"] is JsonObject p) foreach (var (k, v) in p) props[k] = v?.ToString();
+            try { return Ok(new { id = await op.SendC2dAsync(id, payload, props) }, 201); }
+            catch (KeyNotFoundException ex) { return Problem(404, ex.Message); }
+        });
+        api.MapGet("/devices/{id}/c2d", async (string id) => Ok((await op.ListC2dAsync(id)).Select(C2d)));
+
+        api.MapGet("/telemetry", async (string? deviceId, long? after, int? limit) =>
+            Ok((await op.GetTelemetryAsync(deviceId, after ?? 0, limit ?? 1000)).Select(Telemetry)));
+
+        var f = api.MapGroup("/faults");
+        f.MapGet("", () => Ok(op.GetFaults()));
+        f.MapDelete("", () => { op.ClearFaults(); return Results.NoContent(); });
+        f.MapPost("/drop/{deviceId}", async (string deviceId) => Ok(new { dropped = await op.DropConnectionAsync(deviceId) }));
+        f.MapPost("/refuse-connects", (double seconds) => { op.RefuseConnects(TimeSpan.FromSeconds(seconds)); return Ok(op.GetFaults()); });
+        f.MapPost("/dps-throttle", (int requests, int? retryAfter) => { op.ThrottleDps(requests, retryAfter ?? 5); return Ok(op.GetFaults()); });
+        f.MapPost("/dps-assigning", (int polls) => { op.KeepDpsAssigning(polls); return Ok(op.GetFaults()); });
+        f.MapPost("/puback-delay/{deviceId}", (string deviceId, int ms) => { op.DelayPubAcks(deviceId, TimeSpan.FromMilliseconds(ms)); return Ok(op.GetFaults()); });
+        f.MapPost("/puback-withhold/{deviceId}", (string deviceId, bool? on) => { op.WithholdPubAcks(deviceId, on ?? true); return Ok(op.GetFaults()); });
+        f.MapPost("/token-lifetime", (double seconds) => { op.CapTokenLifetime(seconds > 0 ? TimeSpan.FromSeconds(seconds) : null); return Ok(op.GetFaults()); });
+        f.MapPost("/malformed-desired/{deviceId}", async (string deviceId) => Ok(new { pushed = await op.PushMalformedDesiredPatchAsync(deviceId) }));
+    }
+}

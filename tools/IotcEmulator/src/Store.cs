@@ -1,0 +1,405 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace IotcEmulator;
+
+/// <summary>All persistent state, in one SQLite file (WAL). Telemetry goes through a batching background writer.</summary>
+internal sealed class Store : IAsyncDisposable
+{
+    readonly string _connectionString;
+    readonly Channel<object> _telemetry = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Task _writer;
+    readonly Action<string> _log;
+    long _lastTelemetryId;
+    long _persisted;
+
+    sealed record Flush(TaskCompletionSource Done);
+
+    public Store(string path, Action<string> log)
+    {
+        _log = log;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using (var c = Open())
+        {
+            Exec(c, """
+                PRAGMA journal_mode=WAL;
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+                CREATE TABLE IF NOT EXISTS enrollments(
+                    id TEXT PRIMARY KEY COLLATE NOCASE, is_group INTEGER NOT NULL, attestation TEXT NOT NULL,
+                    primary_key TEXT, secondary_key TEXT, thumbprint TEXT, ca_pem TEXT, created INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS devices(
+                    device_id TEXT PRIMARY KEY COLLATE NOCASE, enrollment_id TEXT, attestation TEXT NOT NULL,
+                    primary_key TEXT, secondary_key TEXT, thumbprint TEXT, ca_pem TEXT, model_id TEXT, payload TEXT,
+                    assigned_hub TEXT NOT NULL, created INTEGER NOT NULL, last_updated INTEGER NOT NULL, etag TEXT NOT NULL,
+                    last_connected INTEGER, last_disconnected INTEGER);
+                CREATE TABLE IF NOT EXISTS twins(
+                    device_id TEXT PRIMARY KEY COLLATE NOCASE, desired TEXT NOT NULL, desired_version INTEGER NOT NULL,
+                    reported TEXT NOT NULL, reported_version INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS telemetry(
+                    id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL,
+                    properties TEXT NOT NULL, arrived INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS telemetry_device ON telemetry(device_id, id);
+                CREATE TABLE IF NOT EXISTS commands(
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL, name TEXT NOT NULL, request TEXT,
+                    requested INTEGER NOT NULL, status INTEGER, response TEXT, responded INTEGER, outcome TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS c2d(
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL, payload BLOB NOT NULL, properties TEXT NOT NULL,
+                    enqueued INTEGER NOT NULL, state TEXT NOT NULL, delivered INTEGER);
+                """);
+            _lastTelemetryId = Scalar<long?>(c, "SELECT MAX(id) FROM telemetry") ?? 0;
+        }
+        _writer = Task.Run(WriteTelemetryLoopAsync);
+    }
+
+    public long PersistedTelemetryCount => Interlocked.Read(ref _persisted);
+
+    SqliteConnection Open()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        // NORMAL is durable in WAL mode except for power loss, which is fine for a desktop emulator and much faster.
+        Exec(c, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;");
+        return c;
+    }
+
+    static void Exec(SqliteConnection c, string sql, params (string, object?)[] args)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        cmd.ExecuteNonQuery();
+    }
+
+    static T? Scalar<T>(SqliteConnection c, string sql, params (string, object?)[] args)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        var r = cmd.ExecuteScalar();
+        if (r is null || r is DBNull) return default;
+        var t = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        return (T)Convert.ChangeType(r, t, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    static DateTimeOffset Ms(long v) => DateTimeOffset.FromUnixTimeMilliseconds(v);
+    static DateTimeOffset? Ms(object v) => v is DBNull or null ? null : DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture));
+    static string? Str(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    // ---------- meta ----------
+    public string? GetMeta(string key)
+    {
+        using var c = Open();
+        return Scalar<string>(c, "SELECT value FROM meta WHERE key=$k", ("$k", key));
+    }
+
+    public void SetMeta(string key, string value)
+    {
+        using var c = Open();
+        Exec(c, "INSERT INTO meta(key,value) VALUES($k,$v) ON CONFLICT(key) DO UPDATE SET value=$v", ("$k", key), ("$v", value));
+    }
+
+    // ---------- enrollments ----------
+    public void UpsertEnrollment(EnrollmentInfo e)
+    {
+        using var c = Open();
+        Exec(c, """
+            INSERT INTO enrollments(id,is_group,attestation,primary_key,secondary_key,thumbprint,ca_pem,created)
+            VALUES($id,$g,$a,$pk,$sk,$tp,$ca,$cr)
+            ON CONFLICT(id) DO UPDATE SET is_group=$g, attestation=$a, primary_key=$pk, secondary_key=$sk, thumbprint=$tp, ca_pem=$ca
+            """,
+            ("$id", e.Id), ("$g", e.IsGroup ? 1 : 0), ("$a", e.Attestation.ToString()), ("$pk", e.PrimaryKey), ("$sk", e.SecondaryKey),
+            ("$tp", e.Thumbprint), ("$ca", e.CaPem), ("$cr", e.CreatedUtc.ToUnixTimeMilliseconds()));
+    }
+
+    public bool DeleteEnrollment(string id)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "DELETE FROM enrollments WHERE id=$id";
+        cmd.Parameters.AddWithValue("$id", id);
+        return cmd.ExecuteNonQuery() > 0;
+    }
+
+    public List<EnrollmentInfo> ListEnrollments(string? id = null, bool? group = null)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id,is_group,attestation,primary_key,secondary_key,thumbprint,ca_pem,created FROM enrollments WHERE ($id IS NULL OR id=$id) AND ($g IS NULL OR is_group=$g) ORDER BY created, id";
+        cmd.Parameters.AddWithValue("$id", (object?)id ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$g", group is null ? DBNull.Value : group.Value ? 1 : 0);
+        using var r = cmd.ExecuteReader();
+        var list = new List<EnrollmentInfo>();
+        while (r.Read())
+        {
+            list.Add(new EnrollmentInfo(r.GetString(0), r.GetInt64(1) != 0, Enum.Parse<AttestationKind>(r.GetString(2)), Str(r, 3), Str(r, 4), Str(r, 5), Str(r, 6), Ms(r.GetInt64(7))));
+        }
+        return list;
+    }
+
+    // ---------- devices ----------
+    internal sealed record DeviceRow(string DeviceId, string? EnrollmentId, AttestationKind Attestation, string? PrimaryKey, string? SecondaryKey,
+        string? Thumbprint, string? CaPem, string? ModelId, string? Payload, string AssignedHub, DateTimeOffset Created, DateTimeOffset LastUpdated,
+        string Etag, DateTimeOffset? LastConnected, DateTimeOffset? LastDisconnected);
+
+    public DeviceRow UpsertDevice(string deviceId, string? enrollmentId, AttestationKind att, string? pk, string? sk, string? thumbprint, string? caPem,
+        string? modelId, string? payload, string hub)
+    {
+        using var c = Open();
+        var now = Now();
+        Exec(c, """
+            INSERT INTO devices(device_id,enrollment_id,attestation,primary_key,secondary_key,thumbprint,ca_pem,model_id,payload,assigned_hub,created,last_updated,etag)
+            VALUES($d,$e,$a,$pk,$sk,$tp,$ca,$m,$p,$h,$now,$now,$etag)
+            ON CONFLICT(device_id) DO UPDATE SET enrollment_id=$e, attestation=$a, primary_key=$pk, secondary_key=$sk, thumbprint=$tp, ca_pem=$ca,
+              model_id=COALESCE($m, model_id), payload=COALESCE($p, payload), assigned_hub=$h, last_updated=$now, etag=$etag
+            """,
+            ("$d", deviceId), ("$e", enrollmentId), ("$a", att.ToString()), ("$pk", pk), ("$sk", sk), ("$tp", thumbprint), ("$ca", caPem),
+            ("$m", modelId), ("$p", payload), ("$h", hub), ("$now", now), ("$etag", Convert.ToBase64String(Guid.NewGuid().ToByteArray())[..12]));
+        Exec(c, "INSERT OR IGNORE INTO twins(device_id,desired,desired_version,reported,reported_version) VALUES($d,'{}',1,'{}',1)", ("$d", deviceId));
+        return GetDevice(deviceId)!;
+    }
+
+    public DeviceRow? GetDevice(string deviceId) => ListDevices(deviceId).FirstOrDefault();
+
+    public List<DeviceRow> ListDevices(string? deviceId = null)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT device_id,enrollment_id,attestation,primary_key,secondary_key,thumbprint,ca_pem,model_id,payload,assigned_hub,created,last_updated,etag,last_connected,last_disconnected FROM devices WHERE ($d IS NULL OR device_id=$d) ORDER BY device_id";
+        cmd.Parameters.AddWithValue("$d", (object?)deviceId ?? DBNull.Value);
+        using var r = cmd.ExecuteReader();
+        var list = new List<DeviceRow>();
+        while (r.Read())
+        {
+            list.Add(new DeviceRow(r.GetString(0), Str(r, 1), Enum.Parse<AttestationKind>(r.GetString(2)), Str(r, 3), Str(r, 4), Str(r, 5), Str(r, 6),
+                Str(r, 7), Str(r, 8), r.GetString(9), Ms(r.GetInt64(10)), Ms(r.GetInt64(11)), r.GetString(12), Ms(r.GetValue(13)), Ms(r.GetValue(14))));
+        }
+        return list;
+    }
+
+    public void MarkConnection(string deviceId, bool connected, string? modelId)
+    {
+        using var c = Open();
+        if (connected)
+            Exec(c, "UPDATE devices SET last_connected=$t, model_id=COALESCE($m, model_id) WHERE device_id=$d", ("$t", Now()), ("$d", deviceId), ("$m", modelId));
+        else
+            Exec(c, "UPDATE devices SET last_disconnected=$t WHERE device_id=$d", ("$t", Now()), ("$d", deviceId));
+    }
+
+    // ---------- twins ----------
+    public TwinDocument? GetTwin(string deviceId)
+    {
+        using var c = Open();
+        return GetTwin(c, deviceId);
+    }
+
+    static TwinDocument? GetTwin(SqliteConnection c, string deviceId, SqliteTransaction? tx = null)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT device_id,desired,desired_version,reported,reported_version FROM twins WHERE device_id=$d";
+        cmd.Parameters.AddWithValue("$d", deviceId);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) return null;
+        var dv = r.GetInt64(2);
+        var rv = r.GetInt64(4);
+        return new TwinDocument(r.GetString(0), TwinJson.WithVersion(r.GetString(1), dv), dv, TwinJson.WithVersion(r.GetString(3), rv), rv);
+    }
+
+    /// <summary>Merges a patch (JSON merge-patch semantics: null removes) into desired or reported; returns the new version.</summary>
+    public long? PatchTwin(string deviceId, bool desired, System.Text.Json.Nodes.JsonObject patch)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        var col = desired ? "desired" : "reported";
+        string? current;
+        long version;
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = $"SELECT {col},{col}_version FROM twins WHERE device_id=$d";
+            cmd.Parameters.AddWithValue("$d", deviceId);
+            using var r = cmd.ExecuteReader();
+            if (!r.Read()) return null;
+            current = r.GetString(0);
+            version = r.GetInt64(1);
+        }
+        var merged = TwinJson.Merge(current, patch);
+        version++;
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = $"UPDATE twins SET {col}=$j, {col}_version=$v WHERE device_id=$d";
+            cmd.Parameters.AddWithValue("$d", deviceId);
+            cmd.Parameters.AddWithValue("$j", merged);
+            cmd.Parameters.AddWithValue("$v", version);
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return version;
+    }
+
+    // ---------- telemetry ----------
+    public TelemetryMessage EnqueueTelemetry(string deviceId, string topic, byte[] payload, IReadOnlyDictionary<string, string?> props)
+    {
+        var msg = new TelemetryMessage(Interlocked.Increment(ref _lastTelemetryId), deviceId, topic, payload, props, DateTimeOffset.UtcNow);
+        _telemetry.Writer.TryWrite(msg);
+        return msg;
+    }
+
+    /// <summary>Completes once every telemetry message queued before the call is committed.</summary>
+    public Task FlushTelemetryAsync()
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_telemetry.Writer.TryWrite(new Flush(tcs))) tcs.TrySetResult();
+        return tcs.Task;
+    }
+
+    async Task WriteTelemetryLoopAsync()
+    {
+        using var c = Open();
+        var batch = new List<TelemetryMessage>(4096);
+        var flushes = new List<Flush>();
+        var reader = _telemetry.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            // Drain what is there: one transaction per batch keeps the fsync count low under load.
+            while (batch.Count < 8192 && reader.TryRead(out var item))
+            {
+                if (item is TelemetryMessage m) batch.Add(m);
+                else if (item is Flush f) flushes.Add(f);
+            }
+            if (batch.Count > 0)
+            {
+                try
+                {
+                    using var tx = c.BeginTransaction();
+                    using var cmd = c.CreateCommand();
+                    cmd.Transaction = tx;
+                    cmd.CommandText = "INSERT INTO telemetry(id,device_id,topic,payload,properties,arrived) VALUES($i,$d,$t,$p,$pr,$a)";
+                    var pi = cmd.Parameters.Add("$i", SqliteType.Integer);
+                    var pd = cmd.Parameters.Add("$d", SqliteType.Text);
+                    var pt = cmd.Parameters.Add("$t", SqliteType.Text);
+                    var pp = cmd.Parameters.Add("$p", SqliteType.Blob);
+                    var ppr = cmd.Parameters.Add("$pr", SqliteType.Text);
+                    var pa = cmd.Parameters.Add("$a", SqliteType.Integer);
+                    cmd.Prepare();
+                    foreach (var m in batch)
+                    {
+                        pi.Value = m.Id;
+                        pd.Value = m.DeviceId;
+                        pt.Value = m.Topic;
+                        pp.Value = m.Payload;
+                        ppr.Value = m.Properties.Count == 0 ? "{}" : JsonSerializer.Serialize(m.Properties, JsonCtx.Default.IReadOnlyDictionaryStringString);
+                        pa.Value = m.ArrivedUtc.ToUnixTimeMilliseconds();
+                        cmd.ExecuteNonQuery();
+                    }
+                    tx.Commit();
+                    Interlocked.Add(ref _persisted, batch.Count);
+                }
+                catch (Exception ex)
+                {
+                    _log($"storage: failed to persist {batch.Count} telemetry messages: {ex.GetType().Name}: {ex.Message}");
+                }
+                batch.Clear();
+            }
+            foreach (var f in flushes) f.Done.TrySetResult();
+            flushes.Clear();
+        }
+    }
+
+    public List<TelemetryMessage> ListTelemetry(string? deviceId, long afterId, int limit)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id,device_id,topic,payload,properties,arrived FROM telemetry WHERE id>$a AND ($d IS NULL OR device_id=$d) ORDER BY id LIMIT $l";
+        cmd.Parameters.AddWithValue("$a", afterId);
+        cmd.Parameters.AddWithValue("$d", (object?)deviceId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$l", limit);
+        using var r = cmd.ExecuteReader();
+        var list = new List<TelemetryMessage>();
+        while (r.Read())
+        {
+            var props = JsonSerializer.Deserialize(r.GetString(4), JsonCtx.Default.DictionaryStringString) ?? new();
+            list.Add(new TelemetryMessage(r.GetInt64(0), r.GetString(1), r.GetString(2), (byte[])r.GetValue(3), props, Ms(r.GetInt64(5))));
+        }
+        return list;
+    }
+
+    public long CountTelemetry()
+    {
+        using var c = Open();
+        return Scalar<long>(c, "SELECT COUNT(*) FROM telemetry");
+    }
+
+    // ---------- commands ----------
+    public long AddCommand(string deviceId, string name, string? request)
+    {
+        using var c = Open();
+        return Scalar<long>(c, "INSERT INTO commands(device_id,name,request,requested,outcome) VALUES($d,$n,$r,$t,'pending') RETURNING id",
+            ("$d", deviceId), ("$n", name), ("$r", request), ("$t", Now()));
+    }
+
+    public void CompleteCommand(long id, int? status, string? response, string outcome)
+    {
+        using var c = Open();
+        Exec(c, "UPDATE commands SET status=$s, response=$r, responded=$t, outcome=$o WHERE id=$i",
+            ("$s", status), ("$r", response), ("$t", outcome == "completed" ? Now() : null), ("$o", outcome), ("$i", id));
+    }
+
+    public List<CommandInvocation> ListCommands(string? deviceId, int limit)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id,device_id,name,request,requested,status,response,responded,outcome FROM commands WHERE ($d IS NULL OR device_id=$d) ORDER BY id DESC LIMIT $l";
+        cmd.Parameters.AddWithValue("$d", (object?)deviceId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$l", limit);
+        using var r = cmd.ExecuteReader();
+        var list = new List<CommandInvocation>();
+        while (r.Read())
+        {
+            list.Add(new CommandInvocation(r.GetInt64(0), r.GetString(1), r.GetString(2), Str(r, 3), Ms(r.GetInt64(4)),
+                r.IsDBNull(5) ? null : r.GetInt32(5), Str(r, 6), Ms(r.GetValue(7)), r.GetString(8)));
+        }
+        return list;
+    }
+
+    // ---------- C2D ----------
+    public long AddC2d(string deviceId, byte[] payload, IReadOnlyDictionary<string, string?> props)
+    {
+        using var c = Open();
+        return Scalar<long>(c, "INSERT INTO c2d(device_id,payload,properties,enqueued,state) VALUES($d,$p,$pr,$t,'queued') RETURNING id",
+            ("$d", deviceId), ("$p", payload), ("$pr", JsonSerializer.Serialize(props, JsonCtx.Default.IReadOnlyDictionaryStringString)), ("$t", Now()));
+    }
+
+    public void MarkC2dDelivered(long id)
+    {
+        using var c = Open();
+        Exec(c, "UPDATE c2d SET state='delivered', delivered=$t WHERE id=$i", ("$t", Now()), ("$i", id));
+    }
+
+    public List<C2dMessageInfo> ListC2d(string? deviceId, bool queuedOnly)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id,device_id,payload,properties,enqueued,state,delivered FROM c2d WHERE ($d IS NULL OR device_id=$d) AND ($q=0 OR state='queued') ORDER BY id";
+        cmd.Parameters.AddWithValue("$d", (object?)deviceId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$q", queuedOnly ? 1 : 0);
+        using var r = cmd.ExecuteReader();
+        var list = new List<C2dMessageInfo>();
+        while (r.Read())
+        {
+            var props = JsonSerializer.Deserialize(r.GetString(3), JsonCtx.Default.DictionaryStringString) ?? new();
+            list.Add(new C2dMessageInfo(r.GetInt64(0), r.GetString(1), (byte[])r.GetValue(2), props, Ms(r.GetInt64(4)), r.GetString(5), Ms(r.GetValue(6))));
+        }
+        return list;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _telemetry.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        SqliteConnection.ClearAllPools();
+    }
+}
