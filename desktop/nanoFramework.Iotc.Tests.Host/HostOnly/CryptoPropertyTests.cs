@@ -51,6 +51,27 @@ namespace nanoFramework.Iotc.Tests.HostOnly
         }
 
         [TestMethod]
+        public void Sha256_MessageLongerThan2Pow32Bits_MatchesDotNet()
+        {
+            // 2^29 + 64 bytes = 2^32 + 512 bits: a 32-bit bit counter would wrap here. Streamed from a 1 MiB buffer (~10 s in a Debug build).
+            byte[] chunk = new byte[1 << 20];
+            new Random(7).NextBytes(chunk);
+            Sha256 sha = new Sha256();
+            using (IncrementalHash reference = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                for (int i = 0; i < 512; i++)
+                {
+                    sha.Update(chunk, 0, chunk.Length);
+                    reference.AppendData(chunk, 0, chunk.Length);
+                }
+
+                sha.Update(chunk, 0, 64);
+                reference.AppendData(chunk, 0, 64);
+                Assert.AreEqual(Convert.ToHexString(reference.GetHashAndReset()), Convert.ToHexString(sha.Final()));
+            }
+        }
+
+        [TestMethod]
         public void Utf8AndUrlEncoding_MatchDotNet_On200RandomStrings()
         {
             Random random = new Random(31337);
