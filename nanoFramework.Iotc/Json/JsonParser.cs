@@ -1,0 +1,442 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System.Collections;
+
+namespace nanoFramework.Iotc.Json
+{
+    /// <summary>
+    /// Strict RFC 8259 recursive-descent parser. Recursion is bounded by the depth limit, and every index is
+    /// checked, so hostile input ends in <see cref="JsonException"/> rather than a stack overflow or an index error.
+    /// Values are slices of the source (offset/length); strings are decoded only when asked for.
+    /// </summary>
+    internal sealed class JsonParser
+    {
+        /// <summary>Longest number text accepted; longer runs of digits are an attack or a bug, not telemetry.</summary>
+        internal const int MaxNumberLength = 256;
+
+        private readonly string _s;
+        private readonly int _maxDepth;
+        private readonly bool _build;
+        private int _pos;
+
+        private JsonParser(string source, int maxDepth, bool build)
+        {
+            _s = source;
+            _maxDepth = maxDepth;
+            _build = build;
+        }
+
+        /// <summary>Parses <paramref name="source"/>; returns null when <paramref name="build"/> is false (validation only).</summary>
+        internal static JsonValue Parse(string source, int maxDepth, int maxLength, bool build)
+        {
+            if (source.Length > maxLength)
+            {
+                throw new JsonException("JSON text longer than the limit", maxLength);
+            }
+
+            JsonParser parser = new JsonParser(source, maxDepth, build);
+
+            // RFC 8259 section 8.1: a parser may ignore a leading byte-order mark.
+            if (source.Length > 0 && source[0] == '\uFEFF')
+            {
+                parser._pos = 1;
+            }
+
+            JsonValue root = parser.ParseValue(0);
+            parser.SkipWhitespace();
+            if (parser._pos < source.Length)
+            {
+                throw new JsonException("Unexpected characters after the JSON value", parser._pos);
+            }
+
+            return root;
+        }
+
+        private void SkipWhitespace()
+        {
+            while (_pos < _s.Length)
+            {
+                char c = _s[_pos];
+                if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+                {
+                    _pos++;
+                }
+                else
+                {
+                    return;
+                }
+            }
+        }
+
+        private JsonValue ParseValue(int depth)
+        {
+            SkipWhitespace();
+            if (_pos >= _s.Length)
+            {
+                throw new JsonException("Unexpected end of JSON text", _pos);
+            }
+
+            char c = _s[_pos];
+            switch (c)
+            {
+                case '{':
+                    return ParseObject(depth + 1);
+                case '[':
+                    return ParseArray(depth + 1);
+                case '"':
+                    return ParseString();
+                case 't':
+                    return ParseLiteral("true", JsonValueKind.True);
+                case 'f':
+                    return ParseLiteral("false", JsonValueKind.False);
+                case 'n':
+                    return ParseLiteral("null", JsonValueKind.Null);
+                default:
+                    if (c == '-' || (c >= '0' && c <= '9'))
+                    {
+                        return ParseNumber();
+                    }
+
+                    throw new JsonException("Unexpected character", _pos);
+            }
+        }
+
+        private JsonValue ParseObject(int depth)
+        {
+            int start = _pos;
+            if (depth > _maxDepth)
+            {
+                throw new JsonException("JSON nested deeper than the limit", start);
+            }
+
+            _pos++;
+            ArrayList members = _build ? new ArrayList() : null;
+            SkipWhitespace();
+            if (_pos < _s.Length && _s[_pos] == '}')
+            {
+                _pos++;
+                return Make(JsonValueKind.Object, start, false, members);
+            }
+
+            while (true)
+            {
+                SkipWhitespace();
+                if (_pos >= _s.Length)
+                {
+                    throw new JsonException("Unexpected end of JSON text in an object", _pos);
+                }
+
+                if (_s[_pos] != '"')
+                {
+                    throw new JsonException("Expected a member name", _pos);
+                }
+
+                JsonValue name = ParseString();
+                SkipWhitespace();
+                if (_pos >= _s.Length || _s[_pos] != ':')
+                {
+                    throw new JsonException("Expected ':' after a member name", _pos);
+                }
+
+                _pos++;
+                JsonValue value = ParseValue(depth);
+                if (_build)
+                {
+                    members.Add(name);
+                    members.Add(value);
+                }
+
+                SkipWhitespace();
+                if (_pos >= _s.Length)
+                {
+                    throw new JsonException("Unexpected end of JSON text in an object", _pos);
+                }
+
+                char c = _s[_pos++];
+                if (c == '}')
+                {
+                    return Make(JsonValueKind.Object, start, false, members);
+                }
+
+                if (c != ',')
+                {
+                    throw new JsonException("Expected ',' or '}' in an object", _pos - 1);
+                }
+            }
+        }
+
+        private JsonValue ParseArray(int depth)
+        {
+            int start = _pos;
+            if (depth > _maxDepth)
+            {
+                throw new JsonException("JSON nested deeper than the limit", start);
+            }
+
+            _pos++;
+            ArrayList items = _build ? new ArrayList() : null;
+            SkipWhitespace();
+            if (_pos < _s.Length && _s[_pos] == ']')
+            {
+                _pos++;
+                return Make(JsonValueKind.Array, start, false, items);
+            }
+
+            while (true)
+            {
+                JsonValue item = ParseValue(depth);
+                if (_build)
+                {
+                    items.Add(item);
+                }
+
+                SkipWhitespace();
+                if (_pos >= _s.Length)
+                {
+                    throw new JsonException("Unexpected end of JSON text in an array", _pos);
+                }
+
+                char c = _s[_pos++];
+                if (c == ']')
+                {
+                    return Make(JsonValueKind.Array, start, false, items);
+                }
+
+                if (c != ',')
+                {
+                    throw new JsonException("Expected ',' or ']' in an array", _pos - 1);
+                }
+            }
+        }
+
+        private JsonValue ParseString()
+        {
+            int start = _pos;
+            _pos++;
+            bool escaped = false;
+            while (true)
+            {
+                if (_pos >= _s.Length)
+                {
+                    throw new JsonException("Unterminated string", start);
+                }
+
+                char c = _s[_pos];
+                if (c == '"')
+                {
+                    _pos++;
+                    return Make(JsonValueKind.String, start, escaped, null);
+                }
+
+                if (c == '\\')
+                {
+                    escaped = true;
+                    ScanEscape();
+                }
+                else if (c < 0x20)
+                {
+                    throw new JsonException("Control character in a string", _pos);
+                }
+                else if (c >= 0xD800 && c <= 0xDBFF)
+                {
+                    if (_pos + 1 >= _s.Length || _s[_pos + 1] < 0xDC00 || _s[_pos + 1] > 0xDFFF)
+                    {
+                        throw new JsonException("Lone surrogate in a string", _pos);
+                    }
+
+                    _pos += 2;
+                }
+                else if (c >= 0xDC00 && c <= 0xDFFF)
+                {
+                    throw new JsonException("Lone surrogate in a string", _pos);
+                }
+                else
+                {
+                    _pos++;
+                }
+            }
+        }
+
+        /// <summary>Checks one escape at <c>_pos</c> (which holds the backslash) and moves past it.</summary>
+        private void ScanEscape()
+        {
+            int at = _pos;
+            if (_pos + 1 >= _s.Length)
+            {
+                throw new JsonException("Unterminated escape", at);
+            }
+
+            char e = _s[_pos + 1];
+            if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't')
+            {
+                _pos += 2;
+                return;
+            }
+
+            if (e != 'u')
+            {
+                throw new JsonException("Invalid escape", at);
+            }
+
+            int unit = ReadHex4(_s, _pos + 2);
+            if (unit < 0)
+            {
+                throw new JsonException("Invalid \\u escape", at);
+            }
+
+            _pos += 6;
+            if (unit >= 0xDC00 && unit <= 0xDFFF)
+            {
+                throw new JsonException("Lone low surrogate escape", at);
+            }
+
+            if (unit >= 0xD800 && unit <= 0xDBFF)
+            {
+                // A high surrogate must be followed by an escaped low surrogate.
+                int low = (_pos + 1 < _s.Length && _s[_pos] == '\\' && _s[_pos + 1] == 'u') ? ReadHex4(_s, _pos + 2) : -1;
+                if (low < 0xDC00 || low > 0xDFFF)
+                {
+                    throw new JsonException("Lone high surrogate escape", at);
+                }
+
+                _pos += 6;
+            }
+        }
+
+        /// <summary>Reads four hex digits at <paramref name="at"/>; -1 if they are missing or not hex.</summary>
+        internal static int ReadHex4(string s, int at)
+        {
+            if (at + 4 > s.Length)
+            {
+                return -1;
+            }
+
+            int value = 0;
+            for (int i = 0; i < 4; i++)
+            {
+                char c = s[at + i];
+                int d;
+                if (c >= '0' && c <= '9')
+                {
+                    d = c - '0';
+                }
+                else if (c >= 'a' && c <= 'f')
+                {
+                    d = c - 'a' + 10;
+                }
+                else if (c >= 'A' && c <= 'F')
+                {
+                    d = c - 'A' + 10;
+                }
+                else
+                {
+                    return -1;
+                }
+
+                value = (value << 4) | d;
+            }
+
+            return value;
+        }
+
+        private JsonValue ParseNumber()
+        {
+            // number = [ "-" ] ( "0" / 1-9 *DIGIT ) [ "." 1*DIGIT ] [ ( "e" / "E" ) [ "-" / "+" ] 1*DIGIT ]
+            int start = _pos;
+            if (_s[_pos] == '-')
+            {
+                _pos++;
+            }
+
+            if (_pos >= _s.Length || !IsDigit(_s[_pos]))
+            {
+                throw new JsonException("Invalid number", start);
+            }
+
+            if (_s[_pos] == '0')
+            {
+                _pos++;
+                if (_pos < _s.Length && IsDigit(_s[_pos]))
+                {
+                    throw new JsonException("Leading zero in a number", start);
+                }
+            }
+            else
+            {
+                SkipDigits();
+            }
+
+            if (_pos < _s.Length && _s[_pos] == '.')
+            {
+                _pos++;
+                if (_pos >= _s.Length || !IsDigit(_s[_pos]))
+                {
+                    throw new JsonException("Invalid fraction in a number", start);
+                }
+
+                SkipDigits();
+            }
+
+            if (_pos < _s.Length && (_s[_pos] == 'e' || _s[_pos] == 'E'))
+            {
+                _pos++;
+                if (_pos < _s.Length && (_s[_pos] == '+' || _s[_pos] == '-'))
+                {
+                    _pos++;
+                }
+
+                if (_pos >= _s.Length || !IsDigit(_s[_pos]))
+                {
+                    throw new JsonException("Invalid exponent in a number", start);
+                }
+
+                SkipDigits();
+            }
+
+            if (_pos - start > MaxNumberLength)
+            {
+                throw new JsonException("Number text longer than the limit", start);
+            }
+
+            return Make(JsonValueKind.Number, start, false, null);
+        }
+
+        private void SkipDigits()
+        {
+            while (_pos < _s.Length && IsDigit(_s[_pos]))
+            {
+                _pos++;
+            }
+        }
+
+        private static bool IsDigit(char c)
+        {
+            return c >= '0' && c <= '9';
+        }
+
+        private JsonValue ParseLiteral(string literal, JsonValueKind kind)
+        {
+            int start = _pos;
+            if (start + literal.Length > _s.Length)
+            {
+                throw new JsonException("Invalid literal", start);
+            }
+
+            for (int i = 0; i < literal.Length; i++)
+            {
+                if (_s[start + i] != literal[i])
+                {
+                    throw new JsonException("Invalid literal", start);
+                }
+            }
+
+            _pos += literal.Length;
+            return Make(kind, start, false, null);
+        }
+
+        private JsonValue Make(JsonValueKind kind, int start, bool escaped, ArrayList items)
+        {
+            return _build ? new JsonValue(_s, kind, start, _pos - start, escaped, items) : null;
+        }
+    }
+}
