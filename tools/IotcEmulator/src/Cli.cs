@@ -1,11 +1,273 @@
+using System.CommandLine;
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
 namespace IotcEmulator;
 
+/// <summary>Command line: <c>start</c> (default) runs the emulator; the other verbs talk to a running one over HTTPS.</summary>
 internal static class Cli
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null)
     {
-        await using var host = await EmulatorHost.StartAsync(new EmulatorOptions());
-        await Task.Delay(Timeout.Infinite);
-        return 0;
+        var @out = output ?? Console.Out;
+        var root = new RootCommand("Local Azure IoT Central emulator: DPS over HTTPS and IoT Hub MQTT over TLS, on loopback.");
+
+        // ---- start ----
+        var data = new Option<string>("--data") { Description = "Data folder (database, CA and server certificate).", DefaultValueFactory = _ => ".iotc-emulator" };
+        var dpsPort = new Option<int>("--dps-port") { Description = "HTTPS port for DPS and /api (0 = free port).", DefaultValueFactory = _ => 8443 };
+        var mqttPort = new Option<int>("--mqtt-port") { Description = "MQTT/TLS port for the hub (0 = free port).", DefaultValueFactory = _ => 8883 };
+        var hubHost = new Option<string>("--hub-host") { Description = "Hub host name handed out by DPS.", DefaultValueFactory = _ => "localhost" };
+        var idScope = new Option<string?>("--id-scope") { Description = "DPS ID scope (default: generated once per data folder)." };
+        var noDemo = new Option<bool>("--no-demo") { Description = "Do not create the demo enrollment." };
+        var start = new Command("start", "Run the emulator until Ctrl+C.") { data, dpsPort, mqttPort, hubHost, idScope, noDemo };
+        Func<ParseResult, CancellationToken, Task<int>> startAction = async (pr, ct) =>
+        {
+            var options = new EmulatorOptions
+            {
+                DataDirectory = pr.GetValue(data)!, DpsPort = pr.GetValue(dpsPort), MqttPort = pr.GetValue(mqttPort),
+                HubHostName = pr.GetValue(hubHost)!, IdScope = pr.GetValue(idScope), CreateDemoEnrollment = !pr.GetValue(noDemo),
+            };
+            await using var host = await EmulatorHost.StartAsync(options, ct);
+            PrintBanner(@out, host);
+            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+            return 0;
+        };
+        start.SetAction(startAction);
+        root.Subcommands.Add(start);
+        foreach (var o in new Option[] { data, dpsPort, mqttPort, hubHost, idScope, noDemo }) root.Options.Add(o);
+        root.SetAction(startAction);
+
+        // ---- client verbs ----
+        var url = new Option<string>("--url") { Description = "Base URL of the running emulator.", DefaultValueFactory = _ => "https://localhost:8443" };
+        var ca = new Option<string?>("--ca") { Description = "CA PEM to trust (default: <data>/ca.pem)." };
+        var cdata = new Option<string>("--data") { Description = "Data folder of the running emulator (to find ca.pem).", DefaultValueFactory = _ => ".iotc-emulator" };
+        Command Client(string name, string description, Func<ParseResult, HttpClient, CancellationToken, Task<int>> action, params Symbol[] symbols)
+        {
+            var c = new Command(name, description);
+            foreach (var s in symbols)
+            {
+                if (s is Option o) c.Options.Add(o);
+                else if (s is Argument a) c.Arguments.Add(a);
+            }
+            c.Options.Add(url);
+            c.Options.Add(ca);
+            c.Options.Add(cdata);
+            c.SetAction(async (pr, ct) =>
+            {
+                try
+                {
+                    using var http = CreateClient(pr.GetValue(url)!, pr.GetValue(ca) ?? Path.Combine(pr.GetValue(cdata)!, "ca.pem"));
+                    return await action(pr, http, ct);
+                }
+                catch (HttpRequestException ex)
+                {
+                    await Console.Error.WriteLineAsync($"error: cannot reach the emulator: {ex.Message}");
+                    return 2;
+                }
+                catch (FileNotFoundException ex)
+                {
+                    await Console.Error.WriteLineAsync($"error: {ex.Message} (use --ca or --data)");
+                    return 2;
+                }
+            });
+            return c;
+        }
+
+        async Task<int> Show(HttpResponseMessage r)
+        {
+            var text = await r.Content.ReadAsStringAsync();
+            await @out.WriteLineAsync(Pretty(text));
+            return r.IsSuccessStatusCode ? 0 : 1;
+        }
+
+        // enroll
+        var enrollId = new Argument<string>("id") { Description = "Registration id (individual) or group id (--group)." };
+        var group = new Option<bool>("--group") { Description = "Group enrollment (devices derive their key, or chain to --ca-pem)." };
+        var key = new Option<string?>("--key") { Description = "Primary key, base64 (default: random)." };
+        var key2 = new Option<string?>("--secondary-key") { Description = "Secondary key, base64 (default: random)." };
+        var thumb = new Option<string?>("--thumbprint") { Description = "X.509 individual enrollment: certificate thumbprint." };
+        var caPem = new Option<string?>("--ca-pem") { Description = "X.509 group enrollment: path of the CA certificate PEM." };
+        root.Subcommands.Add(Client("enroll", "Create or replace an enrollment (symmetric key, group key, X.509 thumbprint or CA).", async (pr, http, ct) =>
+        {
+            var body = new JsonObject { ["id"] = pr.GetValue(enrollId), ["group"] = pr.GetValue(group) };
+            if (pr.GetValue(key) is { } k) body["primaryKey"] = k;
+            if (pr.GetValue(key2) is { } k2) body["secondaryKey"] = k2;
+            if (pr.GetValue(thumb) is { } t) { body["attestation"] = "x509"; body["thumbprint"] = t; }
+            if (pr.GetValue(caPem) is { } p) { body["attestation"] = "x509"; body["caPem"] = await File.ReadAllTextAsync(p, ct); }
+            return await Show(await http.PostAsync("api/enrollments", Json(body), ct));
+        }, enrollId, group, key, key2, thumb, caPem));
+
+        root.Subcommands.Add(Client("enrollments", "List enrollments.", async (pr, http, ct) => await Show(await http.GetAsync("api/enrollments", ct))));
+
+        root.Subcommands.Add(Client("devices", "List devices and their connection state.", async (pr, http, ct) =>
+        {
+            var r = await http.GetAsync("api/devices", ct);
+            if (!r.IsSuccessStatusCode) return await Show(r);
+            var list = JsonNode.Parse(await r.Content.ReadAsStringAsync(ct))!.AsArray();
+            await @out.WriteLineAsync($"{"DEVICE",-36} {"STATE",-12} {"AUTH",-13} {"ENROLLMENT",-24} MODEL");
+            foreach (var d in list)
+            {
+                await @out.WriteLineAsync($"{(string?)d!["deviceId"],-36} {((bool)d["connected"]! ? "connected" : "offline"),-12} {(string?)d["attestation"],-13} {(string?)d["enrollmentId"] ?? "-",-24} {(string?)d["modelId"] ?? "-"}");
+            }
+            return 0;
+        }));
+
+        var devArg = new Argument<string>("device") { Description = "Device id." };
+        var devOpt = new Option<string?>("--device") { Description = "Only this device." };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new messages (Ctrl+C stops)." };
+        var limit = new Option<int>("--limit") { Description = "How many (most recent first when not following).", DefaultValueFactory = _ => 50 };
+        root.Subcommands.Add(Client("telemetry", "List or tail telemetry.", async (pr, http, ct) =>
+        {
+            long after = 0;
+            var dev = pr.GetValue(devOpt);
+            var first = true;
+            while (!ct.IsCancellationRequested)
+            {
+                var q = $"api/telemetry?after={after}&limit=1000" + (dev is null ? "" : "&deviceId=" + Uri.EscapeDataString(dev));
+                JsonArray list;
+                try { list = JsonNode.Parse(await http.GetStringAsync(q, ct))!.AsArray(); }
+                catch (OperationCanceledException) { break; }
+                var items = list.ToList();
+                if (first && !pr.GetValue(follow)) items = items.TakeLast(pr.GetValue(limit)).ToList();
+                foreach (var m in items)
+                {
+                    after = Math.Max(after, (long)m!["id"]!);
+                    var props = m["properties"] is JsonObject p && p.Count > 0 ? " " + p.ToJsonString() : "";
+                    await @out.WriteLineAsync($"{(string?)m["arrivedUtc"]} {(string?)m["deviceId"]}: {(string?)m["payload"]}{props}");
+                }
+                if (list.Count == 1000) continue;
+                if (!pr.GetValue(follow)) break;
+                first = false;
+                try { await Task.Delay(500, ct); } catch (OperationCanceledException) { break; }
+            }
+            return 0;
+        }, devOpt, follow, limit));
+
+        root.Subcommands.Add(Client("twin", "Show a device twin.", async (pr, http, ct) =>
+            await Show(await http.GetAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/twin", ct)), devArg));
+
+        var patchArg = new Argument<string>("patch") { Description = "Desired-properties patch, JSON object." };
+        root.Subcommands.Add(Client("set-desired", "Patch desired properties (pushed to the device if it listens).", async (pr, http, ct) =>
+            await Show(await http.PatchAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/twin/desired", new StringContent(pr.GetValue(patchArg)!, Encoding.UTF8, "application/json"), ct)), devArg, patchArg));
+
+        var cmdArg = new Argument<string>("command") { Description = "Command (direct method) name; component commands are 'component*name'." };
+        var payload = new Option<string?>("--payload") { Description = "Request payload, JSON." };
+        var timeout = new Option<double>("--timeout") { Description = "Seconds to wait for the device (1–300).", DefaultValueFactory = _ => 30 };
+        root.Subcommands.Add(Client("invoke", "Invoke a command and show the device's response.", async (pr, http, ct) =>
+        {
+            http.Timeout = TimeSpan.FromSeconds(pr.GetValue(timeout) + 30);
+            var r = await http.PostAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/commands/{Uri.EscapeDataString(pr.GetValue(cmdArg)!)}?timeout={pr.GetValue(timeout)}",
+                new StringContent(pr.GetValue(payload) ?? "", Encoding.UTF8, "application/json"), ct);
+            if (!r.IsSuccessStatusCode) return await Show(r);
+            var j = JsonNode.Parse(await r.Content.ReadAsStringAsync(ct))!;
+            await @out.WriteLineAsync($"status {(int)j["status"]!}{((bool)j["timedOut"]! ? " (timed out)" : "")}");
+            await @out.WriteLineAsync(Pretty((string?)j["payload"] ?? ""));
+            return (int)j["status"]! is >= 200 and < 300 ? 0 : 1;
+        }, devArg, cmdArg, payload, timeout));
+
+        var c2dPayload = new Argument<string>("payload") { Description = "Message body (text)." };
+        var prop = new Option<string[]>("--property", "-p") { Description = "Application property name=value (repeatable)." };
+        root.Subcommands.Add(Client("c2d", "Send a cloud-to-device message (queued while the device is offline).", async (pr, http, ct) =>
+        {
+            var props = new JsonObject();
+            foreach (var p in pr.GetValue(prop) ?? [])
+            {
+                var eq = p.IndexOf('=');
+                props[eq < 0 ? p : p[..eq]] = eq < 0 ? null : p[(eq + 1)..];
+            }
+            return await Show(await http.PostAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/c2d", Json(new JsonObject { ["payload"] = pr.GetValue(c2dPayload), ["properties"] = props }), ct));
+        }, devArg, c2dPayload, prop));
+
+        root.Subcommands.Add(Client("commands", "List a device's command invocations and responses.", async (pr, http, ct) =>
+            await Show(await http.GetAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/commands", ct)), devArg));
+
+        // ---- faults ----
+        var fault = new Command("fault", "Fault injection on a running emulator.");
+        root.Subcommands.Add(fault);
+        var seconds = new Argument<double>("seconds") { Description = "Seconds." };
+        var count = new Argument<int>("count") { Description = "How many." };
+        var ms = new Argument<int>("milliseconds") { Description = "Milliseconds." };
+        var retryAfter = new Option<int>("--retry-after") { Description = "Retry-After seconds.", DefaultValueFactory = _ => 5 };
+        var off = new Option<bool>("--off") { Description = "Turn the fault off again." };
+        string E(ParseResult pr) => Uri.EscapeDataString(pr.GetValue(devArg)!);
+        fault.Subcommands.Add(Client("drop", "Drop a device's connection now.", async (pr, http, ct) => await Show(await http.PostAsync($"api/faults/drop/{E(pr)}", null, ct)), devArg));
+        fault.Subcommands.Add(Client("refuse-connects", "Refuse hub connects (CONNACK 3) for N seconds.", async (pr, http, ct) => await Show(await http.PostAsync($"api/faults/refuse-connects?seconds={pr.GetValue(seconds)}", null, ct)), seconds));
+        fault.Subcommands.Add(Client("dps-throttle", "Answer the next N DPS requests with 429 + Retry-After.", async (pr, http, ct) => await Show(await http.PostAsync($"api/faults/dps-throttle?requests={pr.GetValue(count)}&retryAfter={pr.GetValue(retryAfter)}", null, ct)), count, retryAfter));
+        fault.Subcommands.Add(Client("dps-assigning", "Keep new DPS registrations 'assigning' for N polls.", async (pr, http, ct) => await Show(await http.PostAsync($"api/faults/dps-assigning?polls={pr.GetValue(count)}", null, ct)), count));
+        fault.Subcommands.Add(Client("puback-delay", "Delay PUBACKs to a device (0 clears).", async (pr, http, ct) => await Show(await http.PostAsync($"api/faults/puback-delay/{E(pr)}?ms={pr.GetValue(ms)}", null, ct)), devArg, ms));
+        fault.Subcommands.Add(Client("puback-withhold", "Withhold PUBACKs to a device (--off to resume).", async (pr, http, ct) => await Show(await http.PostAsync($"api/faults/puback-withhold/{E(pr)}?on={(!pr.GetValue(off)).ToString().ToLowerInvariant()}", null, ct)), devArg, off));
+        fault.Subcommands.Add(Client("token-lifetime", "Cap hub session lifetime to N seconds from CONNECT (0 clears).", async (pr, http, ct) => await Show(await http.PostAsync($"api/faults/token-lifetime?seconds={pr.GetValue(seconds)}", null, ct)), seconds));
+        fault.Subcommands.Add(Client("malformed-desired", "Push a desired patch that is not valid JSON.", async (pr, http, ct) => await Show(await http.PostAsync($"api/faults/malformed-desired/{E(pr)}", null, ct)), devArg));
+        fault.Subcommands.Add(Client("clear", "Clear all faults.", async (pr, http, ct) => { var r = await http.DeleteAsync("api/faults", ct); await @out.WriteLineAsync(r.IsSuccessStatusCode ? "faults cleared" : $"error {(int)r.StatusCode}"); return r.IsSuccessStatusCode ? 0 : 1; }));
+        fault.Subcommands.Add(Client("show", "Show active faults.", async (pr, http, ct) => await Show(await http.GetAsync("api/faults", ct))));
+
+        // ---- bench ----
+        var benchSeconds = new Option<int>("--seconds") { Description = "Measured seconds per phase.", DefaultValueFactory = _ => 10 };
+        var benchDevices = new Option<int>("--devices") { Description = "Simulated devices (MQTTnet clients).", DefaultValueFactory = _ => 100 };
+        var benchInflight = new Option<int>("--inflight") { Description = "QoS 1 publishes in flight per device.", DefaultValueFactory = _ => 8 };
+        var bench = new Command("bench", "QoS 1 telemetry throughput: emulator (ingest + SQLite) vs a bare MQTTnet server, on loopback over TLS.") { benchSeconds, benchDevices, benchInflight };
+        bench.SetAction(async (pr, ct) => await Bench.RunAsync(@out, pr.GetValue(benchSeconds), pr.GetValue(benchDevices), pr.GetValue(benchInflight), ct));
+        root.Subcommands.Add(bench);
+
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    static void PrintBanner(TextWriter o, EmulatorHost h)
+    {
+        o.WriteLine();
+        o.WriteLine("IoT Central emulator running (Ctrl+C stops)");
+        o.WriteLine($"  CA certificate (trust this): {h.CaCertificatePath}");
+        o.WriteLine($"  DPS endpoint:  https://localhost:{h.DpsPort}   (global endpoint host 'localhost:{h.DpsPort}')");
+        o.WriteLine($"  ID scope:      {h.IdScope}");
+        o.WriteLine($"  Hub endpoint:  mqtts://{h.HubHostName}:{h.MqttPort}");
+        o.WriteLine($"  Operator API:  https://localhost:{h.DpsPort}/api  (see 'iotc-emulator --help')");
+        o.WriteLine($"  Data folder:   {h.DataDirectory}");
+        if (h.DemoEnrollment is { } d)
+        {
+            o.WriteLine("  Demo enrollment (individual, symmetric key):");
+            o.WriteLine($"    ID scope:      {h.IdScope}");
+            o.WriteLine($"    Device id:     {d.Id}");
+            o.WriteLine($"    Symmetric key: {d.PrimaryKey}");
+        }
+        o.WriteLine();
+        o.Flush();
+    }
+
+    static HttpClient CreateClient(string baseUrl, string caPath)
+    {
+        if (!File.Exists(caPath)) throw new FileNotFoundException($"CA certificate '{caPath}' not found");
+        var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caPath));
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) => Trust.IsTrusted(ca, cert, errors);
+        return new HttpClient(handler) { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    static StringContent Json(JsonNode n) => new(n.ToJsonString(), Encoding.UTF8, "application/json");
+
+    static string Pretty(string text)
+    {
+        try { return JsonNode.Parse(text)?.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) ?? text; }
+        catch (JsonException) { return text; }
+    }
+}
+
+/// <summary>Server-certificate validation that trusts exactly one CA (custom root trust), for clients of the emulator.</summary>
+public static class Trust
+{
+    /// <summary>True when <paramref name="presented"/> chains to <paramref name="ca"/> and the host name matched.
+    /// Use from <c>RemoteCertificateValidationCallback</c>; nothing else is accepted.</summary>
+    public static bool IsTrusted(X509Certificate2 ca, System.Security.Cryptography.X509Certificates.X509Certificate? presented, System.Net.Security.SslPolicyErrors errors)
+    {
+        if (presented is null) return false;
+        if ((errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != System.Net.Security.SslPolicyErrors.None) return false;
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
+        return chain.Build(leaf);
     }
 }

@@ -129,11 +129,18 @@ public sealed class EmulatorOperator
 
     /// <summary>Invokes a direct method and waits for the device's answer. Status 404 when the device is offline or not
     /// subscribed to methods, 504 when it does not answer within <paramref name="timeout"/>.</summary>
-    public Task<CommandResult> InvokeCommandAsync(string deviceId, string commandName, string? payloadJson, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <exception cref="KeyNotFoundException">No such device.</exception>
+    /// <exception cref="ArgumentException">Invalid command name or payload that is not JSON.</exception>
+    public async Task<CommandResult> InvokeCommandAsync(string deviceId, string commandName, string? payloadJson, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(commandName) || commandName.Contains('/') || commandName.Contains('?')) throw new ArgumentException("invalid command name", nameof(commandName));
-        if (payloadJson is not null && JsonNode.Parse(payloadJson) is null && payloadJson.Trim() != "null") throw new ArgumentException("payload must be JSON", nameof(payloadJson));
-        return _hub.InvokeAsync(deviceId, commandName, payloadJson, timeout, cancellationToken);
+        if (payloadJson is not null)
+        {
+            try { JsonNode.Parse(payloadJson); }
+            catch (System.Text.Json.JsonException) { throw new ArgumentException("payload must be JSON", nameof(payloadJson)); }
+        }
+        if (await GetDeviceAsync(deviceId).ConfigureAwait(false) is null) throw new KeyNotFoundException($"device '{deviceId}' not found");
+        return await _hub.InvokeAsync(deviceId, commandName, payloadJson, timeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Recent command invocations, newest first.</summary>

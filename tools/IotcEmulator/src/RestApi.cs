@@ -15,6 +15,8 @@ internal static class RestApi
     {
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // Output is for people and tools on this machine, not for embedding in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     static IResult Ok(object? value, int status = 200) => Results.Json(value, Json, "application/json; charset=utf-8", status);
@@ -116,7 +118,8 @@ internal static class RestApi
                 var r = await op.InvokeCommandAsync(id, name, string.IsNullOrWhiteSpace(body) ? null : body, TimeSpan.FromSeconds(Math.Clamp(timeout ?? 30, 1, 300)), ctx.RequestAborted);
                 return Ok(new { invocationId = r.InvocationId, status = r.Status, timedOut = r.TimedOut, payload = r.PayloadJson });
             }
-            catch (Exception ex) when (ex is ArgumentException or JsonException) { return Problem(400, ex.Message); }
+            catch (ArgumentException ex) { return Problem(400, ex.Message); }
+            catch (KeyNotFoundException ex) { return Problem(404, ex.Message); }
         });
         api.MapGet("/devices/{id}/commands", async (string id) => Ok(await op.ListCommandsAsync(id)));
 

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using MQTTnet;
+using MQTTnet.Protocol;
+using Xunit;
+
+namespace IotcEmulator.Tests;
+
+public sealed class PersistenceTests
+{
+    [Fact]
+    public async Task State_and_certificates_survive_a_restart()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-restart-" + Guid.NewGuid().ToString("N")[..8]);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var options = new EmulatorOptions { DataDirectory = dir, DpsPort = 0, MqttPort = 0, Log = log.Enqueue };
+        var id = T.NewId("persist");
+        var key = T.RandomKey();
+        string scope, caPem;
+        try
+        {
+            await using (var emu = await EmulatorHost.StartAsync(options))
+            {
+                scope = emu.IdScope;
+                caPem = emu.CaCertificatePem;
+                Assert.True(File.Exists(emu.CaCertificatePath));
+                await emu.Operator.EnrollSymmetricKeyAsync(id, key);
+                Assert.Equal("assigned", (string?)(await T.ProvisionAsync(emu, id, key, "dtmi:p:m;1"))["status"]);
+                await using var d = await T.ConnectAsync(emu, id, key);
+                await d.SubscribeAsync("$iothub/twin/res/#");
+                await d.Client.PublishAsync(T.Msg($"devices/{id}/messages/events/a=1", "{\"n\":1}"));
+                await d.Client.PublishAsync(T.Msg("$iothub/twin/PATCH/properties/reported/?$rid=1", "{\"fw\":\"2.0\"}"));
+                await d.NextAsync("$iothub/twin/res/204/");
+                await emu.Operator.SetDesiredPropertiesAsync(id, "{\"sp\":5}");
+                await emu.Operator.SendC2dAsync(id, "later");
+                await emu.Operator.InvokeCommandAsync(id, "nobody", null, TimeSpan.FromMilliseconds(100));
+            }
+
+            await using (var emu = await EmulatorHost.StartAsync(options))
+            {
+                Assert.Equal(scope, emu.IdScope);
+                Assert.Equal(caPem, emu.CaCertificatePem);
+                var dev = await emu.Operator.GetDeviceAsync(id);
+                Assert.Equal("dtmi:p:m;1", dev!.ModelId);
+                Assert.False(dev.Connected);
+                var t = await emu.Operator.GetTelemetryAsync(id);
+                Assert.Equal("{\"n\":1}", Assert.Single(t).PayloadText);
+                Assert.Equal("1", t[0].Properties["a"]);
+                var twin = await emu.Operator.GetTwinAsync(id);
+                Assert.Equal(2, twin!.ReportedVersion);
+                Assert.Equal(2, twin.DesiredVersion);
+                Assert.Equal("2.0", (string?)JsonNode.Parse(twin.ReportedJson)!["fw"]);
+                Assert.Single(await emu.Operator.ListCommandsAsync(id));
+                Assert.Equal(emu.DemoEnrollment!.PrimaryKey, (await emu.Operator.ListEnrollmentsAsync()).Single(e => e.Id == "demo-device").PrimaryKey);
+                // The queued C2D message is delivered after the restart; the device reconnects without provisioning again.
+                await using var d = await T.ConnectAsync(emu, id, key);
+                await d.SubscribeAsync($"devices/{id}/messages/devicebound/#");
+                var (_, payload) = await d.NextAsync($"devices/{id}/messages/devicebound/");
+                Assert.Equal("later", payload);
+            }
+            Assert.DoesNotContain(log, l => l.Contains(key, StringComparison.Ordinal));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+}
+
+public sealed class OperatorApiTests(EmulatorFixture fx) : IClassFixture<EmulatorFixture>
+{
+    EmulatorHost Emu => fx.Emu;
+
+    [Fact]
+    public async Task Rest_api_enrolls_lists_sets_desired_reads_twin_and_sends_c2d()
+    {
+        using var http = T.Http(Emu);
+        var id = T.NewId("rest");
+        var key = T.RandomKey();
+        var created = await http.PostAsync("api/enrollments", new StringContent($"{{\"id\":\"{id}\",\"primaryKey\":\"{key}\"}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("assigned", (string?)(await T.ProvisionAsync(Emu, id, key))["status"]);
+
+        var devices = JsonNode.Parse(await http.GetStringAsync("api/devices"))!.AsArray();
+        Assert.Contains(devices, d => (string?)d!["deviceId"] == id && (bool)d["connected"]! == false);
+
+        var patch = await http.PatchAsync($"api/devices/{id}/twin/desired", new StringContent("{\"a\":1}", Encoding.UTF8, "application/json"));
+        Assert.Equal(2, (int)JsonNode.Parse(await patch.Content.ReadAsStringAsync())!["version"]!);
+        var bad = await http.PatchAsync($"api/devices/{id}/twin/desired", new StringContent("{nope", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var twin = JsonNode.Parse(await http.GetStringAsync($"api/devices/{id}/twin"))!;
+        Assert.Equal(1, (int)twin["desired"]!["a"]!);
+        Assert.Equal(2, (int)twin["desired"]!["$version"]!);
+
+        var c2d = await http.PostAsync($"api/devices/{id}/c2d", new StringContent("{\"payload\":\"hi\",\"properties\":{\"p\":\"v\"}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, c2d.StatusCode);
+        var queue = JsonNode.Parse(await http.GetStringAsync($"api/devices/{id}/c2d"))!.AsArray();
+        Assert.Equal("queued", (string?)queue.Single()!["state"]);
+
+        var invoke = await http.PostAsync($"api/devices/{id}/commands/reboot?timeout=1", new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.Equal(404, (int)JsonNode.Parse(await invoke.Content.ReadAsStringAsync())!["status"]!);
+        var missing = await http.PostAsync("api/devices/no-such-device/commands/reboot", new StringContent("", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        var fault = await http.PostAsync("api/faults/dps-assigning?polls=2", null);
+        Assert.Equal(2, (int)JsonNode.Parse(await fault.Content.ReadAsStringAsync())!["dpsAssigningPolls"]!);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync("api/faults")).StatusCode);
+        Assert.Equal(0, (int)JsonNode.Parse(await http.GetStringAsync("api/faults"))!["dpsAssigningPolls"]!);
+    }
+
+    [Fact]
+    public async Task Cli_verbs_talk_to_the_running_emulator_trusting_its_ca()
+    {
+        var url = $"https://localhost:{Emu.DpsPort}";
+        var id = T.NewId("cli");
+        var key = T.RandomKey();
+        var output = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["enroll", id, "--key", key, "--url", url, "--ca", Emu.CaCertificatePath], output));
+        Assert.Equal("assigned", (string?)(await T.ProvisionAsync(Emu, id, key))["status"]);
+        await using var d = await T.ConnectAsync(Emu, id, key);
+        await d.SubscribeAsync("$iothub/methods/POST/#", MqttQualityOfServiceLevel.AtMostOnce);
+        d.Client.ApplicationMessageReceivedAsync += async e =>
+        {
+            var t = e.ApplicationMessage.Topic;
+            if (!t.StartsWith("$iothub/methods/POST/", StringComparison.Ordinal)) return;
+            await d.Client.PublishAsync(T.Msg($"$iothub/methods/res/200/?$rid={t[(t.IndexOf("$rid=", StringComparison.Ordinal) + 5)..]}", "{\"ok\":true}", MqttQualityOfServiceLevel.AtMostOnce));
+        };
+        await d.Client.PublishAsync(T.Msg($"devices/{id}/messages/events/", "{\"cli\":1}"));
+
+        output = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["devices", "--url", url, "--ca", Emu.CaCertificatePath], output));
+        Assert.Matches($@"{id}\s+connected", output.ToString());
+
+        output = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["invoke", id, "ping", "--payload", "{}", "--timeout", "5", "--url", url, "--ca", Emu.CaCertificatePath], output));
+        Assert.Contains("status 200", output.ToString());
+        Assert.Contains("\"ok\": true", output.ToString());
+
+        output = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["telemetry", "--device", id, "--url", url, "--ca", Emu.CaCertificatePath], output));
+        Assert.Contains("{\"cli\":1}", output.ToString());
+
+        output = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["set-desired", id, "{\"x\":3}", "--url", url, "--ca", Emu.CaCertificatePath], output));
+        output = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["twin", id, "--url", url, "--ca", Emu.CaCertificatePath], output));
+        Assert.Equal(3, (int)JsonNode.Parse(output.ToString())!["desired"]!["x"]!);
+
+        output = new StringWriter();
+        Assert.Equal(0, await Cli.RunAsync(["fault", "drop", id, "--url", url, "--ca", Emu.CaCertificatePath], output));
+        await d.Disconnected.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Cli_refuses_a_server_whose_certificate_is_not_from_the_given_ca()
+    {
+        // Another emulator's CA must not be trusted for this one: validation is real.
+        var otherDir = Path.Combine(Path.GetTempPath(), "iotc-emu-otherca-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            await using var other = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = otherDir, DpsPort = 0, MqttPort = 0, Log = _ => { } });
+            var rc = await Cli.RunAsync(["devices", "--url", $"https://localhost:{Emu.DpsPort}", "--ca", other.CaCertificatePath], new StringWriter());
+            Assert.Equal(2, rc);
+        }
+        finally
+        {
+            try { Directory.Delete(otherDir, true); } catch (IOException) { }
+        }
+    }
+}
