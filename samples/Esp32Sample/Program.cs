@@ -1,0 +1,110 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using System.Diagnostics;
+using System.Threading;
+using nanoFramework.Iotc;
+using nanoFramework.Networking;
+
+namespace Esp32Sample
+{
+    /// <summary>The Python iotc sample loop on an ESP32: Wi-Fi, clock check, connect, telemetry every ~2 s.</summary>
+    public class Program
+    {
+        // ---- EDIT THESE: your Wi-Fi and your IoT Central device connection (Device > Connect in IoT Central). ----
+        private const string WifiSsid = "<YOUR-WIFI-SSID>";
+        private const string WifiPassword = "<YOUR-WIFI-PASSWORD>";
+        private const string ScopeId = "<ID-SCOPE>";
+        private const string DeviceId = "<DEVICE-ID>";
+        private const string DeviceKey = "<DEVICE-PRIMARY-KEY>";
+        // -------------------------------------------------------------------------------------------------------
+
+        private static Device _device;
+        private static bool _canSend;
+
+        /// <summary>Entry point.</summary>
+        public static void Main()
+        {
+            Debug.WriteLine("Connecting to Wi-Fi...");
+
+            // requiresDateTime: wait until the firmware's SNTP client has set the clock; SAS tokens carry an
+            // expiry time, so a clock at 1970 makes every token look expired to Azure.
+            CancellationTokenSource cts = new CancellationTokenSource(60000);
+            bool online = WifiNetworkHelper.ConnectDhcp(WifiSsid, WifiPassword, requiresDateTime: true, token: cts.Token);
+            if (!online)
+            {
+                Debug.WriteLine("Wi-Fi failed: " + WifiNetworkHelper.Status.ToString());
+                if (WifiNetworkHelper.HelperException != null)
+                {
+                    Debug.WriteLine(WifiNetworkHelper.HelperException.Message);
+                }
+
+                Thread.Sleep(Timeout.Infinite);
+            }
+
+            if (DateTime.UtcNow.Year < 2024)
+            {
+                Debug.WriteLine("The clock is not set (" + DateTime.UtcNow.ToString("o") + "); SAS authentication would fail.");
+                Thread.Sleep(Timeout.Infinite);
+            }
+
+            Debug.WriteLine("Online, UTC " + DateTime.UtcNow.ToString("o"));
+
+            _device = new Device(ScopeId, DeviceKey, DeviceId, IotConnectType.SymmetricKey);
+            _device.SetLogLevel(IotLogLevel.ApiOnly);
+
+            _device.On("ConnectionStatus", OnConnect);
+            _device.On("MessageSent", OnMessageSent);
+            _device.On("Command", OnCommand);
+            _device.On("SettingsUpdated", OnSettingsUpdated);
+
+            _device.Connect();
+
+            Random random = new Random();
+            int counter = 0;
+            while (_device.IsConnected)
+            {
+                // All callbacks run here, on this thread.
+                _device.DoNext();
+                if (_canSend)
+                {
+                    if (counter % 20 == 0)
+                    {
+                        counter = 0;
+                        Debug.WriteLine("Sending telemetry..");
+                        _device.SendTelemetry("{\"temp\": " + (20 + random.Next(26)).ToString() + "}");
+                    }
+
+                    counter++;
+                }
+
+                Thread.Sleep(100);
+            }
+
+            Debug.WriteLine("Disconnected.");
+            Thread.Sleep(Timeout.Infinite);
+        }
+
+        private static void OnConnect(IotcCallbackInfo info)
+        {
+            Debug.WriteLine("- [onconnect] => status:" + info.StatusCode.ToString());
+            _canSend = info.StatusCode == 0 && _device.IsConnected;
+        }
+
+        private static void OnMessageSent(IotcCallbackInfo info)
+        {
+            Debug.WriteLine("\t- [onmessagesent] => " + info.Payload);
+        }
+
+        private static void OnCommand(IotcCallbackInfo info)
+        {
+            Debug.WriteLine("- [oncommand] => command name(" + info.Tag + ") => " + info.Payload);
+            info.SetResponse(200, "{}");
+        }
+
+        private static void OnSettingsUpdated(IotcCallbackInfo info)
+        {
+            Debug.WriteLine("- [onsettingsupdated] => settings name(" + info.Tag + ") => " + info.Payload);
+        }
+    }
+}
