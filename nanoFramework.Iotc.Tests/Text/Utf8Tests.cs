@@ -1,0 +1,135 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using nanoFramework.Iotc.Text;
+using nanoFramework.TestFramework;
+
+namespace nanoFramework.Iotc.Tests.Text
+{
+    [TestClass]
+    public class Utf8Tests
+    {
+        [TestMethod]
+        public void Encode_OneToFourByteSequences_AtTheBoundaries()
+        {
+            // RFC 3629 section 3 table boundaries, plus U+20AC and U+1D11E from its examples' ranges.
+            AssertBytes(new byte[] { 0x41, 0x7F }, Utf8.GetBytes("A\u007F"));
+            AssertBytes(new byte[] { 0xC2, 0x80, 0xC3, 0xA9, 0xDF, 0xBF }, Utf8.GetBytes("\u0080\u00E9\u07FF"));
+            AssertBytes(new byte[] { 0xE0, 0xA0, 0x80, 0xE2, 0x82, 0xAC, 0xEF, 0xBF, 0xBF }, Utf8.GetBytes("\u0800\u20AC\uFFFF"));
+            AssertBytes(new byte[] { 0xF0, 0x90, 0x80, 0x80 }, Utf8.GetBytes("\uD800\uDC00"));
+            AssertBytes(new byte[] { 0xF0, 0x9D, 0x84, 0x9E }, Utf8.GetBytes("\uD834\uDD1E"));
+            AssertBytes(new byte[] { 0xF4, 0x8F, 0xBF, 0xBF }, Utf8.GetBytes("\uDBFF\uDFFF"));
+            Assert.AreEqual(0, Utf8.GetBytes(string.Empty).Length);
+        }
+
+        [TestMethod]
+        public void Decode_OneToFourByteSequences()
+        {
+            Assert.AreEqual("A\u007F", Utf8.GetString(new byte[] { 0x41, 0x7F }));
+            Assert.AreEqual("\u0080\u00E9\u07FF", Utf8.GetString(new byte[] { 0xC2, 0x80, 0xC3, 0xA9, 0xDF, 0xBF }));
+            Assert.AreEqual("\u0800\u20AC\uFFFF", Utf8.GetString(new byte[] { 0xE0, 0xA0, 0x80, 0xE2, 0x82, 0xAC, 0xEF, 0xBF, 0xBF }));
+            Assert.AreEqual("\uD800\uDC00\uD834\uDD1E\uDBFF\uDFFF", Utf8.GetString(new byte[] { 0xF0, 0x90, 0x80, 0x80, 0xF0, 0x9D, 0x84, 0x9E, 0xF4, 0x8F, 0xBF, 0xBF }));
+        }
+
+        [TestMethod]
+        public void GetByteCount_MatchesGetBytes()
+        {
+            string[] samples = { string.Empty, "ascii", "caf\u00E9", "\u20AC\u4E2D", "\uD83D\uDE00x", "lone \uD800 and \uDC00", "end \uD83D" };
+            for (int i = 0; i < samples.Length; i++)
+            {
+                Assert.AreEqual(Utf8.GetBytes(samples[i]).Length, Utf8.GetByteCount(samples[i]), samples[i]);
+            }
+        }
+
+        [TestMethod]
+        public void RoundTrip_ValidText()
+        {
+            string text = "A\u00E9\u07FF\u0800\u20AC\uFFFD\uFFFF\uD83D\uDE00\uDBFF\uDFFF\u0000end";
+            Assert.AreEqual(text, Utf8.GetString(Utf8.GetBytes(text)));
+        }
+
+        [TestMethod]
+        public void Encode_LoneSurrogates_BecomeReplacementCharacter()
+        {
+            AssertBytes(new byte[] { 0x61, 0xEF, 0xBF, 0xBD, 0x62 }, Utf8.GetBytes("a\uD800b"));
+            AssertBytes(new byte[] { 0xEF, 0xBF, 0xBD }, Utf8.GetBytes("\uDC00"));
+            AssertBytes(new byte[] { 0x78, 0xEF, 0xBF, 0xBD }, Utf8.GetBytes("x\uD83D"));
+        }
+
+        [TestMethod]
+        public void Decode_TruncatedSequences_GiveOneReplacementEach()
+        {
+            // A truncated but otherwise valid prefix is one maximal subpart: one U+FFFD (Unicode 15, section 3.9, U+FFFD substitution).
+            Assert.AreEqual("a\uFFFD", Utf8.GetString(new byte[] { 0x61, 0xC3 }));
+            Assert.AreEqual("\uFFFD", Utf8.GetString(new byte[] { 0xE2, 0x82 }));
+            Assert.AreEqual("\uFFFD", Utf8.GetString(new byte[] { 0xF0, 0x9F, 0x98 }));
+            Assert.AreEqual("\uFFFDA", Utf8.GetString(new byte[] { 0xE2, 0x82, 0x41 }));
+            Assert.AreEqual("\uFFFDA\uFFFD", Utf8.GetString(new byte[] { 0xF0, 0x9F, 0x41, 0xC3 }));
+        }
+
+        [TestMethod]
+        public void Decode_InvalidBytes_BecomeReplacementCharacters()
+        {
+            Assert.AreEqual("\uFFFD", Utf8.GetString(new byte[] { 0x80 }));
+            Assert.AreEqual("a\uFFFDb", Utf8.GetString(new byte[] { 0x61, 0xFF, 0x62 }));
+            Assert.AreEqual("\uFFFD\uFFFD", Utf8.GetString(new byte[] { 0xBF, 0xFE }));
+            Assert.AreEqual("\uFFFD\u00E9", Utf8.GetString(new byte[] { 0xA9, 0xC3, 0xA9 }));
+        }
+
+        [TestMethod]
+        public void Decode_OverlongSurrogateAndOutOfRange_NeverYieldTheForbiddenCharacter()
+        {
+            // Overlong "/" (C0 AF, E0 80 AF), an encoded surrogate (ED A0 80) and U+110000 (F4 90 80 80) must not decode
+            // to '/', a lone surrogate or a character beyond U+10FFFF; only U+FFFD may come out, and the next ASCII survives.
+            byte[][] cases =
+            {
+                new byte[] { 0xC0, 0xAF, 0x41 },
+                new byte[] { 0xE0, 0x80, 0xAF, 0x41 },
+                new byte[] { 0xED, 0xA0, 0x80, 0x41 },
+                new byte[] { 0xF4, 0x90, 0x80, 0x80, 0x41 },
+                new byte[] { 0xF8, 0x88, 0x80, 0x80, 0x80, 0x41 },
+            };
+            for (int c = 0; c < cases.Length; c++)
+            {
+                string s = Utf8.GetString(cases[c]);
+                Assert.IsTrue(s.Length >= 2, "at least one U+FFFD then 'A'");
+                Assert.AreEqual('A', s[s.Length - 1]);
+                for (int i = 0; i < s.Length - 1; i++)
+                {
+                    Assert.AreEqual('\uFFFD', s[i]);
+                }
+            }
+        }
+
+        [TestMethod]
+        public void Decode_Range_AndBom()
+        {
+            byte[] bytes = { 0x78, 0xC3, 0xA9, 0x79 };
+            Assert.AreEqual("\u00E9", Utf8.GetString(bytes, 1, 2));
+            Assert.AreEqual(string.Empty, Utf8.GetString(bytes, 4, 0));
+            Assert.AreEqual("\uFFFD", Utf8.GetString(bytes, 1, 1));
+            Assert.AreEqual("\uFEFFa", Utf8.GetString(new byte[] { 0xEF, 0xBB, 0xBF, 0x61 }));
+        }
+
+        [TestMethod]
+        public void Arguments_AreChecked()
+        {
+            Assert.ThrowsException(typeof(ArgumentNullException), () => Utf8.GetBytes(null));
+            Assert.ThrowsException(typeof(ArgumentNullException), () => Utf8.GetByteCount(null));
+            Assert.ThrowsException(typeof(ArgumentNullException), () => Utf8.GetString(null));
+            Assert.ThrowsException(typeof(ArgumentNullException), () => Utf8.GetString(null, 0, 0));
+            Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => Utf8.GetString(new byte[2], 1, 2));
+            Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => Utf8.GetString(new byte[2], -1, 1));
+            Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => Utf8.GetString(new byte[2], 0, -1));
+        }
+
+        private static void AssertBytes(byte[] expected, byte[] actual)
+        {
+            Assert.AreEqual(expected.Length, actual.Length, "length");
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.AreEqual(expected[i], actual[i], "byte " + i.ToString());
+            }
+        }
+    }
+}
