@@ -1,0 +1,29 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+namespace nanoFramework.Iotc
+{
+    /// <summary>
+    /// <see cref="IotcCallbackInfo.StatusCode"/> values of <c>ConnectionStatus</c>. Besides these: MQTT CONNACK refusals
+    /// 1–5 (4 bad credentials, 5 not authorized, 3 server unavailable) and DPS HTTP statuses (401, 404, 429, 5xx …).
+    /// </summary>
+    public static class IotcStatus
+    {
+        /// <summary>Connected.</summary>
+        public const int Connected = 0;
+
+        /// <summary>The server could not be reached (DNS, socket, TLS, time-out).</summary>
+        public const int NetworkError = -1;
+
+        /// <summary>An open connection was lost; the SDK is reconnecting.</summary>
+        public const int ConnectionLost = -2;
+
+        /// <summary>The SDK closed the connection to reconnect with a fresh SAS token.</summary>
+        public const int TokenRenewal = -3;
+
+        /// <summary>The application called <see cref="Device.Disconnect"/>.</summary>
+        public const int Disconnected = -4;
+
+        /// <summary>A server answer could not be understood (e.g. a malformed DPS response).</summary>
+        public const int ProtocolError = -5;
+    }
+}
