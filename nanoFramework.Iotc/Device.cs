@@ -1,0 +1,1330 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using System.Collections;
+using nanoFramework.Iotc.Json;
+using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Pump;
+using nanoFramework.Iotc.Security;
+using nanoFramework.Iotc.Text;
+using nanoFramework.Iotc.Transport;
+
+namespace nanoFramework.Iotc
+{
+    /// <summary>
+    /// An Azure IoT Central device (Python: <c>iotc.Device</c>). Single-threaded and cooperative: <see cref="Connect"/>
+    /// provisions through DPS and opens the IoT Hub MQTT session; after that the application calls
+    /// <see cref="DoNext"/> in its loop, and every callback runs inside that call, on that thread.
+    /// <para>
+    /// Data path: <c>SendTelemetry</c> puts a message in the bounded outbox and returns its id; <c>DoNext</c> publishes
+    /// it through the transport; the transport's PUBACK lands in the inbox; the next <c>DoNext</c> takes it out of the
+    /// outbox and raises <c>MessageSent</c> with that id. A lost link puts unconfirmed messages back in line and
+    /// <c>DoNext</c> reconnects with back-off.
+    /// </para>
+    /// </summary>
+    public partial class Device : IDisposable
+    {
+        /// <summary>The global DPS endpoint (Python default).</summary>
+        public const string DefaultServiceHost = "global.azure-devices-provisioning.net";
+
+        private const int StateIdle = 0;
+        private const int StateConnected = 1;
+        private const int StateReconnecting = 2;
+        private const int StateDisconnected = 3;
+        private const int StateDisposed = 4;
+
+        private const int MaxPayloadBytes = 256 * 1024;
+
+        private readonly string _scopeId;
+        private readonly string _deviceId;
+        private readonly string _deviceKey;
+        private readonly IotConnectType _credType;
+        private readonly string _clientCertificatePem;
+        private readonly string _clientPrivateKeyPem;
+
+        private readonly HandlerTable _handlers = new HandlerTable();
+        private readonly Inbox _inbox = new Inbox();
+        private readonly Outbox _outbox = new Outbox(32, 32 * 1024);
+        private readonly ArrayList _pendingCallbacks = new ArrayList();
+
+        private ITransportFactory _transports;
+        private IClock _clock = new SystemClock();
+        private IotcLogSink _logSink;
+        private IotLogLevel _logLevel = IotLogLevel.Disabled;
+
+        private string _serviceHost = DefaultServiceHost;
+        private int _servicePort = 443;
+        private int _mqttPort = 8883;
+        private int _qos = 1;
+        private int _tokenLifetimeSeconds = 3600;
+        private string _modelId;
+        private string _rootCaPem;
+        private bool _legacyAcks;
+        private int _keepAliveSeconds = 60;
+        private int _timeoutMilliseconds = 30000;
+        private int _maxInFlight = 16;
+        private long _provisioningTimeoutMs = 120000;
+        private Backoff _backoff = new Backoff(1000, 60000, 0);
+
+        private int _state = StateIdle;
+        private bool _inPump;
+        private IMqttTransport _mqtt;
+        private int _generation;
+        private string _hubHost;
+        private string _hubDeviceId;
+        private long _renewAtMs;
+        private long _nextAttemptAtMs;
+        private int _failedAttempts;
+        private int _authFailures;
+        private int _networkFailures;
+        private bool _reprovision;
+        private int _nextMessageId;
+        private int _nextRequestId;
+        private string _twinGetRequestId;
+        private long _desiredVersion = -1;
+        private int _lastStatus;
+
+        /// <summary>
+        /// Creates a device that authenticates with a symmetric key (Python: <c>Device(scopeId, key, deviceId, credType)</c>).
+        /// </summary>
+        /// <param name="scopeId">The DPS ID scope of the IoT Central application (e.g. <c>0ne0012345A</c>).</param>
+        /// <param name="symmetricKey">The device's primary key, or the group enrollment key with <see cref="IotConnectType.SymmetricGroupKey"/> (base64).</param>
+        /// <param name="deviceId">The device id (also the DPS registration id).</param>
+        /// <param name="credType"><see cref="IotConnectType.SymmetricKey"/> or <see cref="IotConnectType.SymmetricGroupKey"/>.</param>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">An argument is empty or malformed (the key's value is never included in the message).</exception>
+        public Device(string scopeId, string symmetricKey, string deviceId, IotConnectType credType)
+        {
+            CheckScopeAndDevice(scopeId, deviceId);
+            if (credType == IotConnectType.X509Certificate)
+            {
+                throw new ArgumentException("use the X.509 constructor (certificate and private key) for IotConnectType.X509Certificate", "credType");
+            }
+
+            if (credType != IotConnectType.SymmetricKey && credType != IotConnectType.SymmetricGroupKey)
+            {
+                throw new ArgumentOutOfRangeException("credType");
+            }
+
+            // Validates the key (without echoing it) and, for a group key, derives this device's key once.
+            byte[] key = SasToken.DecodeKey(symmetricKey, "symmetricKey");
+            if (key.Length == 0)
+            {
+                throw new ArgumentException("the key is empty", "symmetricKey");
+            }
+
+            _scopeId = scopeId;
+            _deviceId = deviceId;
+            _credType = credType;
+            _deviceKey = credType == IotConnectType.SymmetricGroupKey ? SasToken.DeriveDeviceKey(symmetricKey, deviceId) : symmetricKey;
+            CreatePlatformTransports(ref _transports);
+        }
+
+        /// <summary>
+        /// Creates a device that authenticates with an X.509 client certificate (Python: <c>IOTC_CONNECT_X509_CERT</c>).
+        /// </summary>
+        /// <param name="scopeId">The DPS ID scope.</param>
+        /// <param name="certificatePem">The device certificate (PEM); null on a board to use the certificate stored in the device.</param>
+        /// <param name="privateKeyPem">The certificate's private key (PEM); null together with <paramref name="certificatePem"/>.</param>
+        /// <param name="deviceId">The device id; must match the certificate's CN for DPS.</param>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">An argument is empty or malformed.</exception>
+        public Device(string scopeId, string certificatePem, string privateKeyPem, string deviceId)
+        {
+            CheckScopeAndDevice(scopeId, deviceId);
+            if ((certificatePem == null) != (privateKeyPem == null))
+            {
+                throw new ArgumentException("give both the certificate and its private key, or neither (device store)", certificatePem == null ? "certificatePem" : "privateKeyPem");
+            }
+
+            if (certificatePem != null && certificatePem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
+            {
+                throw new ArgumentException("not a PEM certificate", "certificatePem");
+            }
+
+            if (privateKeyPem != null && privateKeyPem.IndexOf("PRIVATE KEY-----") < 0)
+            {
+                throw new ArgumentException("not a PEM private key", "privateKeyPem");
+            }
+
+            _scopeId = scopeId;
+            _deviceId = deviceId;
+            _credType = IotConnectType.X509Certificate;
+            _clientCertificatePem = certificatePem;
+            _clientPrivateKeyPem = privateKeyPem;
+            CreatePlatformTransports(ref _transports);
+        }
+
+        /// <summary>Each platform build (board, .NET) supplies its transports here; the portable core has none.</summary>
+        static partial void CreatePlatformTransports(ref ITransportFactory factory);
+
+        /// <summary>True while the MQTT session is up (Python: <c>isConnected()</c>). Stays false while reconnecting.</summary>
+        public bool IsConnected
+        {
+            get { return _state == StateConnected && _mqtt != null && _mqtt.IsConnected; }
+        }
+
+        /// <summary>The device id.</summary>
+        public string DeviceId
+        {
+            get { return _deviceId; }
+        }
+
+        /// <summary>The IoT hub DPS assigned, once connected; null before.</summary>
+        public string HubHost
+        {
+            get { return _hubHost; }
+        }
+
+        /// <summary>Messages waiting for confirmation (sent or not yet sent).</summary>
+        public int PendingMessages
+        {
+            get { return _outbox.Count; }
+        }
+
+        /// <summary>Sets how much is logged (Python: <c>setLogLevel</c>). Default <see cref="IotLogLevel.Disabled"/>.</summary>
+        /// <param name="logLevel">The level.</param>
+        public void SetLogLevel(IotLogLevel logLevel)
+        {
+            if (logLevel != IotLogLevel.Disabled && logLevel != IotLogLevel.ApiOnly && logLevel != IotLogLevel.All)
+            {
+                throw new ArgumentOutOfRangeException("logLevel");
+            }
+
+            _logLevel = logLevel;
+        }
+
+        /// <summary>Replaces where log lines go (default: <c>Console.WriteLine</c>). Null restores the default.</summary>
+        /// <param name="sink">The sink.</param>
+        public void SetLogSink(IotcLogSink sink)
+        {
+            _logSink = sink;
+        }
+
+        /// <summary>
+        /// Sets the DPS endpoint (Python: <c>setServiceHost</c>), <c>host</c> or <c>host:port</c>; default
+        /// <see cref="DefaultServiceHost"/>:443. Call before <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="host">Host name, optionally with <c>:port</c>.</param>
+        /// <exception cref="InvalidOperationException">Called after <see cref="Connect"/>.</exception>
+        public void SetServiceHost(string host)
+        {
+            CheckNotStarted("SetServiceHost");
+            if (host == null)
+            {
+                throw new ArgumentNullException("host");
+            }
+
+            int port = 443;
+            string name = host.Trim();
+            if (name.IndexOf("://") >= 0)
+            {
+                throw new ArgumentException("give a host name (optionally host:port), not a URL", "host");
+            }
+
+            int colon = name.LastIndexOf(':');
+            if (colon >= 0 && name.IndexOf(']') < colon)
+            {
+                port = ParsePort(name.Substring(colon + 1), "host");
+                name = name.Substring(0, colon);
+            }
+
+            if (name.Length == 0 || name.IndexOf('/') >= 0 || name.IndexOf(' ') >= 0)
+            {
+                throw new ArgumentException("not a host name", "host");
+            }
+
+            _serviceHost = name;
+            _servicePort = port;
+        }
+
+        /// <summary>Sets the IoT Hub MQTT port (default 8883). Call before <see cref="Connect"/>.</summary>
+        /// <param name="port">1..65535.</param>
+        public void SetHubPort(int port)
+        {
+            CheckNotStarted("SetHubPort");
+            if (port < 1 || port > 65535)
+            {
+                throw new ArgumentOutOfRangeException("port");
+            }
+
+            _mqttPort = port;
+        }
+
+        /// <summary>Sets the QoS for telemetry (0 or 1; default 1). Properties, acks and command responses always use QoS 1.</summary>
+        /// <param name="qosLevel">0 or 1.</param>
+        public void SetQosLevel(int qosLevel)
+        {
+            if (qosLevel != 0 && qosLevel != 1)
+            {
+                throw new ArgumentOutOfRangeException("qosLevel", "IoT Hub supports QoS 0 and 1");
+            }
+
+            _qos = qosLevel;
+        }
+
+        /// <summary>
+        /// Sets the SAS token lifetime in seconds (default 3600). The SDK reconnects with a fresh token at 80 % of it, so
+        /// the hub never closes the link for an expired token.
+        /// </summary>
+        /// <param name="seconds">60 .. 31,536,000 (one year).</param>
+        public void SetTokenExpiration(int seconds)
+        {
+            if (seconds < 10 || seconds > 31536000)
+            {
+                throw new ArgumentOutOfRangeException("seconds", "between 10 seconds and one year");
+            }
+
+            _tokenLifetimeSeconds = seconds;
+        }
+
+        /// <summary>
+        /// Declares the IoT Plug and Play model (DTDL id, e.g. <c>dtmi:com:example:Thermostat;1</c>): sent to DPS as
+        /// <c>payload.modelId</c> (IoT Central picks the device template from it) and in the MQTT user name.
+        /// Call before <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="modelId">The model id.</param>
+        public void SetModelId(string modelId)
+        {
+            CheckNotStarted("SetModelId");
+            if (modelId == null)
+            {
+                throw new ArgumentNullException("modelId");
+            }
+
+            if (!modelId.StartsWith("dtmi:") || modelId.IndexOf(';') < 0)
+            {
+                throw new ArgumentException("a DTDL model id looks like dtmi:com:example:Model;1", "modelId");
+            }
+
+            _modelId = modelId;
+        }
+
+        /// <summary>
+        /// Trusts these root certificate(s) (PEM) for DPS and IoT Hub instead of the platform's store, e.g. the local
+        /// emulator's CA. Validation stays on. Call before <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="pem">One or more PEM certificates.</param>
+        public void SetRootCertificate(string pem)
+        {
+            CheckNotStarted("SetRootCertificate");
+            if (pem == null)
+            {
+                throw new ArgumentNullException("pem");
+            }
+
+            if (pem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
+            {
+                throw new ArgumentException("not a PEM certificate", "pem");
+            }
+
+            _rootCaPem = pem;
+        }
+
+        /// <summary>
+        /// Chooses the writable-property acknowledgement format: false (default) for IoT Central / Plug and Play
+        /// (<c>{"name":{"value":v,"ac":200,"ad":"completed","av":N}}</c>), true for the legacy iotc form
+        /// (<c>{"name":{"value":v,"statusCode":200,"status":"completed","desiredVersion":N}}</c>).
+        /// </summary>
+        /// <param name="legacy">True for the legacy form.</param>
+        public void SetLegacyAcknowledgements(bool legacy)
+        {
+            _legacyAcks = legacy;
+        }
+
+        /// <summary>Bounds the outbox (default 32 messages, 32 KB). When it is full, <c>Send*</c> throws instead of dropping.</summary>
+        /// <param name="maxMessages">At least 1.</param>
+        /// <param name="maxBytes">At least 1.</param>
+        public void SetOutboxLimits(int maxMessages, int maxBytes)
+        {
+            _outbox.SetLimits(maxMessages, maxBytes);
+        }
+
+        /// <summary>Sets the reconnect back-off: first delay and cap, in milliseconds (default 1,000 and 60,000).</summary>
+        /// <param name="minMilliseconds">First retry delay (≥ 1).</param>
+        /// <param name="maxMilliseconds">Cap (≥ <paramref name="minMilliseconds"/>).</param>
+        public void SetReconnectBackoff(int minMilliseconds, int maxMilliseconds)
+        {
+            if (minMilliseconds < 1)
+            {
+                throw new ArgumentOutOfRangeException("minMilliseconds");
+            }
+
+            if (maxMilliseconds < minMilliseconds)
+            {
+                throw new ArgumentOutOfRangeException("maxMilliseconds");
+            }
+
+            _backoff = new Backoff(minMilliseconds, maxMilliseconds, _deviceId.GetHashCode());
+        }
+
+        /// <summary>Sets the MQTT keep-alive (default 60 s) and the connect/request time-out (default 30 s).</summary>
+        /// <param name="keepAliveSeconds">5 .. 1200.</param>
+        /// <param name="timeoutMilliseconds">500 .. 120,000.</param>
+        public void SetTimeouts(int keepAliveSeconds, int timeoutMilliseconds)
+        {
+            if (keepAliveSeconds < 5 || keepAliveSeconds > 1200)
+            {
+                throw new ArgumentOutOfRangeException("keepAliveSeconds");
+            }
+
+            if (timeoutMilliseconds < 500 || timeoutMilliseconds > 120000)
+            {
+                throw new ArgumentOutOfRangeException("timeoutMilliseconds");
+            }
+
+            _keepAliveSeconds = keepAliveSeconds;
+            _timeoutMilliseconds = timeoutMilliseconds;
+        }
+
+        /// <summary>Uses these transports instead of the platform's (tests, custom stacks). Call before <see cref="Connect"/>.</summary>
+        /// <param name="transports">The factory.</param>
+        public void SetTransportFactory(ITransportFactory transports)
+        {
+            CheckNotStarted("SetTransportFactory");
+            if (transports == null)
+            {
+                throw new ArgumentNullException("transports");
+            }
+
+            _transports = transports;
+        }
+
+        /// <summary>Uses this clock instead of the system clock (tests). Call before <see cref="Connect"/>.</summary>
+        /// <param name="clock">The clock.</param>
+        public void SetClock(IClock clock)
+        {
+            CheckNotStarted("SetClock");
+            if (clock == null)
+            {
+                throw new ArgumentNullException("clock");
+            }
+
+            _clock = clock;
+        }
+
+        /// <summary>
+        /// Registers <paramref name="callback"/> for <paramref name="eventName"/> (Python: <c>on</c>); see
+        /// <see cref="IotcEvents"/>. A later registration for the same event replaces the earlier one; null removes it.
+        /// </summary>
+        /// <param name="eventName">ConnectionStatus, MessageSent, Command, SettingsUpdated, MessageReceived or EnqueuedCommand.</param>
+        /// <param name="callback">The handler.</param>
+        /// <exception cref="ArgumentException">Unknown event name.</exception>
+        public void On(string eventName, IotcCallback callback)
+        {
+            if (eventName == null)
+            {
+                throw new ArgumentNullException("eventName");
+            }
+
+            if (!IotcEvents.IsKnown(eventName))
+            {
+                throw new ArgumentException("unknown event '" + eventName + "'; expected ConnectionStatus, MessageSent, Command, SettingsUpdated, MessageReceived or EnqueuedCommand", "eventName");
+            }
+
+            _handlers.Set(eventName, callback);
+        }
+
+        /// <summary>
+        /// Provisions the device through DPS, then opens the IoT Hub MQTT session, subscribes and fetches the twin
+        /// (Python: <c>connect()</c>). Blocks until connected or failed. <c>ConnectionStatus</c> is raised before it
+        /// returns or throws (status 0 when connected).
+        /// </summary>
+        /// <exception cref="IotcException">Provisioning or the hub refused, or could not be reached; see its status.</exception>
+        /// <exception cref="InvalidOperationException">Already connected, or no transport for this platform.</exception>
+        /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
+        public void Connect()
+        {
+            CheckNotDisposed();
+            if (_state == StateConnected || _state == StateReconnecting)
+            {
+                throw new InvalidOperationException("already connected; call Disconnect() first");
+            }
+
+            if (_transports == null)
+            {
+                throw new InvalidOperationException("no transport for this platform; call SetTransportFactory first");
+            }
+
+            Log(IotLogLevel.ApiOnly, "connect: device '" + _deviceId + "', scope '" + _scopeId + "', DPS " + _serviceHost + ":" + _servicePort);
+            try
+            {
+                ConnectOnce();
+                _failedAttempts = 0;
+            }
+            catch (IotcException ex)
+            {
+                _state = StateDisconnected;
+                RaiseConnectionStatus(ex.StatusCode == 0 ? -1 : ex.StatusCode, ex.Message);
+                DeliverPendingCallbacks();
+                throw;
+            }
+
+            DeliverPendingCallbacks();
+        }
+
+        /// <summary>Sends telemetry (Python: <c>sendTelemetry</c>) with content type JSON/UTF-8.</summary>
+        /// <param name="payload">The message text, normally JSON.</param>
+        /// <returns>The message id <c>MessageSent</c> will report.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="payload"/> is null.</exception>
+        /// <exception cref="ArgumentException">The payload is larger than 256 KB.</exception>
+        /// <exception cref="InvalidOperationException">Not connected yet, disconnected, or the outbox is full.</exception>
+        public int SendTelemetry(string payload)
+        {
+            return SendTelemetry(payload, null);
+        }
+
+        /// <summary>Sends telemetry with application properties (sent in the topic's property bag).</summary>
+        /// <param name="payload">The message text.</param>
+        /// <param name="properties">Application properties, or null.</param>
+        /// <returns>The message id <c>MessageSent</c> will report.</returns>
+        public int SendTelemetry(string payload, PropertyBag properties)
+        {
+            return EnqueueTelemetry("SendTelemetry", payload, properties);
+        }
+
+        /// <summary>Sends device state (Python: <c>sendState</c>); on the wire it is telemetry.</summary>
+        /// <param name="payload">The state as JSON, e.g. <c>{"status":"WARNING"}</c>.</param>
+        /// <returns>The message id <c>MessageSent</c> will report.</returns>
+        public int SendState(string payload)
+        {
+            return EnqueueTelemetry("SendState", payload, null);
+        }
+
+        /// <summary>Sends an event (Python: <c>sendEvent</c>); on the wire it is telemetry.</summary>
+        /// <param name="payload">The event as JSON.</param>
+        /// <returns>The message id <c>MessageSent</c> will report.</returns>
+        public int SendEvent(string payload)
+        {
+            return EnqueueTelemetry("SendEvent", payload, null);
+        }
+
+        /// <summary>
+        /// Reports properties (Python: <c>sendProperty</c>): <paramref name="payload"/> is a JSON object patched into the
+        /// twin's reported properties. <c>MessageSent</c> fires when the hub accepted it (status 0) or refused it (the
+        /// twin status, e.g. 400).
+        /// </summary>
+        /// <param name="payload">A JSON object, e.g. <c>{"firmware":"1.2"}</c>.</param>
+        /// <returns>The message id <c>MessageSent</c> will report.</returns>
+        /// <exception cref="ArgumentException">The payload is not a JSON object.</exception>
+        public int SendProperty(string payload)
+        {
+            CheckCanSend("SendProperty", payload);
+            JsonValue parsed;
+            try
+            {
+                parsed = JsonValue.Parse(payload);
+            }
+            catch (JsonException ex)
+            {
+                throw new ArgumentException("not valid JSON: " + ex.Message, "payload");
+            }
+
+            if (parsed.Kind != JsonValueKind.Object)
+            {
+                throw new ArgumentException("reported properties must be a JSON object", "payload");
+            }
+
+            OutboundMessage m = new OutboundMessage();
+            m.Kind = OutboundMessage.Property;
+            m.Text = payload;
+            m.Payload = Utf8.GetBytes(payload);
+            m.Qos = 1;
+            return Enqueue(m, "SendProperty");
+        }
+
+        /// <summary>
+        /// Does the pending work (Python: <c>doNext()</c>): takes what the transport received, raises callbacks, sends
+        /// acks, responses and queued messages, renews the token and reconnects after a loss. Never blocks longer than a
+        /// reconnect attempt. Call it often (e.g. every 10–100 ms).
+        /// </summary>
+        /// <exception cref="InvalidOperationException">Called from inside a callback.</exception>
+        /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
+        public void DoNext()
+        {
+            CheckNotDisposed();
+            if (_inPump)
+            {
+                throw new InvalidOperationException("DoNext() was called from inside a callback; return from the callback instead");
+            }
+
+            _inPump = true;
+            try
+            {
+                if (_state == StateConnected)
+                {
+                    ProcessInbox();
+                }
+
+                if (_state == StateConnected && _clock.NowMilliseconds >= _renewAtMs)
+                {
+                    Log(IotLogLevel.ApiOnly, "SAS token at 80% of its lifetime: reconnecting with a fresh one");
+                    CloseTransport();
+                    _outbox.MarkAllForResend();
+                    _state = StateReconnecting;
+                    _nextAttemptAtMs = _clock.NowMilliseconds;
+                    RaiseConnectionStatus(IotcStatus.TokenRenewal, "renewing SAS token");
+                }
+
+                if (_state == StateReconnecting && _clock.NowMilliseconds >= _nextAttemptAtMs)
+                {
+                    TryReconnect();
+                }
+
+                if (_state == StateConnected)
+                {
+                    FlushOutbox();
+                }
+
+                DeliverPendingCallbacks();
+            }
+            finally
+            {
+                _inPump = false;
+            }
+        }
+
+        /// <summary>Closes the session (Python: <c>disconnect()</c>). Idempotent. Unconfirmed messages stay in the outbox for a later <see cref="Connect"/>.</summary>
+        public void Disconnect()
+        {
+            if (_state == StateDisposed || _state == StateIdle || _state == StateDisconnected)
+            {
+                return;
+            }
+
+            Log(IotLogLevel.ApiOnly, "disconnect");
+            CloseTransport();
+            _outbox.MarkAllForResend();
+            _state = StateDisconnected;
+            RaiseConnectionStatus(IotcStatus.Disconnected, "disconnected by the application");
+            if (!_inPump)
+            {
+                DeliverPendingCallbacks();
+            }
+        }
+
+        /// <summary>Disconnects and releases the transport. The device cannot be used afterwards.</summary>
+        public void Dispose()
+        {
+            if (_state == StateDisposed)
+            {
+                return;
+            }
+
+            Disconnect();
+            _state = StateDisposed;
+        }
+
+        // ---- connection --------------------------------------------------------------------------------------------
+
+        private void ConnectOnce()
+        {
+            if (_hubHost == null || _reprovision)
+            {
+                Provision();
+                _reprovision = false;
+            }
+
+            string password = null;
+            long nowSeconds = _clock.NowMilliseconds / 1000;
+            if (_credType != IotConnectType.X509Certificate)
+            {
+                password = SasToken.ForHub(_hubHost, _hubDeviceId, _deviceKey, nowSeconds + _tokenLifetimeSeconds);
+            }
+
+            MqttConnectOptions options = new MqttConnectOptions();
+            options.Host = _hubHost;
+            options.Port = _mqttPort;
+            options.ClientId = _hubDeviceId;
+            options.Username = HubTopics.Username(_hubHost, _hubDeviceId, _modelId, null);
+            options.Password = password;
+            options.KeepAliveSeconds = _keepAliveSeconds;
+            options.TimeoutMilliseconds = _timeoutMilliseconds;
+            options.Tls = Tls();
+
+            _generation++;
+            IMqttTransport mqtt = _transports.CreateMqttTransport();
+            Log(IotLogLevel.ApiOnly, "MQTT: connecting to " + _hubHost + ":" + _mqttPort + " as '" + _hubDeviceId + "'");
+            int connack;
+            try
+            {
+                connack = mqtt.Connect(options, new ConnectionEvents(_inbox, _generation));
+            }
+            catch (TransportException ex)
+            {
+                SafeClose(mqtt);
+                _networkFailures++;
+                throw new IotcException("IoT Hub " + _hubHost + ":" + _mqttPort + " unreachable: " + ex.Message, -1, 0, null, ex);
+            }
+
+            if (connack != 0)
+            {
+                SafeClose(mqtt);
+                if (connack == 4 || connack == 5)
+                {
+                    _authFailures++;
+                }
+
+                throw new IotcException("IoT Hub refused the connection: CONNACK " + connack + " (" + ConnackText(connack) + ")", connack, 0, null, null);
+            }
+
+            try
+            {
+                mqtt.Subscribe(HubTopics.Subscriptions(_hubDeviceId));
+                _twinGetRequestId = NextRequestId();
+                mqtt.Publish(HubTopics.TwinGet(_twinGetRequestId), new byte[0], 0);
+            }
+            catch (TransportException ex)
+            {
+                SafeClose(mqtt);
+                _networkFailures++;
+                throw new IotcException("IoT Hub connection lost while subscribing: " + ex.Message, -1, 0, null, ex);
+            }
+
+            _mqtt = mqtt;
+            _state = StateConnected;
+            _authFailures = 0;
+            _networkFailures = 0;
+            _renewAtMs = _clock.NowMilliseconds + (long)_tokenLifetimeSeconds * 800;
+            Log(IotLogLevel.ApiOnly, "MQTT: connected to " + _hubHost + "; " + _outbox.Count + " message(s) waiting");
+            RaiseConnectionStatus(0, "connected");
+        }
+
+        private void Provision()
+        {
+            DpsClient dps = new DpsClient(_transports.CreateHttpTransport(), _clock, this);
+            DpsResult result = dps.Register(_serviceHost, _servicePort, _scopeId, _deviceId, _credType == IotConnectType.X509Certificate ? null : _deviceKey, _modelId, Tls(), _tokenLifetimeSeconds, _timeoutMilliseconds, _provisioningTimeoutMs);
+            _hubHost = result.AssignedHub;
+            _hubDeviceId = result.DeviceId;
+        }
+
+        private void TryReconnect()
+        {
+            // A fresh transport per attempt: reusing a client after a drop hangs some stacks.
+            if (_authFailures >= 3 || _networkFailures >= 5)
+            {
+                Log(IotLogLevel.ApiOnly, "repeated failures at " + _hubHost + ": provisioning again through DPS");
+                _reprovision = true;
+            }
+
+            try
+            {
+                ConnectOnce();
+                _failedAttempts = 0;
+            }
+            catch (IotcException ex)
+            {
+                if (IsFatal(ex))
+                {
+                    Log(IotLogLevel.ApiOnly, "giving up: " + ex.Message);
+                    _state = StateDisconnected;
+                    RaiseConnectionStatus(ex.StatusCode, "fatal: " + ex.Message);
+                    return;
+                }
+
+                int delay = _backoff.Delay(_failedAttempts);
+                _failedAttempts++;
+                _nextAttemptAtMs = _clock.NowMilliseconds + delay;
+                Log(IotLogLevel.ApiOnly, "reconnect attempt " + _failedAttempts + " failed (" + ex.Message + "); next in " + delay + " ms");
+                RaiseConnectionStatus(ex.StatusCode == 0 ? -1 : ex.StatusCode, ex.Message);
+            }
+        }
+
+        private bool IsFatal(IotcException ex)
+        {
+            // CONNACK 1 (protocol) and 2 (client id) will not pass by retrying. Credentials refused by DPS itself
+            // (401/403) or an unknown registration (404) will not either; a hub refusal (4/5) may (token, re-assignment).
+            int s = ex.StatusCode;
+            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || (s >= 4 && s <= 5 && _authFailures >= 6);
+        }
+
+        private void OnConnectionLost(string reason)
+        {
+            Log(IotLogLevel.ApiOnly, "connection lost: " + reason);
+            CloseTransport();
+            _outbox.MarkAllForResend();
+            _state = StateReconnecting;
+            int delay = _backoff.Delay(0);
+            _failedAttempts = 1;
+            _nextAttemptAtMs = _clock.NowMilliseconds + delay;
+            RaiseConnectionStatus(IotcStatus.ConnectionLost, "connection lost: " + reason + "; reconnecting in " + delay + " ms");
+        }
+
+        private void CloseTransport()
+        {
+            IMqttTransport mqtt = _mqtt;
+            _mqtt = null;
+            _generation++;
+            if (mqtt != null)
+            {
+                SafeClose(mqtt);
+            }
+        }
+
+        private static void SafeClose(IMqttTransport mqtt)
+        {
+            try
+            {
+                mqtt.Close();
+            }
+            catch (Exception)
+            {
+                // Close() must not throw; a transport that does anyway must not break the pump.
+            }
+        }
+
+        private TlsSettings Tls()
+        {
+            TlsSettings tls = new TlsSettings();
+            tls.RootCaPem = _rootCaPem;
+            tls.ClientCertificatePem = _clientCertificatePem;
+            tls.ClientPrivateKeyPem = _clientPrivateKeyPem;
+            return tls;
+        }
+
+        private static string ConnackText(int code)
+        {
+            switch (code)
+            {
+                case 1: return "unacceptable protocol version";
+                case 2: return "identifier rejected";
+                case 3: return "server unavailable";
+                case 4: return "bad user name or password";
+                case 5: return "not authorized";
+                default: return "unknown";
+            }
+        }
+
+        // ---- inbound -----------------------------------------------------------------------------------------------
+
+        private void ProcessInbox()
+        {
+            ArrayList events = _inbox.TakeAll();
+            for (int i = 0; i < events.Count; i++)
+            {
+                InboundEvent e = (InboundEvent)events[i];
+                if (e.Generation != _generation || _state != StateConnected)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    switch (e.Kind)
+                    {
+                        case InboundEvent.Published:
+                            OnPublished(e.PacketId);
+                            break;
+                        case InboundEvent.Message:
+                            OnMessage(e.Topic, e.Payload);
+                            break;
+                        case InboundEvent.Lost:
+                            OnConnectionLost(e.Reason);
+                            break;
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // Hostile or unexpected server input must never break the pump.
+                    Log(IotLogLevel.ApiOnly, "ignored a server message that could not be handled: " + ex.Message);
+                }
+            }
+
+            events.Clear();
+            if (_state == StateConnected && _mqtt != null && !_mqtt.IsConnected)
+            {
+                OnConnectionLost("transport closed");
+            }
+        }
+
+        private void OnPublished(int packetId)
+        {
+            int index = _outbox.IndexOfPacket(packetId);
+            if (index < 0)
+            {
+                return;
+            }
+
+            OutboundMessage m = _outbox[index];
+            if (m.Kind == OutboundMessage.Telemetry)
+            {
+                _outbox.RemoveAt(index);
+                RaiseMessageSent(m, 0);
+            }
+            else if (m.Kind == OutboundMessage.CommandResponse)
+            {
+                _outbox.RemoveAt(index);
+            }
+
+            // Reported patches wait for their twin response, which says whether the hub accepted them.
+        }
+
+        private void OnMessage(string topic, byte[] payload)
+        {
+            HubTopicInfo message = HubTopicParser.Parse(topic);
+            Log(IotLogLevel.All, "received " + topic + " (" + payload.Length + " bytes)");
+            switch (message.Kind)
+            {
+                case HubTopicKind.MethodRequest:
+                    OnCommand(message.MethodName, message.RequestId, Utf8.GetString(payload));
+                    break;
+                case HubTopicKind.TwinResponse:
+                    OnTwinResponse(message.Status, message.RequestId, Utf8.GetString(payload));
+                    break;
+                case HubTopicKind.DesiredPatch:
+                    OnDesired(TwinProtocol.ParseDesiredPatch(Utf8.GetString(payload)));
+                    break;
+                case HubTopicKind.CloudToDevice:
+                    OnCloudToDevice(message.Properties, Utf8.GetString(payload));
+                    break;
+                default:
+                    Log(IotLogLevel.ApiOnly, "ignored a message on an unexpected topic");
+                    break;
+            }
+        }
+
+        private void OnCommand(string name, string rid, string body)
+        {
+            IotcCallback handler = _handlers.Get(IotcEvents.Command);
+            IotcCallbackInfo info = new IotcCallbackInfo(this, IotcEvents.Command);
+            info.Tag = name;
+            info.Payload = body;
+            int status;
+            string response;
+            if (handler == null)
+            {
+                status = 501;
+                response = MethodProtocol.NoHandlerBody(name);
+                Log(IotLogLevel.ApiOnly, "command '" + name + "' has no handler: answering 501");
+            }
+            else
+            {
+                Invoke(handler, info);
+                status = info.HasResponse ? info.ResponseCode : 200;
+                response = info.HasResponse ? CommandResponseBody(info.ResponseMessage) : MethodProtocol.EmptyBody;
+            }
+
+            OutboundMessage m = new OutboundMessage();
+            m.Kind = OutboundMessage.CommandResponse;
+            m.Status = status;
+            m.RequestId = rid;
+            m.Payload = Utf8.GetBytes(response);
+            m.Qos = 1;
+            EnqueueAutomatic(m);
+        }
+
+        private void OnTwinResponse(int status, string rid, string body)
+        {
+            if (rid == null)
+            {
+                return;
+            }
+
+            if (rid == _twinGetRequestId)
+            {
+                _twinGetRequestId = null;
+                if (status == 200)
+                {
+                    OnDesired(TwinProtocol.ParseTwinGet(body));
+                }
+                else
+                {
+                    Log(IotLogLevel.ApiOnly, "twin GET answered " + status);
+                }
+
+                return;
+            }
+
+            int index = _outbox.IndexOfTwinRequest(rid);
+            if (index < 0)
+            {
+                Log(IotLogLevel.All, "twin response for an unknown $rid ignored");
+                return;
+            }
+
+            OutboundMessage m = _outbox[index];
+            if (status == 429 || status >= 500)
+            {
+                // Throttled or a service fault: send the same patch again later.
+                m.InFlight = false;
+                m.TwinRequestId = null;
+                return;
+            }
+
+            _outbox.RemoveAt(index);
+            if (m.Kind == OutboundMessage.Property)
+            {
+                RaiseMessageSent(m, status >= 200 && status < 300 ? 0 : status);
+            }
+            else if (status >= 300)
+            {
+                Log(IotLogLevel.ApiOnly, "the hub refused a setting acknowledgement: " + status);
+            }
+        }
+
+        private void OnDesired(DesiredProperties desired)
+        {
+            if (desired == null || desired.IsMalformed)
+            {
+                Log(IotLogLevel.ApiOnly, "ignored a malformed desired-properties document");
+                return;
+            }
+
+            // After a reconnect the twin GET repeats what was delivered already: raise only what is newer.
+            if (desired.Version >= 0 && desired.Version <= _desiredVersion)
+            {
+                return;
+            }
+
+            if (desired.Version > _desiredVersion)
+            {
+                _desiredVersion = desired.Version;
+            }
+
+            for (int i = 0; i < desired.Count; i++)
+            {
+                if (!desired.IsComponent(i))
+                {
+                    RaiseSetting(null, desired.GetName(i), desired.GetRawValue(i), desired.Version);
+                    continue;
+                }
+
+                // A Plug and Play component: {"comp":{"__t":"c","prop":v}} raises "comp*prop", like component commands.
+                JsonValue component = desired.GetValue(i);
+                for (int j = 0; j < component.Count; j++)
+                {
+                    string name = component.GetName(j);
+                    if (name != "__t")
+                    {
+                        RaiseSetting(desired.GetName(i), name, component.GetValue(j).RawText, desired.Version);
+                    }
+                }
+            }
+        }
+
+        private void RaiseSetting(string component, string name, string rawValue, long version)
+        {
+            IotcCallback handler = _handlers.Get(IotcEvents.SettingsUpdated);
+            IotcCallbackInfo info = new IotcCallbackInfo(this, IotcEvents.SettingsUpdated);
+            info.Tag = component == null ? name : component + MethodProtocol.ComponentSeparator + name;
+            info.Payload = rawValue;
+            info.DesiredVersion = version;
+            if (handler != null)
+            {
+                Invoke(handler, info);
+            }
+
+            int code = info.HasResponse ? info.ResponseCode : TwinProtocol.AckCompleted;
+            string description = info.HasResponse ? info.ResponseMessage : TwinProtocol.AckCompletedDescription;
+            OutboundMessage m = new OutboundMessage();
+            m.Kind = OutboundMessage.SettingAck;
+            m.Payload = Utf8.GetBytes(component == null
+                ? TwinProtocol.BuildAck(name, rawValue, code, description, version, _legacyAcks)
+                : TwinProtocol.BuildComponentAck(component, name, rawValue, code, description, version));
+            m.Qos = 1;
+            EnqueueAutomatic(m);
+        }
+
+        /// <summary>A command's response body: JSON text goes as-is, anything else as a JSON string.</summary>
+        private static string CommandResponseBody(string message)
+        {
+            if (message == null || message.Length == 0)
+            {
+                return MethodProtocol.EmptyBody;
+            }
+
+            JsonValue parsed;
+            return JsonValue.TryParse(message, out parsed) ? message : JsonWriter.Quote(message);
+        }
+
+        private void OnCloudToDevice(PropertyBag properties, string body)
+        {
+            // IoT Central queues offline commands as C2D messages named by a "method-name" property.
+            string methodName = properties == null ? null : properties.Get("method-name");
+            string eventName = methodName != null ? IotcEvents.EnqueuedCommand : IotcEvents.MessageReceived;
+            IotcCallback handler = _handlers.Get(eventName);
+            if (handler == null)
+            {
+                Log(IotLogLevel.ApiOnly, "cloud-to-device message with no " + eventName + " handler");
+                return;
+            }
+
+            IotcCallbackInfo info = new IotcCallbackInfo(this, eventName);
+            info.Payload = body;
+            info.Tag = methodName;
+            info.Properties = properties;
+            Invoke(handler, info);
+        }
+
+        // ---- outbound ----------------------------------------------------------------------------------------------
+
+        private int EnqueueTelemetry(string api, string payload, PropertyBag properties)
+        {
+            CheckCanSend(api, payload);
+            OutboundMessage m = new OutboundMessage();
+            m.Kind = OutboundMessage.Telemetry;
+            m.Text = payload;
+            m.Topic = HubTopics.Telemetry(_hubDeviceId != null ? _hubDeviceId : _deviceId, properties);
+            m.Payload = Utf8.GetBytes(payload);
+            m.Qos = _qos;
+            return Enqueue(m, api);
+        }
+
+        private int Enqueue(OutboundMessage m, string api)
+        {
+            if (m.Payload.Length > MaxPayloadBytes)
+            {
+                throw new ArgumentException("the payload is " + m.Payload.Length + " bytes; IoT Hub accepts at most 262144", "payload");
+            }
+
+            if (!_outbox.HasRoom(m.Payload.Length, false))
+            {
+                throw new InvalidOperationException(api + ": the outbox is full (" + _outbox.Count + " messages, " + _outbox.Bytes + " bytes waiting); call DoNext() until MessageSent frees room, or raise SetOutboxLimits");
+            }
+
+            _nextMessageId = _nextMessageId == int.MaxValue ? 1 : _nextMessageId + 1;
+            m.MessageId = _nextMessageId;
+            _outbox.Add(m);
+            Log(IotLogLevel.ApiOnly, api + ": message " + m.MessageId + " queued (" + m.Payload.Length + " bytes)");
+            return m.MessageId;
+        }
+
+        private void EnqueueAutomatic(OutboundMessage m)
+        {
+            if (!_outbox.HasRoom(m.Payload.Length, true))
+            {
+                Log(IotLogLevel.ApiOnly, "the outbox is full: an automatic acknowledgement could not be queued");
+                return;
+            }
+
+            _outbox.Add(m);
+        }
+
+        private void FlushOutbox()
+        {
+            int inFlight = _outbox.InFlightCount();
+            for (int i = 0; i < _outbox.Count && _state == StateConnected; i++)
+            {
+                OutboundMessage m = _outbox[i];
+                if (m.InFlight)
+                {
+                    continue;
+                }
+
+                if (inFlight >= _maxInFlight)
+                {
+                    return;
+                }
+
+                string topic = m.Topic;
+                if (m.Kind == OutboundMessage.Property || m.Kind == OutboundMessage.SettingAck)
+                {
+                    m.TwinRequestId = NextRequestId();
+                    topic = HubTopics.TwinPatchReported(m.TwinRequestId);
+                }
+                else if (m.Kind == OutboundMessage.CommandResponse)
+                {
+                    topic = HubTopics.MethodResponse(m.Status, m.RequestId);
+                }
+
+                int packetId;
+                try
+                {
+                    packetId = _mqtt.Publish(topic, m.Payload, m.Qos);
+                }
+                catch (TransportException ex)
+                {
+                    m.TwinRequestId = null;
+                    OnConnectionLost("publish failed: " + ex.Message);
+                    return;
+                }
+
+                m.Attempts++;
+                Log(IotLogLevel.All, "published " + topic + " (" + m.Payload.Length + " bytes, QoS " + m.Qos + ")");
+                if (m.Qos == 0 && m.Kind == OutboundMessage.Telemetry)
+                {
+                    // QoS 0 is confirmed by the write itself.
+                    _outbox.RemoveAt(i);
+                    i--;
+                    RaiseMessageSent(m, 0);
+                    continue;
+                }
+
+                m.InFlight = true;
+                m.PacketId = packetId;
+                inFlight++;
+            }
+        }
+
+        private string NextRequestId()
+        {
+            _nextRequestId = _nextRequestId == int.MaxValue ? 1 : _nextRequestId + 1;
+            return _nextRequestId.ToString();
+        }
+
+        // ---- callbacks ---------------------------------------------------------------------------------------------
+
+        private void RaiseMessageSent(OutboundMessage m, int status)
+        {
+            IotcCallback handler = _handlers.Get(IotcEvents.MessageSent);
+            Log(IotLogLevel.All, "message " + m.MessageId + " confirmed" + (status == 0 ? string.Empty : " with status " + status));
+            if (handler == null)
+            {
+                return;
+            }
+
+            IotcCallbackInfo info = new IotcCallbackInfo(this, IotcEvents.MessageSent);
+            info.Payload = m.Text;
+            info.MessageId = m.MessageId;
+            info.StatusCode = status;
+            Invoke(handler, info);
+        }
+
+        private void RaiseConnectionStatus(int status, string reason)
+        {
+            _lastStatus = status;
+            IotcCallback handler = _handlers.Get(IotcEvents.ConnectionStatus);
+            if (handler == null)
+            {
+                return;
+            }
+
+            IotcCallbackInfo info = new IotcCallbackInfo(this, IotcEvents.ConnectionStatus);
+            info.StatusCode = status;
+            info.Payload = reason;
+
+            // Status changes can happen inside Connect() or Disconnect(); queue them so they are delivered in order.
+            _pendingCallbacks.Add(new object[] { handler, info });
+        }
+
+        private void DeliverPendingCallbacks()
+        {
+            while (_pendingCallbacks.Count > 0)
+            {
+                object[] pending = (object[])_pendingCallbacks[0];
+                _pendingCallbacks.RemoveAt(0);
+                bool wasInPump = _inPump;
+                _inPump = true;
+                try
+                {
+                    Invoke((IotcCallback)pending[0], (IotcCallbackInfo)pending[1]);
+                }
+                finally
+                {
+                    _inPump = wasInPump;
+                }
+            }
+        }
+
+        private void Invoke(IotcCallback handler, IotcCallbackInfo info)
+        {
+            bool wasInPump = _inPump;
+            _inPump = true;
+            try
+            {
+                handler(info);
+            }
+            catch (Exception ex)
+            {
+                // A throwing callback is the application's bug; it must not stop acks or the pump.
+                Log(IotLogLevel.ApiOnly, info.EventName + " callback threw " + ex.GetType().Name + ": " + ex.Message);
+            }
+            finally
+            {
+                _inPump = wasInPump;
+            }
+        }
+
+        // ---- checks and logging ------------------------------------------------------------------------------------
+
+        private void CheckCanSend(string api, string payload)
+        {
+            CheckNotDisposed();
+            if (payload == null)
+            {
+                throw new ArgumentNullException("payload");
+            }
+
+            if (_state == StateIdle)
+            {
+                throw new InvalidOperationException(api + " before Connect(): connect first");
+            }
+
+            if (_state == StateDisconnected)
+            {
+                throw new InvalidOperationException(api + " after Disconnect() or a fatal connection failure: connect again first");
+            }
+        }
+
+        private void CheckNotStarted(string api)
+        {
+            CheckNotDisposed();
+            if (_state != StateIdle)
+            {
+                throw new InvalidOperationException(api + " must be called before Connect()");
+            }
+        }
+
+        private void CheckNotDisposed()
+        {
+            if (_state == StateDisposed)
+            {
+                throw new ObjectDisposedException("Device");
+            }
+        }
+
+        private static void CheckScopeAndDevice(string scopeId, string deviceId)
+        {
+            if (scopeId == null)
+            {
+                throw new ArgumentNullException("scopeId");
+            }
+
+            if (scopeId.Trim().Length == 0)
+            {
+                throw new ArgumentException("the ID scope is empty", "scopeId");
+            }
+
+            for (int i = 0; i < scopeId.Length; i++)
+            {
+                char c = scopeId[i];
+                if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+                {
+                    throw new ArgumentException("an ID scope has only letters and digits (e.g. 0ne0012345A)", "scopeId");
+                }
+            }
+
+            Validation.ValidateDeviceId(deviceId, "deviceId");
+        }
+
+        private static int ParsePort(string text, string paramName)
+        {
+            int port;
+            if (!int.TryParse(text, out port) || port < 1 || port > 65535)
+            {
+                throw new ArgumentException("the port must be 1..65535", paramName);
+            }
+
+            return port;
+        }
+
+        internal void Log(IotLogLevel level, string line)
+        {
+            if (_logLevel == IotLogLevel.Disabled || (level == IotLogLevel.All && _logLevel != IotLogLevel.All))
+            {
+                return;
+            }
+
+            string text = "[iotc] " + line;
+            IotcLogSink sink = _logSink;
+            if (sink != null)
+            {
+                sink(text);
+            }
+            else
+            {
+                Console.WriteLine(text);
+            }
+        }
+    }
+}

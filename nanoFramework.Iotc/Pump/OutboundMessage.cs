@@ -1,0 +1,49 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+namespace nanoFramework.Iotc.Pump
+{
+    /// <summary>One message in the outbox, from <c>Send*</c> (or an automatic ack/response) until it is confirmed.</summary>
+    internal class OutboundMessage
+    {
+        /// <summary>Telemetry, state or event: confirmed by PUBACK (QoS 1) or the write (QoS 0).</summary>
+        internal const int Telemetry = 1;
+
+        /// <summary>A reported-properties patch from <c>SendProperty</c>: confirmed by the twin response with its $rid.</summary>
+        internal const int Property = 2;
+
+        /// <summary>An automatic writable-property acknowledgement (reported patch): confirmed like Property, no MessageSent.</summary>
+        internal const int SettingAck = 3;
+
+        /// <summary>A direct-method response: confirmed by PUBACK, no MessageSent.</summary>
+        internal const int CommandResponse = 4;
+
+        internal int Kind;
+
+        /// <summary>The id <c>Send*</c> returned (0 for automatic messages).</summary>
+        internal int MessageId;
+
+        /// <summary>The caller's payload text, reported back in MessageSent.</summary>
+        internal string Text;
+
+        /// <summary>For telemetry: the full topic. For reported patches and method responses: built at publish time (the $rid changes per attempt).</summary>
+        internal string Topic;
+
+        /// <summary>Method response: status and request $rid.</summary>
+        internal int Status;
+        internal string RequestId;
+
+        internal byte[] Payload;
+        internal int Qos;
+
+        /// <summary>True once published on the current connection; cleared when that connection is lost.</summary>
+        internal bool InFlight;
+
+        /// <summary>Transport packet id (QoS 1) on the current connection.</summary>
+        internal int PacketId;
+
+        /// <summary>Twin request id of the current attempt (Property, SettingAck).</summary>
+        internal string TwinRequestId;
+
+        internal int Attempts;
+    }
+}
