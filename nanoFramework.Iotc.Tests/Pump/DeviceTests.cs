@@ -1,0 +1,579 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using System.Collections;
+using System.Threading;
+using nanoFramework.Iotc.Transport;
+using nanoFramework.TestFramework;
+
+namespace nanoFramework.Iotc.Tests.Pump
+{
+    /// <summary>The Device pump against a scripted transport: wire output, callback order and thread, acks, resends.</summary>
+    [TestClass]
+    public class DeviceTests
+    {
+        // Test-only key (base64 of bytes 0..31); never a real credential.
+        internal const string Key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        internal const string Hub = "hub-1.azure-devices.net";
+
+        private static ArrayList _events;
+
+        internal static Device NewDevice(FakeTransport transport, FakeClock clock)
+        {
+            Device device = new Device("0ne00000001", Key, "dev-1", IotConnectType.SymmetricKey);
+            device.SetTransportFactory(transport);
+            device.SetClock(clock);
+            _events = new ArrayList();
+            device.On(IotcEvents.ConnectionStatus, Record);
+            device.On(IotcEvents.MessageSent, Record);
+            return device;
+        }
+
+        internal static Device Connected(FakeTransport transport, FakeClock clock)
+        {
+            transport.AddAssignment(Hub, "dev-1");
+            Device device = NewDevice(transport, clock);
+            device.Connect();
+            return device;
+        }
+
+        private static void Record(IotcCallbackInfo info)
+        {
+            _events.Add(info.EventName + ":" + info.StatusCode + ":" + info.MessageId + ":" + info.Tag + ":" + info.Payload);
+        }
+
+        [TestMethod]
+        public void Connect_ProvisionsThroughDps_ThenOpensTheHubSession()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = Connected(t, clock);
+
+            Assert.AreEqual(2, t.HttpRequests.Count);
+            HttpRequest put = t.Http(0);
+            Assert.AreEqual("PUT", put.Method);
+            Assert.AreEqual(Device.DefaultServiceHost, put.Host);
+            Assert.AreEqual("/0ne00000001/registrations/dev-1/register?api-version=2021-06-01", put.PathAndQuery);
+            Assert.AreEqual("{\"registrationId\":\"dev-1\"}", put.Body);
+            Assert.StartsWith("SharedAccessSignature sr=0ne00000001%2Fregistrations%2Fdev-1&sig=", put.Authorization);
+            Assert.EndsWith("&skn=registration", put.Authorization);
+            Assert.AreEqual("GET", t.Http(1).Method);
+            Assert.AreEqual("/0ne00000001/registrations/dev-1/operations/op-1?api-version=2021-06-01", t.Http(1).PathAndQuery);
+            Assert.AreEqual(1000L, clock.Slept, "waited the Retry-After DPS gave");
+
+            FakeMqtt mqtt = t.Current;
+            Assert.AreEqual(Hub, mqtt.Options.Host);
+            Assert.AreEqual(8883, mqtt.Options.Port);
+            Assert.AreEqual("dev-1", mqtt.Options.ClientId);
+            Assert.AreEqual(Hub + "/dev-1/?api-version=2021-04-12", mqtt.Options.Username);
+            Assert.StartsWith("SharedAccessSignature sr=hub-1.azure-devices.net%2Fdevices%2Fdev-1&sig=", mqtt.Options.Password);
+            Assert.DoesNotContains("skn=", mqtt.Options.Password);
+            Assert.AreEqual(4, mqtt.Subscriptions.Length);
+            Assert.AreEqual("$iothub/twin/GET/?$rid=1", mqtt.Topic(0));
+            Assert.IsTrue(device.IsConnected);
+            Assert.AreEqual(Hub, device.HubHost);
+            Assert.AreEqual(1, _events.Count);
+            Assert.StartsWith("ConnectionStatus:0:", (string)_events[0]);
+        }
+
+        [TestMethod]
+        public void Telemetry_IsPublishedByDoNext_AndConfirmedOnlyByItsPuback()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            _events.Clear();
+
+            int id = device.SendTelemetry("{\"temp\":21}");
+            Assert.AreEqual(1, t.Current.Topics.Count, "Send only queues; DoNext publishes");
+            device.DoNext();
+            Assert.AreEqual(2, t.Current.Topics.Count);
+            Assert.AreEqual("devices/dev-1/messages/events/$.ct=application%2Fjson&$.ce=utf-8", t.Current.Topic(1));
+            Assert.AreEqual("{\"temp\":21}", t.Current.Text(1));
+            Assert.AreEqual(1, (int)t.Current.Qos[1]);
+            Assert.AreEqual(0, _events.Count, "no MessageSent before the PUBACK");
+
+            t.Current.Ack(1);
+            Assert.AreEqual(0, _events.Count, "the PUBACK waits for DoNext");
+            device.DoNext();
+            Assert.AreEqual(1, _events.Count);
+            Assert.AreEqual("MessageSent:0:" + id + "::{\"temp\":21}", (string)_events[0]);
+            Assert.AreEqual(0, device.PendingMessages);
+
+            t.Current.Ack(1);
+            device.DoNext();
+            Assert.AreEqual(1, _events.Count, "a duplicate PUBACK raises nothing");
+        }
+
+        [TestMethod]
+        public void Telemetry_WithQos0_IsConfirmedByTheWrite()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            device.SetQosLevel(0);
+            _events.Clear();
+            int id = device.SendState("{\"status\":\"WARNING\"}");
+            device.DoNext();
+            Assert.AreEqual(0, (int)t.Current.Qos[1]);
+            Assert.AreEqual(1, _events.Count);
+            Assert.AreEqual("MessageSent:0:" + id + "::{\"status\":\"WARNING\"}", (string)_events[0]);
+        }
+
+        [TestMethod]
+        public void Callbacks_RunOnTheThreadThatCallsDoNext_NotOnTransportThreads()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            int pumpThread = Thread.CurrentThread.ManagedThreadId;
+            int callbackThread = -1;
+            device.On(IotcEvents.Command, info => { callbackThread = Thread.CurrentThread.ManagedThreadId; });
+
+            FakeMqtt mqtt = t.Current;
+            Thread server = new Thread(() => mqtt.Deliver("$iothub/methods/POST/reboot/?$rid=7", "{}"));
+            server.Start();
+            server.Join();
+            Assert.AreEqual(-1, callbackThread, "nothing runs on the transport thread");
+            device.DoNext();
+            Assert.AreEqual(pumpThread, callbackThread);
+        }
+
+        [TestMethod]
+        public void Command_IsAnsweredWithSetResponse_OrTwoHundredByDefault()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            string seenTag = null;
+            string seenPayload = null;
+            device.On(IotcEvents.Command, info =>
+            {
+                seenTag = info.Tag;
+                seenPayload = info.Payload;
+                if (info.Tag == "thermostat*reboot")
+                {
+                    info.SetResponse(202, "{\"delay\":5}");
+                }
+            });
+
+            t.Current.Deliver("$iothub/methods/POST/thermostat*reboot/?$rid=abc", "{\"delay\":5}");
+            t.Current.Deliver("$iothub/methods/POST/ping/?$rid=def", "null");
+            device.DoNext();
+
+            Assert.AreEqual("ping", seenTag);
+            Assert.AreEqual("null", seenPayload);
+            Assert.AreEqual("$iothub/methods/res/202/?$rid=abc", t.Current.Topic(1));
+            Assert.AreEqual("{\"delay\":5}", t.Current.Text(1));
+            Assert.AreEqual("$iothub/methods/res/200/?$rid=def", t.Current.Topic(2));
+            Assert.AreEqual("{}", t.Current.Text(2));
+        }
+
+        [TestMethod]
+        public void Command_TextResponse_IsSentAsJsonString_AndUnhandledCommandsGet501()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            t.Current.Deliver("$iothub/methods/POST/reboot/?$rid=1a", "{}");
+            device.DoNext();
+            Assert.AreEqual("$iothub/methods/res/501/?$rid=1a", t.Current.Topic(1));
+            Assert.Contains("reboot", t.Current.Text(1));
+
+            device.On(IotcEvents.Command, info => info.SetResponse(200, "done \"now\""));
+            t.Current.Deliver("$iothub/methods/POST/reboot/?$rid=2b", "{}");
+            device.DoNext();
+            Assert.AreEqual("$iothub/methods/res/200/?$rid=2b", t.Current.Topic(2));
+            Assert.AreEqual("\"done \\\"now\\\"\"", t.Current.Text(2));
+        }
+
+        [TestMethod]
+        public void DesiredPatch_RaisesSettingsUpdatedPerProperty_AndAcksWithItsVersion()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            ArrayList seen = new ArrayList();
+            device.On(IotcEvents.SettingsUpdated, info =>
+            {
+                seen.Add(info.Tag + "=" + info.Payload + "@" + info.DesiredVersion);
+                if (info.Tag == "fanSpeed")
+                {
+                    info.SetResponse(400, "too fast");
+                }
+            });
+
+            t.Current.Deliver("$iothub/twin/PATCH/properties/desired/?$version=5", "{\"setPoint\":21.5,\"fanSpeed\":{\"rpm\":9000},\"$version\":5}");
+            device.DoNext();
+            Assert.AreEqual(2, seen.Count);
+            Assert.AreEqual("setPoint=21.5@5", (string)seen[0]);
+            Assert.AreEqual("fanSpeed={\"rpm\":9000}@5", (string)seen[1]);
+
+            device.DoNext();
+            Assert.StartsWith("$iothub/twin/PATCH/properties/reported/?$rid=", t.Current.Topic(1));
+            Assert.AreEqual("{\"setPoint\":{\"value\":21.5,\"ac\":200,\"ad\":\"completed\",\"av\":5}}", t.Current.Text(1));
+            Assert.AreEqual("{\"fanSpeed\":{\"value\":{\"rpm\":9000},\"ac\":400,\"ad\":\"too fast\",\"av\":5}}", t.Current.Text(2));
+        }
+
+        [TestMethod]
+        public void LegacyAcknowledgements_UseTheIotcForm()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            device.SetLegacyAcknowledgements(true);
+            t.Current.Deliver("$iothub/twin/PATCH/properties/desired/?$version=3", "{\"on\":true,\"$version\":3}");
+            device.DoNext();
+            Assert.AreEqual("{\"on\":{\"value\":true,\"statusCode\":200,\"status\":\"completed\",\"desiredVersion\":3}}", t.Current.Text(1));
+        }
+
+        [TestMethod]
+        public void TwinGet_DeliversDesiredOnce_AndResyncSkipsWhatWasDelivered()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            ArrayList seen = new ArrayList();
+            device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag + "@" + info.DesiredVersion));
+
+            t.Current.Deliver("$iothub/twin/res/200/?$rid=1", "{\"desired\":{\"a\":1,\"$version\":4},\"reported\":{\"$version\":1}}");
+            device.DoNext();
+            Assert.AreEqual(1, seen.Count);
+            Assert.AreEqual("a@4", (string)seen[0]);
+
+            t.Current.Deliver("$iothub/twin/PATCH/properties/desired/?$version=4", "{\"a\":1,\"$version\":4}");
+            device.DoNext();
+            Assert.AreEqual(1, seen.Count, "version 4 was delivered already");
+        }
+
+        [TestMethod]
+        public void SendProperty_IsConfirmedByTheTwinResponseForItsRequestId()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            _events.Clear();
+            int id = device.SendProperty("{\"firmware\":\"1.2\"}");
+            device.DoNext();
+            string topic = t.Current.Topic(1);
+            Assert.StartsWith("$iothub/twin/PATCH/properties/reported/?$rid=", topic);
+            string rid = topic.Substring(topic.IndexOf("$rid=") + 5);
+            t.Current.Ack(1);
+            device.DoNext();
+            Assert.AreEqual(0, _events.Count, "the PUBACK alone does not confirm a reported patch");
+
+            t.Current.Deliver("$iothub/twin/res/204/?$rid=" + rid + "&$version=7", string.Empty);
+            device.DoNext();
+            Assert.AreEqual(1, _events.Count);
+            Assert.AreEqual("MessageSent:0:" + id + "::{\"firmware\":\"1.2\"}", (string)_events[0]);
+        }
+
+        [TestMethod]
+        public void SendProperty_RejectsWhatIsNotAJsonObject()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            Assert.ThrowsException(typeof(ArgumentException), () => device.SendProperty("42"));
+            Assert.ThrowsException(typeof(ArgumentException), () => device.SendProperty("{\"a\":"));
+            Assert.ThrowsException(typeof(ArgumentNullException), () => device.SendProperty(null));
+        }
+
+        [TestMethod]
+        public void CloudToDevice_RaisesMessageReceived_OrEnqueuedCommandForIotCentralQueuedCommands()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            IotcCallbackInfo received = null;
+            IotcCallbackInfo enqueued = null;
+            device.On(IotcEvents.MessageReceived, info => received = info);
+            device.On(IotcEvents.EnqueuedCommand, info => enqueued = info);
+
+            t.Current.Deliver("devices/dev-1/messages/devicebound/%24.mid=m1&color=dark%20blue&path=a/b", "hello");
+            t.Current.Deliver("devices/dev-1/messages/devicebound/method-name=setLight&%24.mid=m2", "{\"on\":true}");
+            device.DoNext();
+
+            Assert.IsNotNull(received);
+            Assert.AreEqual("hello", received.Payload);
+            Assert.AreEqual("dark blue", received.Properties.Get("color"));
+            Assert.AreEqual("a/b", received.Properties.Get("path"));
+            Assert.IsNotNull(enqueued);
+            Assert.AreEqual("setLight", enqueued.Tag);
+            Assert.AreEqual("{\"on\":true}", enqueued.Payload);
+        }
+
+        [TestMethod]
+        public void LostLink_ResendsUnconfirmedMessagesInOrder_AndConfirmsEachIdOnce()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = Connected(t, clock);
+            device.SetReconnectBackoff(100, 1000);
+            _events.Clear();
+
+            int a = device.SendTelemetry("{\"n\":1}");
+            int b = device.SendTelemetry("{\"n\":2}");
+            int c = device.SendTelemetry("{\"n\":3}");
+            device.DoNext();
+            FakeMqtt first = t.Current;
+            first.Ack(1);
+            first.Drop();
+            device.DoNext();
+            Assert.IsFalse(device.IsConnected);
+            Assert.StartsWith("MessageSent:0:" + a, (string)_events[0]);
+            Assert.StartsWith("ConnectionStatus:" + IotcStatus.ConnectionLost, (string)_events[1]);
+
+            first.Ack(2);
+            clock.Now += 2000;
+            device.DoNext();
+            Assert.IsTrue(device.IsConnected);
+            FakeMqtt second = t.Current;
+            Assert.AreNotSame(first, second);
+            Assert.AreEqual(2, t.Connections.Count, "a fresh transport per attempt");
+            Assert.AreEqual("{\"n\":2}", second.Text(1));
+            Assert.AreEqual("{\"n\":3}", second.Text(2));
+            Assert.AreEqual(3, _events.Count, "the PUBACK from the dead link was ignored");
+
+            second.Ack(1);
+            second.Ack(2);
+            device.DoNext();
+            Assert.StartsWith("MessageSent:0:" + b, (string)_events[3]);
+            Assert.StartsWith("MessageSent:0:" + c, (string)_events[4]);
+            Assert.AreEqual(5, _events.Count);
+        }
+
+        [TestMethod]
+        public void Token_IsRenewedAtEightyPercentOfItsLifetime()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            t.AddAssignment(Hub, "dev-1");
+            Device device = NewDevice(t, clock);
+            device.SetTokenExpiration(100);
+            device.Connect();
+            string firstPassword = t.Current.Options.Password;
+
+            clock.Now += 79000;
+            device.DoNext();
+            Assert.AreEqual(1, t.Connections.Count);
+            clock.Now += 2000;
+            device.DoNext();
+            Assert.AreEqual(2, t.Connections.Count);
+            Assert.IsTrue(((FakeMqtt)t.Connections[0]).Closed);
+            Assert.IsTrue(device.IsConnected);
+            Assert.AreNotEqual(firstPassword, t.Current.Options.Password);
+            Assert.Contains("&se=" + ((clock.Now / 1000) + 100), t.Current.Options.Password);
+        }
+
+        [TestMethod]
+        public void DoNext_FromInsideACallback_IsRefused()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            Exception caught = null;
+            device.On(IotcEvents.Command, info =>
+            {
+                try
+                {
+                    info.Client.DoNext();
+                }
+                catch (Exception ex)
+                {
+                    caught = ex;
+                }
+            });
+            t.Current.Deliver("$iothub/methods/POST/x/?$rid=1", "{}");
+            device.DoNext();
+            Assert.IsNotNull(caught);
+            Assert.IsInstanceOfType(caught, typeof(InvalidOperationException));
+        }
+
+        [TestMethod]
+        public void ThrowingCallback_DoesNotBreakThePump()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            device.On(IotcEvents.Command, info => { throw new InvalidOperationException("application bug"); });
+            t.Current.Deliver("$iothub/methods/POST/x/?$rid=1", "{}");
+            device.DoNext();
+            Assert.AreEqual("$iothub/methods/res/200/?$rid=1", t.Current.Topic(1), "the command is still answered");
+            device.SendTelemetry("{}");
+            device.DoNext();
+            Assert.AreEqual(3, t.Current.Topics.Count);
+        }
+
+        [TestMethod]
+        public void FullOutbox_FailsFast_AndNeverDrops()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            device.SetOutboxLimits(3, 1000);
+            device.SendTelemetry("1");
+            device.SendTelemetry("2");
+            device.SendTelemetry("3");
+            Assert.ThrowsException(typeof(InvalidOperationException), () => device.SendTelemetry("4"));
+            Assert.AreEqual(3, device.PendingMessages);
+        }
+
+        [TestMethod]
+        public void Send_BeforeConnect_OrAfterDispose_IsRefused()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = NewDevice(t, new FakeClock());
+            Assert.ThrowsException(typeof(InvalidOperationException), () => device.SendTelemetry("{}"));
+            device.Dispose();
+            Assert.ThrowsException(typeof(ObjectDisposedException), () => device.SendTelemetry("{}"));
+            Assert.ThrowsException(typeof(ObjectDisposedException), () => device.DoNext());
+            device.Dispose();
+        }
+
+        [TestMethod]
+        public void DpsRefusal_ThrowsWithStatusAndTrackingId_AndRaisesConnectionStatus()
+        {
+            FakeTransport t = new FakeTransport();
+            t.AddHttp(401, "{\"errorCode\":401002,\"trackingId\":\"trk-9\",\"message\":\"Unauthorized\",\"timestampUtc\":\"2026-01-01T00:00:00Z\"}", -1);
+            Device device = NewDevice(t, new FakeClock());
+            IotcException error = null;
+            try
+            {
+                device.Connect();
+            }
+            catch (IotcException ex)
+            {
+                error = ex;
+            }
+
+            Assert.IsNotNull(error);
+            Assert.AreEqual(401, error.StatusCode);
+            Assert.AreEqual(401002, error.ErrorCode);
+            Assert.AreEqual("trk-9", error.TrackingId);
+            Assert.Contains("trk-9", error.Message);
+            Assert.DoesNotContains(Key, error.Message);
+            Assert.AreEqual(1, _events.Count);
+            Assert.StartsWith("ConnectionStatus:401:", (string)_events[0]);
+            Assert.IsFalse(device.IsConnected);
+        }
+
+        [TestMethod]
+        public void DpsThrottling_IsRetriedAfterRetryAfter()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            t.AddHttp(429, "{\"errorCode\":429001,\"message\":\"throttled\"}", 5);
+            t.AddAssignment(Hub, "dev-1");
+            Device device = NewDevice(t, clock);
+            device.Connect();
+            Assert.IsTrue(device.IsConnected);
+            Assert.AreEqual(3, t.HttpRequests.Count);
+            Assert.AreEqual("PUT", t.Http(1).Method, "the throttled PUT is repeated");
+            Assert.AreEqual(6000L, clock.Slept);
+        }
+
+        [TestMethod]
+        public void HubRefusal_ThrowsWithTheConnackCode()
+        {
+            FakeTransport t = new FakeTransport();
+            t.AddAssignment(Hub, "dev-1");
+            t.ConnackCode = 5;
+            Device device = NewDevice(t, new FakeClock());
+            IotcException error = null;
+            try
+            {
+                device.Connect();
+            }
+            catch (IotcException ex)
+            {
+                error = ex;
+            }
+
+            Assert.IsNotNull(error);
+            Assert.AreEqual(5, error.StatusCode);
+            Assert.Contains("not authorized", error.Message);
+            Assert.StartsWith("ConnectionStatus:5:", (string)_events[0]);
+        }
+
+        [TestMethod]
+        public void Reconnect_BacksOffExponentially_UntilTheHubAnswersAgain()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = Connected(t, clock);
+            device.SetReconnectBackoff(1000, 8000);
+            _events.Clear();
+            t.FailConnect = true;
+            t.Current.Drop();
+            device.DoNext();
+
+            long[] waits = new long[5];
+            for (int i = 0; i < waits.Length; i++)
+            {
+                long start = clock.Now;
+                int before = t.Connections.Count;
+                while (t.Connections.Count == before)
+                {
+                    clock.Now += 50;
+                    device.DoNext();
+                }
+
+                waits[i] = clock.Now - start;
+            }
+
+            // 1 s, 2 s, 4 s, 8 s, 8 s (cap), each ±20 % jitter.
+            Assert.IsTrue(waits[0] >= 750 && waits[0] <= 1250, "first wait " + waits[0]);
+            Assert.IsTrue(waits[1] >= 1550 && waits[1] <= 2450, "second wait " + waits[1]);
+            Assert.IsTrue(waits[2] >= 3150 && waits[2] <= 4850, "third wait " + waits[2]);
+            Assert.IsTrue(waits[4] >= 6350 && waits[4] <= 9650, "capped wait " + waits[4]);
+
+            // Five network failures in a row: the next attempt provisions again (the hub may have moved).
+            t.FailConnect = false;
+            t.AddAssignment(Hub, "dev-1");
+            int dpsRequests = t.HttpRequests.Count;
+            clock.Now += 10000;
+            device.DoNext();
+            Assert.IsTrue(device.IsConnected);
+            Assert.AreEqual(dpsRequests + 2, t.HttpRequests.Count, "re-provisioned through DPS");
+            Assert.StartsWith("ConnectionStatus:0:", (string)_events[_events.Count - 1]);
+            Assert.StartsWith("ConnectionStatus:" + IotcStatus.NetworkError, (string)_events[1]);
+        }
+
+        [TestMethod]
+        public void On_RejectsUnknownEventNames()
+        {
+            Device device = NewDevice(new FakeTransport(), new FakeClock());
+            Assert.ThrowsException(typeof(ArgumentException), () => device.On("Telemetry", Record));
+            Assert.ThrowsException(typeof(ArgumentNullException), () => device.On(null, Record));
+        }
+
+        [TestMethod]
+        public void SetServiceHost_AcceptsHostAndPort_AndIsRefusedAfterConnect()
+        {
+            FakeTransport t = new FakeTransport();
+            t.AddAssignment(Hub, "dev-1");
+            Device device = NewDevice(t, new FakeClock());
+            device.SetServiceHost("localhost:8443");
+            device.Connect();
+            Assert.AreEqual("localhost", t.Http(0).Host);
+            Assert.AreEqual(8443, t.Http(0).Port);
+            Assert.ThrowsException(typeof(InvalidOperationException), () => device.SetServiceHost("other"));
+        }
+
+        [TestMethod]
+        public void Logs_AtLevelAll_NeverContainTheKeyOrASignature()
+        {
+            FakeTransport t = new FakeTransport();
+            t.AddAssignment(Hub, "dev-1");
+            Device device = NewDevice(t, new FakeClock());
+            ArrayList lines = new ArrayList();
+            device.SetLogLevel(IotLogLevel.All);
+            device.SetLogSink(line => lines.Add(line));
+            device.Connect();
+            device.SendTelemetry("{\"a\":1}");
+            device.DoNext();
+            t.Current.Deliver("$iothub/methods/POST/x/?$rid=1", "{}");
+            device.DoNext();
+
+            Assert.IsTrue(lines.Count > 5, "level All logs what happens");
+            string password = t.Current.Options.Password;
+            string sig = password.Substring(password.IndexOf("sig=") + 4, 20);
+            string dpsSig = t.Http(0).Authorization.Substring(t.Http(0).Authorization.IndexOf("sig=") + 4, 20);
+            for (int i = 0; i < lines.Count; i++)
+            {
+                string line = (string)lines[i];
+                Assert.DoesNotContains(Key, line);
+                Assert.DoesNotContains(sig, line);
+                Assert.DoesNotContains(dpsSig, line);
+                Assert.DoesNotContains("SharedAccessSignature", line);
+            }
+        }
+    }
+}
