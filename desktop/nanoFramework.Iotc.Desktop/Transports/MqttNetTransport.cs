@@ -144,7 +144,7 @@ namespace nanoFramework.Iotc.Desktop
                 {
                     _ = t.Exception;
                 }
-            });
+            }, TaskContinuationOptions.ExecuteSynchronously); // on MQTTnet's receive path, so PUBACKs are reported in arrival order
             return id;
         }
 
