@@ -197,6 +197,7 @@ public sealed class EmulatorOperator
     public void WithholdPubAcks(string deviceId, bool withhold = true)
     {
         if (withhold) _faults.PubAckWithheld[deviceId] = true; else _faults.PubAckWithheld.TryRemove(deviceId, out _);
+        _hub.UpdateOutboundInterception();
         _log($"operator: fault: PUBACKs to '{deviceId}' {(withhold ? "withheld" : "sent again")}");
     }
 
@@ -214,6 +215,7 @@ public sealed class EmulatorOperator
     public void ClearFaults()
     {
         _faults.Clear();
+        _hub.UpdateOutboundInterception();
         _log("operator: faults cleared");
     }
 

@@ -76,7 +76,6 @@ internal sealed class HubService : IAsyncDisposable
         _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingClientEnqueueAsync += OnEnqueueAsync;
-        _server.InterceptingOutboundPacketAsync += OnOutboundAsync;
         Options = options;
     }
 
@@ -87,6 +86,16 @@ internal sealed class HubService : IAsyncDisposable
     public Task StartAsync() => _server.StartAsync();
 
     public bool IsConnected(string deviceId) => _conns.ContainsKey(deviceId);
+
+    int _outboundHooked;
+
+    /// <summary>Hooks outbound packets only while some device has PUBACKs withheld: the hook costs an allocation per packet.</summary>
+    public void UpdateOutboundInterception()
+    {
+        var want = !_faults.PubAckWithheld.IsEmpty;
+        if (want && Interlocked.CompareExchange(ref _outboundHooked, 1, 0) == 0) _server.InterceptingOutboundPacketAsync += OnOutboundAsync;
+        else if (!want && Interlocked.CompareExchange(ref _outboundHooked, 0, 1) == 1) _server.InterceptingOutboundPacketAsync -= OnOutboundAsync;
+    }
 
     // ---------------- connection ----------------
 
@@ -324,6 +333,19 @@ internal sealed class HubService : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    // Devices repeat the same few property bags; parsing and serialising each distinct one once keeps the hot path cheap.
+    readonly ConcurrentDictionary<string, (IReadOnlyDictionary<string, string?> Props, string Json)> _bags = new(StringComparer.Ordinal);
+
+    (IReadOnlyDictionary<string, string?> Props, string Json) ParsedBag(string bag)
+    {
+        if (_bags.TryGetValue(bag, out var hit)) return hit;
+        var props = PropertyBag.Parse(bag);
+        var entry = ((IReadOnlyDictionary<string, string?>)props, Store.PropertiesJson(props));
+        if (_bags.Count > 4096) _bags.Clear();
+        _bags[bag] = entry;
+        return entry;
+    }
+
     static (string Path, Dictionary<string, string?> Query) SplitQuery(string topic)
     {
         var q = topic.IndexOf('?');
@@ -353,7 +375,10 @@ internal sealed class HubService : IAsyncDisposable
         if (topic.StartsWith(events, StringComparison.Ordinal) && (topic.Length == events.Length || topic[events.Length] == '/'))
         {
             var bag = topic.Length > events.Length + 1 ? topic[(events.Length + 1)..] : "";
-            var stored = _store.EnqueueTelemetry(sender, topic, msg.Payload.ToArray(), PropertyBag.Parse(bag));
+            var (props, propsJson) = ParsedBag(bag);
+            TelemetryMessage stored;
+            try { stored = await _store.EnqueueTelemetryAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
             TelemetryReceived?.Invoke(stored);
             return;
         }

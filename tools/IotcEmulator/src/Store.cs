@@ -8,13 +8,16 @@ namespace IotcEmulator;
 internal sealed class Store : IAsyncDisposable
 {
     readonly string _connectionString;
-    readonly Channel<object> _telemetry = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    // Bounded so a writer that falls behind slows publishers down (their PUBACKs wait) instead of growing memory.
+    readonly Channel<object> _telemetry = Channel.CreateBounded<object>(new BoundedChannelOptions(50_000) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     readonly Task _writer;
     readonly Action<string> _log;
     long _lastTelemetryId;
     long _persisted;
 
     sealed record Flush(TaskCompletionSource Done);
+
+    sealed record Pending(TelemetryMessage Message, string PropertiesJson);
 
     public Store(string path, Action<string> log)
     {
@@ -39,7 +42,7 @@ internal sealed class Store : IAsyncDisposable
                 CREATE TABLE IF NOT EXISTS telemetry(
                     id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL,
                     properties TEXT NOT NULL, arrived INTEGER NOT NULL);
-                CREATE INDEX IF NOT EXISTS telemetry_device ON telemetry(device_id, id);
+                -- No secondary index on telemetry: it would slow the hot insert path, and tailing reads by id range.
                 CREATE TABLE IF NOT EXISTS commands(
                     id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT NOT NULL, name TEXT NOT NULL, request TEXT,
                     requested INTEGER NOT NULL, status INTEGER, response TEXT, responded INTEGER, outcome TEXT NOT NULL);
@@ -241,25 +244,31 @@ internal sealed class Store : IAsyncDisposable
     }
 
     // ---------- telemetry ----------
-    public TelemetryMessage EnqueueTelemetry(string deviceId, string topic, byte[] payload, IReadOnlyDictionary<string, string?> props)
+    /// <param name="propsJson">The same properties as JSON (callers cache it per distinct property bag).</param>
+    public async ValueTask<TelemetryMessage> EnqueueTelemetryAsync(string deviceId, string topic, byte[] payload, IReadOnlyDictionary<string, string?> props, string propsJson, CancellationToken ct)
     {
         var msg = new TelemetryMessage(Interlocked.Increment(ref _lastTelemetryId), deviceId, topic, payload, props, DateTimeOffset.UtcNow);
-        _telemetry.Writer.TryWrite(msg);
+        var item = new Pending(msg, propsJson);
+        if (!_telemetry.Writer.TryWrite(item)) await _telemetry.Writer.WriteAsync(item, ct).ConfigureAwait(false);
         return msg;
     }
 
+    public static string PropertiesJson(IReadOnlyDictionary<string, string?> props) =>
+        props.Count == 0 ? "{}" : JsonSerializer.Serialize(props, JsonCtx.Default.IReadOnlyDictionaryStringString);
+
     /// <summary>Completes once every telemetry message queued before the call is committed.</summary>
-    public Task FlushTelemetryAsync()
+    public async Task FlushTelemetryAsync()
     {
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_telemetry.Writer.TryWrite(new Flush(tcs))) tcs.TrySetResult();
-        return tcs.Task;
+        try { await _telemetry.Writer.WriteAsync(new Flush(tcs)).ConfigureAwait(false); }
+        catch (ChannelClosedException) { return; }
+        await tcs.Task.ConfigureAwait(false);
     }
 
     async Task WriteTelemetryLoopAsync()
     {
         using var c = Open();
-        var batch = new List<TelemetryMessage>(4096);
+        var batch = new List<Pending>(4096);
         var flushes = new List<Flush>();
         var reader = _telemetry.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -267,7 +276,7 @@ internal sealed class Store : IAsyncDisposable
             // Drain what is there: one transaction per batch keeps the fsync count low under load.
             while (batch.Count < 8192 && reader.TryRead(out var item))
             {
-                if (item is TelemetryMessage m) batch.Add(m);
+                if (item is Pending m) batch.Add(m);
                 else if (item is Flush f) flushes.Add(f);
             }
             if (batch.Count > 0)
@@ -285,13 +294,13 @@ internal sealed class Store : IAsyncDisposable
                     var ppr = cmd.Parameters.Add("$pr", SqliteType.Text);
                     var pa = cmd.Parameters.Add("$a", SqliteType.Integer);
                     cmd.Prepare();
-                    foreach (var m in batch)
+                    foreach (var (m, json) in batch)
                     {
                         pi.Value = m.Id;
                         pd.Value = m.DeviceId;
                         pt.Value = m.Topic;
                         pp.Value = m.Payload;
-                        ppr.Value = m.Properties.Count == 0 ? "{}" : JsonSerializer.Serialize(m.Properties, JsonCtx.Default.IReadOnlyDictionaryStringString);
+                        ppr.Value = json;
                         pa.Value = m.ArrivedUtc.ToUnixTimeMilliseconds();
                         cmd.ExecuteNonQuery();
                     }
