@@ -9,18 +9,17 @@ namespace nanoFramework.Iotc.Board
     /// <summary>Turns the PEM text of <see cref="TlsSettings"/> into nanoFramework certificate objects.</summary>
     internal static class CertificateLoader
     {
-        /// <summary>The root CA(s) to trust, or null to let the device use its stored CA.</summary>
+        /// <summary>The root CA(s) to trust: the configured PEM, or DigiCert Global Root G2 (Azure's root) by default.</summary>
         internal static X509Certificate LoadRootCa(TlsSettings tls)
         {
-            if (tls == null || tls.RootCaPem == null)
-            {
-                return null;
-            }
+            // Nothing configured: trust the root Azure IoT Hub and DPS chain to (DigiCert Global Root G2), as the
+            // issue asks, rather than whatever happens to be stored on the device. Device.SetRootCertificate overrides.
+            string pem = tls == null || tls.RootCaPem == null ? AzureRootCertificates.DigiCertGlobalRootG2 : tls.RootCaPem;
 
             try
             {
                 // System.Net's X509Certificate(string) takes PEM or DER text (nanoFramework-only overload).
-                return new X509Certificate(tls.RootCaPem);
+                return new X509Certificate(pem);
             }
             catch (Exception ex)
             {

@@ -9,7 +9,7 @@ namespace nanoFramework.Iotc.Transport
     /// </summary>
     public class TlsSettings
     {
-        /// <summary>PEM of the root CA(s) to trust for the server; null for the platform default.</summary>
+        /// <summary>PEM of the root CA(s) to trust for the server; null for the platform default (board: DigiCert Global Root G2; .NET: the system store).</summary>
         public string RootCaPem;
 
         /// <summary>PEM of the device's client certificate (X.509 authentication), or null.</summary>

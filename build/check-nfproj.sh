@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The nanoFramework project system builds only the files an .nfproj lists (no wildcards), so a source file added
+# on Linux and forgotten in the nfproj would silently be missing from the board build. This compares both ways.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+for proj in nanoFramework.Iotc/nanoFramework.Iotc.nfproj nanoFramework.Iotc.Tests/nanoFramework.Iotc.Tests.nfproj samples/Esp32Sample/Esp32Sample.nfproj; do
+  dir=$(dirname "$proj")
+  listed=$(grep -oE '<Compile Include="[^"]+"' "$proj" | sed -E 's/<Compile Include="([^"]+)"/\1/; s#\\#/#g' | sort)
+  onDisk=$(cd "$dir" && find . -name '*.cs' -not -path './bin/*' -not -path './obj/*' | sed 's#^\./##' | sort)
+  missing=$(comm -13 <(echo "$listed") <(echo "$onDisk"))
+  stale=$(comm -23 <(echo "$listed") <(echo "$onDisk"))
+  if [ -n "$missing" ]; then echo "$proj does not list: $(echo $missing)"; status=1; fi
+  if [ -n "$stale" ]; then echo "$proj lists files that do not exist: $(echo $stale)"; status=1; fi
+done
+[ $status -eq 0 ] && echo "nfproj file lists match the sources"
+exit $status
