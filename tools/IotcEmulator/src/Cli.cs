@@ -30,9 +30,13 @@ internal static class Cli
                 DataDirectory = pr.GetValue(data)!, DpsPort = pr.GetValue(dpsPort), MqttPort = pr.GetValue(mqttPort),
                 HubHostName = pr.GetValue(hubHost)!, IdScope = pr.GetValue(idScope), CreateDemoEnrollment = !pr.GetValue(noDemo),
             };
-            await using var host = await EmulatorHost.StartAsync(options, ct);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            void OnSignal(System.Runtime.InteropServices.PosixSignalContext c) { c.Cancel = true; stop.Cancel(); }
+            using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+            await using var host = await EmulatorHost.StartAsync(options, stop.Token);
             PrintBanner(@out, host);
-            try { await Task.Delay(Timeout.Infinite, ct); } catch (OperationCanceledException) { }
+            try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }
             return 0;
         };
         start.SetAction(startAction);
