@@ -102,6 +102,58 @@ namespace nanoFramework.Iotc.Tests.Text
         }
 
         [TestMethod]
+        public void Decode_IllFormed_GivesOneReplacementPerMaximalSubpart()
+        {
+            // Unicode 15, section 3.9 (U+FFFD substitution of maximal subparts), Table 3-8 and Tables 3-9 to 3-11;
+            // .NET's Encoding.UTF8 and the WHATWG decoder give the same output.
+            Assert.AreEqual("a\uFFFD\uFFFD\uFFFDb\uFFFDc\uFFFD\uFFFDd", Utf8.GetString(Hex("61 F1 80 80 E1 80 C2 62 80 63 80 BF 64")), "Table 3-8");
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFDA", Utf8.GetString(Hex("C0 AF E0 80 BF F0 81 82 41")), "Table 3-9 (overlong)");
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFDA", Utf8.GetString(Hex("ED A0 80 ED BF BF ED AF 41")), "Table 3-10 (surrogates)");
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFDA\uFFFD\uFFFDB", Utf8.GetString(Hex("F4 91 92 93 FF 41 80 BF 42")), "Table 3-11 (beyond U+10FFFF, F5..FF)");
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFDA", Utf8.GetString(Hex("E1 80 E2 F0 91 92 F1 BF 41")), "Table 3-11 (truncated)");
+
+            Assert.AreEqual("\uFFFD\uFFFDA", Utf8.GetString(Hex("C0 AF 41")), "C0/C1 are never lead bytes");
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFDA", Utf8.GetString(Hex("E0 80 AF 41")));
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD", Utf8.GetString(Hex("E0 9F BF")), "overlong 3-byte form");
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD", Utf8.GetString(Hex("F0 8F BF BF")), "overlong 4-byte form");
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFDA", Utf8.GetString(Hex("F4 90 80 80 41")), "U+110000");
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD", Utf8.GetString(Hex("F5 80 80 80")));
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFDA", Utf8.GetString(Hex("F8 88 80 80 80 41")));
+            Assert.AreEqual("\uFFFDAB", Utf8.GetString(Hex("C2 41 42")), "the byte that breaks a sequence is decoded afresh");
+            Assert.AreEqual("\uFFFD", Utf8.GetString(Hex("EE 80")), "a truncated prefix is one subpart");
+            Assert.AreEqual("\uFFFD", Utf8.GetString(Hex("F0 90 80")));
+        }
+
+        [TestMethod]
+        public void Decode_TheEdgesOfEachRange_AreWellFormed()
+        {
+            Assert.AreEqual("\u0080", Utf8.GetString(Hex("C2 80")));
+            Assert.AreEqual("\u0800", Utf8.GetString(Hex("E0 A0 80")));
+            Assert.AreEqual("\uD7FF", Utf8.GetString(Hex("ED 9F BF")), "last code point before the surrogates");
+            Assert.AreEqual("\uE000", Utf8.GetString(Hex("EE 80 80")), "first code point after them");
+            Assert.AreEqual("\uD800\uDC00", Utf8.GetString(Hex("F0 90 80 80")));
+            Assert.AreEqual("\uDBFF\uDFFF", Utf8.GetString(Hex("F4 8F BF BF")), "U+10FFFF");
+        }
+
+        private static byte[] Hex(string spaced)
+        {
+            string[] parts = spaced.Split(' ');
+            byte[] bytes = new byte[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                bytes[i] = (byte)((Nibble(parts[i][0]) << 4) | Nibble(parts[i][1]));
+            }
+
+            return bytes;
+        }
+
+        // Hand-rolled: the device's Convert has no base-16 parse to rely on.
+        private static int Nibble(char c)
+        {
+            return c <= '9' ? c - '0' : c - 'A' + 10;
+        }
+
+        [TestMethod]
         public void Decode_Range_AndBom()
         {
             byte[] bytes = { 0x78, 0xC3, 0xA9, 0x79 };

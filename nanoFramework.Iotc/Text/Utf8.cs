@@ -94,7 +94,7 @@ namespace nanoFramework.Iotc.Text
             return bytes;
         }
 
-        /// <summary>Decodes UTF-8 bytes. Invalid or truncated sequences become U+FFFD; a leading BOM is kept as U+FEFF.</summary>
+        /// <summary>Decodes UTF-8 bytes. Ill-formed input gives one U+FFFD per maximal subpart (Unicode 3.9, like .NET); a leading BOM is kept as U+FEFF.</summary>
         /// <param name="bytes">The bytes to decode.</param>
         /// <exception cref="ArgumentNullException"><paramref name="bytes"/> is null.</exception>
         public static string GetString(byte[] bytes)
@@ -133,50 +133,65 @@ namespace nanoFramework.Iotc.Text
             while (i < end)
             {
                 int b = bytes[i];
-                int need;
-                int cp;
-                int min;
                 if (b < 0x80)
                 {
                     chars[n++] = (char)b;
                     i++;
                     continue;
                 }
-                else if ((b & 0xE0) == 0xC0)
+
+                // Unicode Table 3-7: the lead byte fixes the length and the allowed range of the SECOND byte, which is
+                // what rules out overlong forms (E0, F0), encoded surrogates (ED) and values above U+10FFFF (F4).
+                int need;
+                int cp;
+                int lo = 0x80;
+                int hi = 0xBF;
+                if (b >= 0xC2 && b <= 0xDF)
                 {
                     need = 1;
                     cp = b & 0x1F;
-                    min = 0x80;
                 }
-                else if ((b & 0xF0) == 0xE0)
+                else if (b >= 0xE0 && b <= 0xEF)
                 {
                     need = 2;
                     cp = b & 0x0F;
-                    min = 0x800;
+                    lo = b == 0xE0 ? 0xA0 : 0x80;
+                    hi = b == 0xED ? 0x9F : 0xBF;
                 }
-                else if ((b & 0xF8) == 0xF0)
+                else if (b >= 0xF0 && b <= 0xF4)
                 {
                     need = 3;
                     cp = b & 0x07;
-                    min = 0x10000;
+                    lo = b == 0xF0 ? 0x90 : 0x80;
+                    hi = b == 0xF4 ? 0x8F : 0xBF;
                 }
                 else
                 {
+                    // 80..C1 and F5..FF never start a well-formed sequence.
                     chars[n++] = '\uFFFD';
                     i++;
                     continue;
                 }
 
                 int j = 1;
-                while (j <= need && i + j < end && (bytes[i + j] & 0xC0) == 0x80)
+                while (j <= need && i + j < end)
                 {
-                    cp = (cp << 6) | (bytes[i + j] & 0x3F);
+                    int next = bytes[i + j];
+                    if (next < lo || next > hi)
+                    {
+                        break;
+                    }
+
+                    cp = (cp << 6) | (next & 0x3F);
+                    lo = 0x80;
+                    hi = 0xBF;
                     j++;
                 }
 
-                if (j <= need || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                if (j <= need)
                 {
-                    // Truncated, overlong or out-of-range sequence: one replacement char for the bytes consumed.
+                    // Ill-formed: one U+FFFD per maximal subpart (Unicode 15 section 3.9, what .NET and the WHATWG
+                    // decoder do); the byte that broke the sequence is decoded afresh.
                     chars[n++] = '\uFFFD';
                     i += j;
                     continue;
@@ -193,7 +208,7 @@ namespace nanoFramework.Iotc.Text
                     chars[n++] = (char)cp;
                 }
 
-                i += need + 1;
+                i += j;
             }
 
             return new string(chars, 0, n);
