@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check this repository has on Linux and ends with one line "N passed, M failed, K skipped".
-#   1. nF compile check: the portable core against nanoFramework.CoreLibrary (the device's mscorlib) only,
-#      and the nfproj file lists against the sources (the board build compiles only what they list).
+#   1. nF compile checks: the portable core, and the shared tests with it, against nanoFramework.CoreLibrary (the
+#      device's mscorlib) only; and the nfproj file lists against the sources (the board build compiles only those).
 #   2. The shared nanoFramework-dialect tests (+ host-only and integration tests) under xunit on .NET 10.
 #   3. The IoT Central emulator's own tests.
 set -uo pipefail
@@ -36,6 +36,7 @@ suite() { # name, command...
 }
 
 suite nf-compile-check dotnet build build/nf-check/nanoFramework.Iotc.NfCheck.csproj -nologo -v q
+suite nf-compile-check-tests dotnet build build/nf-check-tests/NFUnitTest.NfCheck.csproj -nologo -v q
 suite nfproj-file-lists bash build/check-nfproj.sh
 suite sdk-tests dotnet test desktop/nanoFramework.Iotc.Tests.Host/nanoFramework.Iotc.Tests.Host.csproj -nologo
 if compgen -G "tools/IotcEmulator.Tests/*.csproj" >/dev/null; then

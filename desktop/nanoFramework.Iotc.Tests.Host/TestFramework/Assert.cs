@@ -2,7 +2,8 @@
 //
 // Host-side Assert with the nanoFramework.TestFramework 3.x surface: per-type AreEqual/AreNotEqual overloads
 // (no delta overload), non-generic ThrowsException(Type, Action) with an exact type match, string asserts,
-// SkipTest. Anything the device framework lacks is deliberately absent, so tests cannot depend on it.
+// SkipTest. Anything the device framework lacks is deliberately absent, so tests cannot depend on it; the file itself
+// uses mscorlib only, so build/nf-check-tests can compile the shared tests against the device's mscorlib with it.
 
 using System;
 using System.Collections;
@@ -42,7 +43,7 @@ namespace nanoFramework.TestFramework
         /// <summary>Fails unless <paramref name="other"/> contains <paramref name="expected"/>.</summary>
         public static void Contains(string expected, string other, string message = "")
         {
-            if (expected == null || other == null || other.IndexOf(expected, StringComparison.Ordinal) < 0)
+            if (expected == null || other == null || IndexOfOrdinal(other, expected) < 0)
             {
                 Fail("Assert.Contains", Show(other) + " does not contain " + Show(expected) + ". " + message);
             }
@@ -51,7 +52,7 @@ namespace nanoFramework.TestFramework
         /// <summary>Fails if <paramref name="other"/> contains <paramref name="expected"/>.</summary>
         public static void DoesNotContains(string expected, string other, string message = "")
         {
-            if (expected == null || other == null || other.IndexOf(expected, StringComparison.Ordinal) >= 0)
+            if (expected == null || other == null || IndexOfOrdinal(other, expected) >= 0)
             {
                 Fail("Assert.DoesNotContains", "the text should not contain " + Show(expected) + ". " + message);
             }
@@ -60,7 +61,7 @@ namespace nanoFramework.TestFramework
         /// <summary>Fails unless <paramref name="other"/> starts with <paramref name="expected"/>.</summary>
         public static void StartsWith(string expected, string other, string message = "")
         {
-            if (expected == null || other == null || !other.StartsWith(expected, StringComparison.Ordinal))
+            if (expected == null || other == null || (expected.Length > other.Length || IndexOfOrdinal(other.Substring(0, expected.Length), expected) != 0))
             {
                 Fail("Assert.StartsWith", Show(other) + " does not start with " + Show(expected) + ". " + message);
             }
@@ -69,7 +70,7 @@ namespace nanoFramework.TestFramework
         /// <summary>Fails unless <paramref name="other"/> ends with <paramref name="expected"/>.</summary>
         public static void EndsWith(string expected, string other, string message = "")
         {
-            if (expected == null || other == null || !other.EndsWith(expected, StringComparison.Ordinal))
+            if (expected == null || other == null || (expected.Length > other.Length || IndexOfOrdinal(other.Substring(other.Length - expected.Length), expected) != 0))
             {
                 Fail("Assert.EndsWith", Show(other) + " does not end with " + Show(expected) + ". " + message);
             }
@@ -132,7 +133,7 @@ namespace nanoFramework.TestFramework
         /// <summary>Fails unless equal.</summary>
         public static void AreEqual(double expected, double actual, string message = "") { if (!expected.Equals(actual)) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal (ordinal).</summary>
-        public static void AreEqual(string expected, string actual, string message = "") { if (!string.Equals(expected, actual, StringComparison.Ordinal)) NotEqual(expected, actual, message); }
+        public static void AreEqual(string expected, string actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal by <see cref="object.Equals(object)"/>.</summary>
         public static void AreEqual(object expected, object actual, string message = "") { if (!Equals(expected, actual)) NotEqual(expected, actual, message); }
 
@@ -145,7 +146,7 @@ namespace nanoFramework.TestFramework
         /// <summary>Fails if equal.</summary>
         public static void AreNotEqual(double notExpected, double actual, string message = "") { if (notExpected.Equals(actual)) Same(actual, message); }
         /// <summary>Fails if equal (ordinal).</summary>
-        public static void AreNotEqual(string notExpected, string actual, string message = "") { if (string.Equals(notExpected, actual, StringComparison.Ordinal)) Same(actual, message); }
+        public static void AreNotEqual(string notExpected, string actual, string message = "") { if (notExpected == actual) Same(actual, message); }
         /// <summary>Fails if equal by <see cref="object.Equals(object)"/>.</summary>
         public static void AreNotEqual(object notExpected, object actual, string message = "") { if (Equals(notExpected, actual)) Same(actual, message); }
 
@@ -157,6 +158,26 @@ namespace nanoFramework.TestFramework
         private static void Same(object actual, string message)
         {
             Fail("Assert.AreNotEqual", "Both values are <" + Show(actual) + ">. " + message);
+        }
+
+        // Ordinal search: .NET's IndexOf(string) is culture-sensitive, and the device's mscorlib has no StringComparison.
+        private static int IndexOfOrdinal(string text, string value)
+        {
+            for (int i = 0; i + value.Length <= text.Length; i++)
+            {
+                int j = 0;
+                while (j < value.Length && text[i + j] == value[j])
+                {
+                    j++;
+                }
+
+                if (j == value.Length)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
         }
 
         internal static string Show(object value)
