@@ -74,31 +74,34 @@ internal static class Bench
             }
             Task<RoundResult> BareRound(double measure) => RoundAsync(bareClients, inflight, measure, null, ct);
 
-            // One unmeasured pair: JIT tiering, connection buffers, SQLite page cache.
-            await EmulatorRound(Math.Min(1, roundSeconds));
+            // One unmeasured pair: JIT tiering, connection buffers, SQLite page cache. Memory is always sampled right
+            // after an emulator round has been drained, so every sample sees the process in the same state.
             await BareRound(Math.Min(1, roundSeconds));
+            await EmulatorRound(Math.Min(1, roundSeconds));
             var memBase = Memory(proc);
             o.WriteLine($"memory after warm-up pair:  {memBase}");
 
             var emu = new List<double>();
             var emuAcked = new List<double>();
             var bare = new List<double>();
-            var heap = new List<double> { memBase.HeapMiB };
+            var samples = new List<MemorySample> { memBase };
             var run = Stopwatch.StartNew();
             for (var pair = 1; run.Elapsed.TotalSeconds < seconds; pair++)
             {
                 // ABBA: the side that runs first alternates, so neither always follows the other's GC or flush.
                 RoundResult e, b;
-                if (pair % 2 == 1) { e = await EmulatorRound(roundSeconds); b = await BareRound(roundSeconds); }
-                else { b = await BareRound(roundSeconds); e = await EmulatorRound(roundSeconds); }
+                MemorySample m;
+                if (pair % 2 == 1) { e = await EmulatorRound(roundSeconds); m = Memory(proc); b = await BareRound(roundSeconds); }
+                else { b = await BareRound(roundSeconds); e = await EmulatorRound(roundSeconds); m = Memory(proc); }
                 emu.Add(e.PersistedPerSecond);
                 emuAcked.Add(e.AckedPerSecond);
                 bare.Add(b.AckedPerSecond);
-                var m = Memory(proc);
-                heap.Add(m.HeapMiB);
+                samples.Add(m);
                 o.WriteLine($"round {pair,2}: emulator {e.PersistedPerSecond,8:N0} msgs/s persisted ({e.AckedPerSecond,8:N0} acked, flush {e.FlushSeconds * 1000,4:0} ms) | bare {b.AckedPerSecond,8:N0} msgs/s acked | {m}");
             }
 
+            var memEnd = samples[^1];
+            var runSeconds = run.Elapsed.TotalSeconds;
             await DisconnectAllAsync(emuClients);
             emuClients = null;
             var persisted = host.Operator.PersistedTelemetryCount;
@@ -116,17 +119,21 @@ internal static class Bench
                 + $"bare {bareMedian:N0} msgs/s (rounds {bare.Min():N0}..{bare.Max():N0})");
             o.WriteLine($"ratio of medians emulator(persisted)/bare: {ratio:0.00}x");
 
-            var memEnd = Memory(proc);
-            o.WriteLine($"memory at end:              {memEnd}");
-            // Flat = live managed data and working set do not keep growing once warm; the first pair is excluded because
-            // it fills caches (SQLite pages, MQTTnet buffers, JIT code) once.
-            var heapGrowth = memEnd.HeapMiB - memBase.HeapMiB;
-            var wsGrowth = memEnd.WorkingSetMiB - memBase.WorkingSetMiB;
+            o.WriteLine($"memory at end of rounds:    {memEnd}");
+            // Flat = live managed data and working set do not keep growing once warm (the warm-up pair, which fills
+            // caches once, is the baseline). Growth = median of the later half of the samples minus median of the
+            // earlier half: a leak shows in every late sample, a one-off spike in one sample does not.
+            var half = samples.Count / 2;
+            var early = samples.Take(samples.Count - half).ToList();
+            var late = samples.Skip(samples.Count - half).ToList();
+            var heapGrowth = Median(late.Select(x => x.HeapMiB).ToList()) - Median(early.Select(x => x.HeapMiB).ToList());
+            var wsGrowth = Median(late.Select(x => x.WorkingSetMiB).ToList()) - Median(early.Select(x => x.WorkingSetMiB).ToList());
             var heapTolerance = Math.Max(4, memBase.HeapMiB * 0.10);
             var wsTolerance = Math.Max(32, memBase.WorkingSetMiB * 0.15);
             var flat = heapGrowth <= heapTolerance && wsGrowth <= wsTolerance;
-            o.WriteLine($"memory over {run.Elapsed.TotalSeconds:0} s: managed heap {heapGrowth:+0.0;-0.0} MiB (tolerance {heapTolerance:0.0}), working set {wsGrowth:+0.0;-0.0} MiB "
-                + $"(tolerance {wsTolerance:0}); heap per round {string.Join(" ", heap.Select(h => h.ToString("0.0")))} MiB -> {(flat ? "flat" : "NOT flat")}");
+            o.WriteLine($"memory samples (after each emulator round) heap MiB: {string.Join(" ", samples.Select(x => x.HeapMiB.ToString("0.0")))}; working set MiB: {string.Join(" ", samples.Select(x => x.WorkingSetMiB.ToString("0")))}");
+            o.WriteLine($"memory over {runSeconds:0} s (later vs earlier half of the samples): managed heap {heapGrowth:+0.0;-0.0} MiB (tolerance {heapTolerance:0.0}), "
+                + $"working set {wsGrowth:+0.0;-0.0} MiB (tolerance {wsTolerance:0}) -> {(flat ? "flat" : "NOT flat")}");
 
             var okRate = emuMedian >= TargetPersisted;
             var okRatio = ratio >= TargetRatio;
