@@ -2,6 +2,7 @@
 
 using System;
 using System.Buffers;
+using System.Collections.Generic;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
@@ -22,6 +23,7 @@ namespace nanoFramework.Iotc.Desktop
         private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
         private IMqttEvents _events;
         private volatile bool _closed;
+        private readonly Queue<PendingPublish> _inFlight = new Queue<PendingPublish>();
         private int _nextPacketId;
 
         /// <inheritdoc/>
@@ -126,26 +128,42 @@ namespace nanoFramework.Iotc.Desktop
                 .Build();
 
             // MQTTnet completes the task on PUBACK and hides its packet id; hand out our own id and report that.
-            int id = qos == 0 ? 0 : (Interlocked.Increment(ref _nextPacketId) % 65535) + 1;
-            Task<MqttClientPublishResult> sending = _client.PublishAsync(message);
             if (qos == 0)
             {
-                sending.ContinueWith(t => { _ = t.Exception; }, TaskContinuationOptions.OnlyOnFaulted);
+                _client.PublishAsync(message).ContinueWith(t => { _ = t.Exception; }, TaskContinuationOptions.OnlyOnFaulted);
                 return 0;
+            }
+
+            // MQTTnet completes each publish task when its PUBACK arrives, but runs the continuations on the thread
+            // pool, so two acks can be reported in either order. Report them in publish order instead: an ack waits
+            // (briefly) for the earlier ones. On the board, M2Mqtt raises its events in arrival order anyway.
+            PendingPublish pending;
+            lock (_inFlight)
+            {
+                _nextPacketId = _nextPacketId % 65535 + 1;
+                pending = new PendingPublish(_nextPacketId);
+                _inFlight.Enqueue(pending);
+            }
+
+            Task<MqttClientPublishResult> sending;
+            try
+            {
+                sending = _client.PublishAsync(message);
+            }
+            catch (Exception ex)
+            {
+                pending.Done = true;
+                throw new TransportException("MQTT publish failed: " + Describe(ex), ex);
             }
 
             sending.ContinueWith(t =>
             {
-                if (!_closed && t.Status == TaskStatus.RanToCompletion && t.Result.IsSuccess)
-                {
-                    _events.OnPublished(id);
-                }
-                else if (t.IsFaulted)
-                {
-                    _ = t.Exception;
-                }
-            }, TaskContinuationOptions.ExecuteSynchronously); // on MQTTnet's receive path, so PUBACKs are reported in arrival order
-            return id;
+                _ = t.Exception;
+                pending.Acknowledged = t.Status == TaskStatus.RanToCompletion && t.Result.IsSuccess;
+                pending.Done = true;
+                ReportAcknowledgedInOrder();
+            });
+            return pending.PacketId;
         }
 
         /// <inheritdoc/>
@@ -175,6 +193,21 @@ namespace nanoFramework.Iotc.Desktop
             }
 
             _client.Dispose();
+        }
+
+        private void ReportAcknowledgedInOrder()
+        {
+            lock (_inFlight)
+            {
+                while (_inFlight.Count > 0 && _inFlight.Peek().Done)
+                {
+                    PendingPublish done = _inFlight.Dequeue();
+                    if (done.Acknowledged && !_closed)
+                    {
+                        _events.OnPublished(done.PacketId);
+                    }
+                }
+            }
         }
 
         private Task OnReceived(MqttApplicationMessageReceivedEventArgs e)
@@ -235,6 +268,20 @@ namespace nanoFramework.Iotc.Desktop
             }
 
             return inner == ex ? ex.GetType().Name + ": " + ex.Message : ex.GetType().Name + ": " + ex.Message + " <- " + inner.GetType().Name + ": " + inner.Message;
+        }
+
+        private sealed class PendingPublish
+        {
+            internal PendingPublish(int packetId)
+            {
+                PacketId = packetId;
+            }
+
+            internal int PacketId { get; }
+
+            internal volatile bool Done;
+
+            internal bool Acknowledged;
         }
     }
 }

@@ -269,6 +269,120 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
             }
         }
 
+        [TestMethod]
+        public void ModelId_IsSentToDps_SoIotCentralCanPickTheTemplate()
+        {
+            string id = EmulatorFixture.NewDeviceId("pnp");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                device.SetModelId("dtmi:com:example:Thermostat;1");
+                device.Connect();
+                Assert.AreEqual("dtmi:com:example:Thermostat;1", EmulatorFixture.Operator.GetDeviceAsync(id).GetAwaiter().GetResult().ModelId);
+            }
+        }
+
+        [TestMethod]
+        public void ComponentSetting_IsRaisedAsComponentStarName_AndAckedInsideTheComponent()
+        {
+            string id = EmulatorFixture.NewDeviceId("component");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                List<string> settings = new List<string>();
+                device.On(IotcEvents.SettingsUpdated, info => settings.Add(info.Tag + "=" + info.Payload));
+                device.Connect();
+                long version = EmulatorFixture.Operator.SetDesiredPropertiesAsync(id, "{\"thermostat1\":{\"__t\":\"c\",\"targetTemperature\":21.5}}").GetAwaiter().GetResult();
+                Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => settings.Count == 1, Timeout));
+                Assert.AreEqual("thermostat1*targetTemperature=21.5", settings[0]);
+                Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => EmulatorFixture.Operator.GetTwinAsync(id).GetAwaiter().GetResult().ReportedJson.Contains("thermostat1"), Timeout));
+                string reported = EmulatorFixture.Operator.GetTwinAsync(id).GetAwaiter().GetResult().ReportedJson;
+                Assert.Contains("\"thermostat1\":{\"__t\":\"c\",\"targetTemperature\":{\"value\":21.5,\"ac\":200,\"ad\":\"completed\",\"av\":" + version + "}}", reported);
+            }
+        }
+
+        [TestMethod]
+        public void LegacyAcknowledgement_IsStoredInTheIotcForm()
+        {
+            string id = EmulatorFixture.NewDeviceId("legacy");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                device.SetLegacyAcknowledgements(true);
+                device.Connect();
+                long version = EmulatorFixture.Operator.SetDesiredPropertiesAsync(id, "{\"light\":true}").GetAwaiter().GetResult();
+                Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => EmulatorFixture.Operator.GetTwinAsync(id).GetAwaiter().GetResult().ReportedJson.Contains("light"), Timeout));
+                Assert.Contains("\"light\":{\"value\":true,\"statusCode\":200,\"status\":\"completed\",\"desiredVersion\":" + version + "}", EmulatorFixture.Operator.GetTwinAsync(id).GetAwaiter().GetResult().ReportedJson);
+            }
+        }
+
+        [TestMethod]
+        public void SettingsChangedWhileOffline_AreDeliveredOnceAfterReconnecting()
+        {
+            string id = EmulatorFixture.NewDeviceId("resync");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                device.SetReconnectBackoff(200, 1000);
+                List<string> settings = new List<string>();
+                device.On(IotcEvents.SettingsUpdated, info => settings.Add(info.Tag + "=" + info.Payload + "@" + info.DesiredVersion));
+                device.Connect();
+                long first = EmulatorFixture.Operator.SetDesiredPropertiesAsync(id, "{\"speed\":1}").GetAwaiter().GetResult();
+                Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => settings.Count == 1, Timeout));
+
+                // Offline: the next desired change can only reach the device through the twin GET after reconnecting.
+                EmulatorFixture.Operator.RefuseConnects(TimeSpan.FromSeconds(1));
+                try
+                {
+                    Assert.IsTrue(EmulatorFixture.Operator.DropConnectionAsync(id).GetAwaiter().GetResult());
+                    long second = EmulatorFixture.Operator.SetDesiredPropertiesAsync(id, "{\"mode\":\"eco\"}").GetAwaiter().GetResult();
+                    Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => settings.Count >= 3 && device.IsConnected, Timeout), "resynced: " + string.Join(" | ", settings));
+                    Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => false, 500) == false);
+                    Assert.AreEqual("speed=1@" + first, settings[0]);
+                    Assert.AreEqual(3, settings.Count, "the newer document is delivered once: " + string.Join(" | ", settings));
+                    Assert.IsTrue(settings.Contains("mode=\"eco\"@" + second), string.Join(" | ", settings));
+                    Assert.IsTrue(settings.Contains("speed=1@" + second), "a newer version is delivered whole: " + string.Join(" | ", settings));
+                }
+                finally
+                {
+                    EmulatorFixture.Operator.ClearFaults();
+                }
+            }
+        }
+
+        [TestMethod]
+        public void EnqueuedCommand_FromIotCentralOfflineCommandQueue_IsRaised()
+        {
+            string id = EmulatorFixture.NewDeviceId("offline-cmd");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                IotcCallbackInfo command = null;
+                device.On(IotcEvents.EnqueuedCommand, info => command = info);
+                device.Connect();
+                EmulatorFixture.Operator.SendC2dAsync(id, "{\"duration\":30}", new Dictionary<string, string> { { "method-name", "thermostat*boost" } }).GetAwaiter().GetResult();
+                Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => command != null, Timeout));
+                Assert.AreEqual("thermostat*boost", command.Tag);
+                Assert.AreEqual("{\"duration\":30}", command.Payload);
+            }
+        }
+
+        [TestMethod]
+        public void MalformedDesiredPatch_IsIgnored_AndTheDeviceKeepsWorking()
+        {
+            string id = EmulatorFixture.NewDeviceId("malformed");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                List<string> settings = new List<string>();
+                List<int> sent = new List<int>();
+                device.On(IotcEvents.SettingsUpdated, info => settings.Add(info.Tag));
+                device.On(IotcEvents.MessageSent, info => sent.Add(info.MessageId));
+                device.Connect();
+                Assert.IsTrue(EmulatorFixture.Operator.PushMalformedDesiredPatchAsync(id).GetAwaiter().GetResult());
+                Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => false, 300) == false);
+                Assert.AreEqual(0, settings.Count);
+                Assert.IsTrue(device.IsConnected);
+                device.SendTelemetry("{\"still\":\"alive\"}");
+                EmulatorFixture.Operator.SetDesiredPropertiesAsync(id, "{\"ok\":1}").GetAwaiter().GetResult();
+                Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => sent.Count == 1 && settings.Count == 1, Timeout));
+            }
+        }
+
         private static void AssertNoSecrets(List<string> log, string key)
         {
             Assert.IsTrue(log.Count > 3, "the device logged what it did");
