@@ -51,6 +51,13 @@ namespace nanoFramework.Iotc.Tests.Text
         [TestMethod]
         public void Encode_LoneSurrogates_BecomeReplacementCharacter()
         {
+            // nanoFramework keeps strings as UTF-8 and already stores a lone surrogate as U+FFFD, so Utf8 never sees one there.
+            string lone = "a\uD800b";
+            if (lone.Length != 3 || lone[1] != '\uD800')
+            {
+                Assert.SkipTest("this runtime cannot hold a lone surrogate in a string");
+            }
+
             AssertBytes(new byte[] { 0x61, 0xEF, 0xBF, 0xBD, 0x62 }, Utf8.GetBytes("a\uD800b"));
             AssertBytes(new byte[] { 0xEF, 0xBF, 0xBD }, Utf8.GetBytes("\uDC00"));
             AssertBytes(new byte[] { 0x78, 0xEF, 0xBF, 0xBD }, Utf8.GetBytes("x\uD83D"));
@@ -109,7 +116,7 @@ namespace nanoFramework.Iotc.Tests.Text
             Assert.AreEqual("a\uFFFD\uFFFD\uFFFDb\uFFFDc\uFFFD\uFFFDd", Utf8.GetString(Hex("61 F1 80 80 E1 80 C2 62 80 63 80 BF 64")), "Table 3-8");
             Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFDA", Utf8.GetString(Hex("C0 AF E0 80 BF F0 81 82 41")), "Table 3-9 (overlong)");
             Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD\uFFFDA", Utf8.GetString(Hex("ED A0 80 ED BF BF ED AF 41")), "Table 3-10 (surrogates)");
-            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFDA\uFFFD\uFFFDB", Utf8.GetString(Hex("F4 91 92 93 FF 41 80 BF 42")), "Table 3-11 (beyond U+10FFFF, F5..FF)");
+            Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFD\uFFFDA\uFFFD\uFFFDB", Utf8.GetString(Hex("F4 91 92 93 FF 41 80 BF 42")), "Table 3-11 (beyond U+10FFFF; F5..FF)");
             Assert.AreEqual("\uFFFD\uFFFD\uFFFD\uFFFDA", Utf8.GetString(Hex("E1 80 E2 F0 91 92 F1 BF 41")), "Table 3-11 (truncated)");
 
             Assert.AreEqual("\uFFFD\uFFFDA", Utf8.GetString(Hex("C0 AF 41")), "C0/C1 are never lead bytes");
