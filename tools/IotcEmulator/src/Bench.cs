@@ -132,8 +132,8 @@ internal static class Bench
             var wsTolerance = Math.Max(32, memBase.WorkingSetMiB * 0.15);
             var flat = heapGrowth <= heapTolerance && wsGrowth <= wsTolerance;
             o.WriteLine($"memory samples (after each emulator round) heap MiB: {string.Join(" ", samples.Select(x => x.HeapMiB.ToString("0.0")))}; working set MiB: {string.Join(" ", samples.Select(x => x.WorkingSetMiB.ToString("0")))}");
-            o.WriteLine($"memory over {runSeconds:0} s (later vs earlier half of the samples): managed heap {heapGrowth:+0.0;-0.0} MiB (tolerance {heapTolerance:0.0}), "
-                + $"working set {wsGrowth:+0.0;-0.0} MiB (tolerance {wsTolerance:0}) -> {(flat ? "flat" : "NOT flat")}");
+            o.WriteLine($"memory over {runSeconds:0} s (later vs earlier half of the samples): managed heap {Math.Round(heapGrowth, 1):+0.0;-0.0;0.0} MiB (tolerance {heapTolerance:0.0}), "
+                + $"working set {Math.Round(wsGrowth, 1):+0.0;-0.0;0.0} MiB (tolerance {wsTolerance:0}) -> {(flat ? "flat" : "NOT flat")}");
 
             var okRate = emuMedian >= TargetPersisted;
             var okRatio = ratio >= TargetRatio;
