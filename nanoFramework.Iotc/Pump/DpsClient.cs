@@ -79,6 +79,11 @@ namespace nanoFramework.Iotc.Pump
                     throw new IotcException("DPS " + host + ":" + port + " unreachable: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
                 }
 
+                if (response == null)
+                {
+                    throw new IotcException("DPS " + host + ":" + port + ": the transport returned no response", IotcStatus.NetworkError, 0, null, null);
+                }
+
                 DpsResult result = DpsProtocol.ParseResponse(response.StatusCode, response.Body);
                 int status = response.StatusCode;
                 bool retry;
@@ -93,12 +98,18 @@ namespace nanoFramework.Iotc.Pump
                 }
                 else if (result.IsAssigned)
                 {
+                    // Whatever DPS says goes into the MQTT user name, the SAS resource and topics: check it like user input.
+                    if (!IsHostName(result.AssignedHub) || !Validation.IsValidDeviceId(result.DeviceId))
+                    {
+                        throw Refusal("DPS assigned a hub or device id that cannot be used", IotcStatus.ProtocolError, result);
+                    }
+
                     _log.Log(IotLogLevel.ApiOnly, "DPS: assigned to " + result.AssignedHub + " as '" + result.DeviceId + "'");
                     return result;
                 }
                 else if (result.IsAssigning)
                 {
-                    if (result.OperationId != null)
+                    if (result.OperationId != null && result.OperationId.Length > 0)
                     {
                         operationId = result.OperationId;
                     }
@@ -111,8 +122,9 @@ namespace nanoFramework.Iotc.Pump
                     retry = true;
                     _log.Log(IotLogLevel.ApiOnly, "DPS: assigning (operation " + operationId + ")");
                 }
-                else if (result.IsMalformed)
+                else if (result.IsMalformed || result.Status == DpsResult.StatusAssigned)
                 {
+                    // "assigned" without a hub or device id is as unreadable as bad JSON.
                     throw Refusal("DPS sent a response that could not be read", IotcStatus.ProtocolError, result);
                 }
                 else
@@ -147,9 +159,30 @@ namespace nanoFramework.Iotc.Pump
             throw new IotcException("DPS did not assign the device after " + MaxRequests + " requests", 408, 0, null, null);
         }
 
+        private static bool IsHostName(string host)
+        {
+            if (host == null || host.Length == 0 || host.Length > 253)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < host.Length; i++)
+            {
+                char c = host[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         private static IotcException Refusal(string what, int status, DpsResult result)
         {
-            string detail = result.Message != null ? ": " + result.Message : string.Empty;
+            // The server's text is shown, but a hostile or broken one cannot make the message huge.
+            string message = result.Message != null && result.Message.Length > 256 ? result.Message.Substring(0, 256) + "…" : result.Message;
+            string detail = message != null ? ": " + message : string.Empty;
             string tracking = result.TrackingId != null ? " (trackingId " + result.TrackingId + ")" : string.Empty;
             string code = result.ErrorCode != 0 ? " errorCode " + result.ErrorCode : string.Empty;
             return new IotcException(what + " [" + status + code + "]" + detail + tracking, status, result.ErrorCode, result.TrackingId, null);
