@@ -35,6 +35,9 @@ namespace nanoFramework.Iotc
 
         private const int MaxPayloadBytes = 256 * 1024;
 
+        /// <summary>Publishes of one reported patch answered 429/5xx before it is reported as failed.</summary>
+        private const int MaxTwinAttempts = 5;
+
         private readonly string _scopeId;
         private readonly string _deviceId;
         private readonly string _deviceKey;
@@ -108,7 +111,9 @@ namespace nanoFramework.Iotc
 
             // Validates the key (without echoing it) and, for a group key, derives this device's key once.
             byte[] key = SasToken.DecodeKey(symmetricKey, "symmetricKey");
-            if (key.Length == 0)
+            int keyLength = key.Length;
+            Array.Clear(key, 0, key.Length);
+            if (keyLength == 0)
             {
                 throw new ArgumentException("the key is empty", "symmetricKey");
             }
@@ -267,7 +272,7 @@ namespace nanoFramework.Iotc
         /// Sets the SAS token lifetime in seconds (default 3600). The SDK reconnects with a fresh token at 80 % of it, so
         /// the hub never closes the link for an expired token.
         /// </summary>
-        /// <param name="seconds">60 .. 31,536,000 (one year).</param>
+        /// <param name="seconds">10 .. 31,536,000 (one year).</param>
         public void SetTokenExpiration(int seconds)
         {
             if (seconds < 10 || seconds > 31536000)
@@ -292,7 +297,7 @@ namespace nanoFramework.Iotc
                 throw new ArgumentNullException("modelId");
             }
 
-            if (!modelId.StartsWith("dtmi:") || modelId.IndexOf(';') < 0)
+            if (!IsModelId(modelId))
             {
                 throw new ArgumentException("a DTDL model id looks like dtmi:com:example:Model;1", "modelId");
             }
@@ -431,11 +436,17 @@ namespace nanoFramework.Iotc
         /// returns or throws (status 0 when connected).
         /// </summary>
         /// <exception cref="IotcException">Provisioning or the hub refused, or could not be reached; see its status.</exception>
-        /// <exception cref="InvalidOperationException">Already connected, or no transport for this platform.</exception>
+        /// <exception cref="InvalidOperationException">Already connected, called from inside a callback, or no transport for this platform.</exception>
         /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
         public void Connect()
         {
             CheckNotDisposed();
+            if (_inPump)
+            {
+                // Connecting blocks (DPS, TLS) and would re-enter the pump half-way through a callback.
+                throw new InvalidOperationException("Connect() was called from inside a callback; call it from the application loop instead");
+            }
+
             if (_state == StateConnected || _state == StateReconnecting)
             {
                 throw new InvalidOperationException("already connected; call Disconnect() first");
@@ -525,6 +536,9 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("reported properties must be a JSON object", "payload");
             }
 
+            // The hub refuses a twin patch whose keys break its rules (400), which would surface much later.
+            CheckPropertyNames(parsed);
+
             OutboundMessage m = new OutboundMessage();
             m.Kind = OutboundMessage.Property;
             m.Text = payload;
@@ -551,10 +565,8 @@ namespace nanoFramework.Iotc
             _inPump = true;
             try
             {
-                if (_state == StateConnected)
-                {
-                    ProcessInbox();
-                }
+                // Also while reconnecting: late events of dead connections are discarded rather than left to pile up.
+                ProcessInbox();
 
                 if (_state == StateConnected && _clock.NowMilliseconds >= _renewAtMs)
                 {
@@ -799,7 +811,13 @@ namespace nanoFramework.Iotc
 
         private void ProcessInbox()
         {
-            ArrayList events = _inbox.TakeAll();
+            int dropped;
+            ArrayList events = _inbox.TakeAll(out dropped);
+            if (dropped > 0)
+            {
+                Log(IotLogLevel.ApiOnly, dropped + " server message(s)/PUBACK(s) dropped because the inbox was full: call DoNext() more often (unconfirmed messages are re-sent after the next reconnect)");
+            }
+
             for (int i = 0; i < events.Count; i++)
             {
                 InboundEvent e = (InboundEvent)events[i];
@@ -872,9 +890,15 @@ namespace nanoFramework.Iotc
                     OnTwinResponse(message.Status, message.RequestId, Utf8.GetString(payload));
                     break;
                 case HubTopicKind.DesiredPatch:
-                    OnDesired(TwinProtocol.ParseDesiredPatch(Utf8.GetString(payload)));
+                    OnDesired(TwinProtocol.ParseDesiredPatch(Utf8.GetString(payload)), message.Version);
                     break;
                 case HubTopicKind.CloudToDevice:
+                    if (message.DeviceId != (_hubDeviceId != null ? _hubDeviceId : _deviceId))
+                    {
+                        Log(IotLogLevel.ApiOnly, "ignored a cloud-to-device message for another device");
+                        break;
+                    }
+
                     OnCloudToDevice(message.Properties, Utf8.GetString(payload));
                     break;
                 default:
@@ -885,6 +909,14 @@ namespace nanoFramework.Iotc
 
         private void OnCommand(string name, string rid, string body)
         {
+            if (!_outbox.HasRoom(0, true))
+            {
+                // Running a command that cannot be answered would do the work while the operator sees a failure;
+                // not running it lets the hub time it out, which tells the truth.
+                Log(IotLogLevel.ApiOnly, "command '" + name + "' ($rid " + rid + ") not run: the outbox is full, so it could not be answered; the hub will time it out");
+                return;
+            }
+
             IotcCallback handler = _handlers.Get(IotcEvents.Command);
             IotcCallbackInfo info = new IotcCallbackInfo(this, IotcEvents.Command);
             info.Tag = name;
@@ -902,6 +934,13 @@ namespace nanoFramework.Iotc
                 Invoke(handler, info);
                 status = info.HasResponse ? info.ResponseCode : 200;
                 response = info.HasResponse ? CommandResponseBody(info.ResponseMessage) : MethodProtocol.EmptyBody;
+                if (status < 0)
+                {
+                    // A negative status cannot go in the response topic; answer something the operator can read.
+                    Log(IotLogLevel.ApiOnly, "command '" + name + "': the callback set response code " + status + "; answering 500");
+                    status = 500;
+                    response = MethodProtocol.MessageBody("the device set an invalid response code");
+                }
             }
 
             OutboundMessage m = new OutboundMessage();
@@ -910,7 +949,7 @@ namespace nanoFramework.Iotc
             m.RequestId = rid;
             m.Payload = Utf8.GetBytes(response);
             m.Qos = 1;
-            EnqueueAutomatic(m);
+            EnqueueAutomatic(m, "the response to command '" + name + "' ($rid " + rid + ")");
         }
 
         private void OnTwinResponse(int status, string rid, string body)
@@ -925,7 +964,7 @@ namespace nanoFramework.Iotc
                 _twinGetRequestId = null;
                 if (status == 200)
                 {
-                    OnDesired(TwinProtocol.ParseTwinGet(body));
+                    OnDesired(TwinProtocol.ParseTwinGet(body), -1);
                 }
                 else
                 {
@@ -943,26 +982,29 @@ namespace nanoFramework.Iotc
             }
 
             OutboundMessage m = _outbox[index];
-            if (status == 429 || status >= 500)
+            bool accepted = status >= 200 && status < 300;
+            if ((status == 429 || (status >= 500 && status < 600)) && m.Attempts < MaxTwinAttempts)
             {
-                // Throttled or a service fault: send the same patch again later.
+                // Throttled or a service fault: send the same patch again later (a few times, not forever).
                 m.InFlight = false;
                 m.TwinRequestId = null;
                 return;
             }
 
+            // Anything but 2xx is a refusal; a status that is not HTTP-like (e.g. 0) must not read as success.
+            int reported = accepted ? 0 : (status >= 100 && status < 600 ? status : IotcStatus.ProtocolError);
             _outbox.RemoveAt(index);
             if (m.Kind == OutboundMessage.Property)
             {
-                RaiseMessageSent(m, status >= 200 && status < 300 ? 0 : status);
+                RaiseMessageSent(m, reported);
             }
-            else if (status >= 300)
+            else if (!accepted)
             {
-                Log(IotLogLevel.ApiOnly, "the hub refused a setting acknowledgement: " + status);
+                Log(IotLogLevel.ApiOnly, "the hub refused a setting acknowledgement: twin status " + status);
             }
         }
 
-        private void OnDesired(DesiredProperties desired)
+        private void OnDesired(DesiredProperties desired, long topicVersion)
         {
             if (desired == null || desired.IsMalformed)
             {
@@ -970,33 +1012,43 @@ namespace nanoFramework.Iotc
                 return;
             }
 
+            // The hub always sends the body's $version; the topic's is the fallback.
+            long version = desired.Version >= 0 ? desired.Version : topicVersion;
+
             // After a reconnect the twin GET repeats what was delivered already: raise only what is newer.
-            if (desired.Version >= 0 && desired.Version <= _desiredVersion)
+            if (version >= 0 && version <= _desiredVersion)
             {
                 return;
             }
 
-            if (desired.Version > _desiredVersion)
+            if (version > _desiredVersion)
             {
-                _desiredVersion = desired.Version;
+                _desiredVersion = version;
+            }
+            else
+            {
+                // The values are still the operator's wish, so deliver them; but an ack must name the version it
+                // answers (IoT Central matches "av"), and "av":-1 would be a false claim. So: no ack, and say so.
+                Log(IotLogLevel.ApiOnly, "desired properties without a $version: delivered to SettingsUpdated (DesiredVersion -1) but not acknowledged");
             }
 
-            for (int i = 0; i < desired.Count; i++)
+            // A callback may Disconnect() or Dispose(): then the rest of the document is not raised.
+            for (int i = 0; i < desired.Count && _state == StateConnected; i++)
             {
                 if (!desired.IsComponent(i))
                 {
-                    RaiseSetting(null, desired.GetName(i), desired.GetRawValue(i), desired.Version);
+                    RaiseSetting(null, desired.GetName(i), desired.GetRawValue(i), version);
                     continue;
                 }
 
                 // A Plug and Play component: {"comp":{"__t":"c","prop":v}} raises "comp*prop", like component commands.
                 JsonValue component = desired.GetValue(i);
-                for (int j = 0; j < component.Count; j++)
+                for (int j = 0; j < component.Count && _state == StateConnected; j++)
                 {
                     string name = component.GetName(j);
-                    if (name != "__t")
+                    if (name.Length > 0 && name[0] != '$' && name != "__t")
                     {
-                        RaiseSetting(desired.GetName(i), name, component.GetValue(j).RawText, desired.Version);
+                        RaiseSetting(desired.GetName(i), name, component.GetValue(j).RawText, version);
                     }
                 }
             }
@@ -1014,6 +1066,11 @@ namespace nanoFramework.Iotc
                 Invoke(handler, info);
             }
 
+            if (version < 0)
+            {
+                return;
+            }
+
             int code = info.HasResponse ? info.ResponseCode : TwinProtocol.AckCompleted;
             string description = info.HasResponse ? info.ResponseMessage : TwinProtocol.AckCompletedDescription;
             OutboundMessage m = new OutboundMessage();
@@ -1022,7 +1079,7 @@ namespace nanoFramework.Iotc
                 ? TwinProtocol.BuildAck(name, rawValue, code, description, version, _legacyAcks)
                 : TwinProtocol.BuildComponentAck(component, name, rawValue, code, description, version));
             m.Qos = 1;
-            EnqueueAutomatic(m);
+            EnqueueAutomatic(m, "the acknowledgement of setting '" + info.Tag + "' (version " + version + ")");
         }
 
         /// <summary>A command's response body: JSON text goes as-is, anything else as a JSON string.</summary>
@@ -1077,6 +1134,12 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("the payload is " + m.Payload.Length + " bytes; IoT Hub accepts at most 262144", "payload");
             }
 
+            if (m.Payload.Length > _outbox.MaxBytes)
+            {
+                // It would never fit, however long the application waits: "outbox full" would be misleading.
+                throw new ArgumentException("the payload is " + m.Payload.Length + " bytes; the outbox holds at most " + _outbox.MaxBytes + " (SetOutboxLimits)", "payload");
+            }
+
             if (!_outbox.HasRoom(m.Payload.Length, false))
             {
                 throw new InvalidOperationException(api + ": the outbox is full (" + _outbox.Count + " messages, " + _outbox.Bytes + " bytes waiting); call DoNext() until MessageSent frees room, or raise SetOutboxLimits");
@@ -1089,11 +1152,12 @@ namespace nanoFramework.Iotc
             return m.MessageId;
         }
 
-        private void EnqueueAutomatic(OutboundMessage m)
+        /// <summary>Queues an ack or command response in the outbox's small reserve; what does not fit is logged, by name.</summary>
+        private void EnqueueAutomatic(OutboundMessage m, string what)
         {
             if (!_outbox.HasRoom(m.Payload.Length, true))
             {
-                Log(IotLogLevel.ApiOnly, "the outbox is full: an automatic acknowledgement could not be queued");
+                Log(IotLogLevel.ApiOnly, what + " was NOT sent: the outbox is full (" + _outbox.Count + " messages, " + _outbox.Bytes + " bytes waiting; this one is " + m.Payload.Length + " bytes)");
                 return;
             }
 
@@ -1294,7 +1358,62 @@ namespace nanoFramework.Iotc
                 }
             }
 
+            if (scopeId.Length > 64)
+            {
+                throw new ArgumentException("an ID scope is short (e.g. 0ne0012345A)", "scopeId");
+            }
+
             Validation.ValidateDeviceId(deviceId, "deviceId");
+
+            // The device id is also the DPS registration id, whose character set is narrower; fail here, not in Connect.
+            Validation.ValidateRegistrationId(deviceId, "deviceId");
+        }
+
+        /// <summary>DTMI syntax (DTDL): <c>dtmi:</c>, segments of letters, digits and '_' separated by ':', then <c>;</c> and a version.</summary>
+        private static bool IsModelId(string id)
+        {
+            int semicolon = id.IndexOf(';');
+            if (id.Length > 2048 || !id.StartsWith("dtmi:") || semicolon <= 5 || semicolon == id.Length - 1 || id.Length - semicolon > 10)
+            {
+                return false;
+            }
+
+            for (int i = 5; i < id.Length; i++)
+            {
+                char c = id[i];
+                bool ok = i > semicolon
+                    ? c >= '0' && c <= '9'
+                    : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || (c == ':' && id[i - 1] != ':' && i != 5 && i != semicolon - 1) || i == semicolon;
+                if (!ok)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Every member name of a reported patch, at any depth, must be a valid twin key.</summary>
+        private static void CheckPropertyNames(JsonValue value)
+        {
+            if (value.Kind == JsonValueKind.Array)
+            {
+                for (int i = 0; i < value.Count; i++)
+                {
+                    CheckPropertyNames(value.GetItem(i));
+                }
+            }
+
+            if (value.Kind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            for (int i = 0; i < value.Count; i++)
+            {
+                Validation.ValidatePropertyName(value.GetName(i), "payload");
+                CheckPropertyNames(value.GetValue(i));
+            }
         }
 
         private static int ParsePort(string text, string paramName)
