@@ -176,6 +176,18 @@ namespace nanoFramework.Iotc.Tests.Pump
             Events.OnMessage(topic, nanoFramework.Iotc.Text.Utf8.GetBytes(payload));
         }
 
+        /// <summary>Plays the server: a PUBLISH with exactly these payload bytes (e.g. invalid UTF-8).</summary>
+        public void DeliverBytes(string topic, byte[] payload)
+        {
+            Events.OnMessage(topic, payload);
+        }
+
+        /// <summary>Plays the server: a PUBACK for any packet id, known or not.</summary>
+        public void Puback(int packetId)
+        {
+            Events.OnPublished(packetId);
+        }
+
         /// <summary>Plays the network: the link dies.</summary>
         public void Drop()
         {
