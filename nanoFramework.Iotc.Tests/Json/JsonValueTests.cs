@@ -206,6 +206,15 @@ namespace nanoFramework.Iotc.Tests.Json
         }
 
         [TestMethod]
+        public void Parse_RejectsEscapedNul_WhichDeviceStringsCannotHold()
+        {
+            // The escape itself is plain ASCII, so this runs on the device too: "a\u0000" must not be read as "a" there.
+            AssertRejected("\"a\\u0000b\"");
+            AssertRejected("{\"a\\u0000\":1}");
+            Assert.AreEqual("\u0001", JsonValue.Parse("\"\\u0001\"").GetString());
+        }
+
+        [TestMethod]
         public void Parse_RejectsRawNul()
         {
             // Not [DataRow]s: on nanoFramework U+0000 ends any string (see SkipUnlessStringsHold).

@@ -285,6 +285,13 @@ namespace nanoFramework.Iotc.Json
             }
 
             _pos += 6;
+            if (unit == 0)
+            {
+                // nanoFramework strings are NUL-terminated UTF-8 inside the runtime: a decoded U+0000 would silently cut
+                // a name or value short on the board (e.g. "a\u0000b" read as "a"), so refuse it on every platform.
+                throw new JsonException("\\u0000 is not supported (device strings cannot hold U+0000)", at);
+            }
+
             if (unit >= 0xDC00 && unit <= 0xDFFF)
             {
                 throw new JsonException("Lone low surrogate escape", at);
