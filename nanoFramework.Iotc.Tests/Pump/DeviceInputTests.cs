@@ -109,12 +109,19 @@ namespace nanoFramework.Iotc.Tests.Pump
             Expect(typeof(ArgumentNullException), "deviceId", null, () => new Device("0ne1", Key, null, IotConnectType.SymmetricKey));
 
             // Empty, too long, MQTT wildcards, '/', space, non-ASCII, and '@' (IoT Hub allows it, DPS registration ids do not).
-            string[] badIds = { string.Empty, Repeat('d', 129), "dev#1", "dev+1", "dev/1", "dev 1", "d\u00E9v", "dev@1", "dev\u00001" };
+            string[] badIds = { string.Empty, Repeat('d', 129), "dev#1", "dev+1", "dev/1", "dev 1", "d\u00E9v", "dev@1" };
             for (int i = 0; i < badIds.Length; i++)
             {
                 string id = badIds[i];
                 Expect(typeof(ArgumentException), "deviceId", null, () => new Device("0ne1", Key, id, IotConnectType.SymmetricKey));
-                Expect(typeof(ArgumentException), "deviceId", null, () => new Device("0ne1", null, null, id));
+                Expect(typeof(ArgumentException), "deviceId", null, () => new Device("0ne1", id, IotConnectType.X509Certificate));
+            }
+
+            // A NUL inside an id; only where strings can hold one (on nanoFramework U+0000 ends the string: "dev").
+            string nul = "dev\u00001";
+            if (nul.Length == 5)
+            {
+                Expect(typeof(ArgumentException), "deviceId", null, () => new Device("0ne1", Key, nul, IotConnectType.SymmetricKey));
             }
 
             new Device("0ne1", Key, Repeat('d', 128), IotConnectType.SymmetricKey).Dispose();
@@ -135,7 +142,11 @@ namespace nanoFramework.Iotc.Tests.Pump
             Expect(typeof(ArgumentException), "credType", null, () => new Device("0ne1", Key, "d", IotConnectType.X509Certificate));
             Expect(typeof(ArgumentOutOfRangeException), "credType", null, () => new Device("0ne1", Key, "d", (IotConnectType)99));
             Expect(typeof(ArgumentException), "certificatePem", null, () => new Device("0ne1", "not a pem", "-----BEGIN PRIVATE KEY-----", "d"));
-            Expect(typeof(ArgumentException), "certificatePem", null, () => new Device("0ne1", null, "-----BEGIN PRIVATE KEY-----", "d"));
+            Expect(typeof(ArgumentNullException), "certificatePem", null, () => new Device("0ne1", null, "-----BEGIN PRIVATE KEY-----", "d"));
+            Expect(typeof(ArgumentNullException), "privateKeyPem", null, () => new Device("0ne1", "-----BEGIN CERTIFICATE-----", null, "d"));
+            Expect(typeof(ArgumentNullException), "certificate", null, () => new Device("0ne1", (byte[])null, new byte[] { 0x30 }, "d"));
+            Expect(typeof(ArgumentException), "privateKey", null, () => new Device("0ne1", new byte[] { 0x30, 1 }, new byte[] { 1, 2 }, "d"));
+            Expect(typeof(ArgumentException), "credType", null, () => new Device("0ne1", "d", IotConnectType.SymmetricKey));
         }
 
         [TestMethod]
@@ -459,7 +470,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             device.DoNext();
             Assert.AreEqual(1, sent.Count);
             Assert.IsTrue((int)sent[0] == 503 || (int)sent[0] == 429);
-            Assert.AreEqual(5, publishes, "five attempts, not forever");
+            Assert.AreEqual(5, publishes, "five attempts and no more");
             Assert.AreEqual(0, device.PendingMessages);
         }
 

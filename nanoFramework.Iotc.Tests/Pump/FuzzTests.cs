@@ -437,13 +437,16 @@ namespace nanoFramework.Iotc.Tests.Pump
             return codes[r.Next(codes.Length)];
         }
 
+        // A char array, not strings: on nanoFramework the string "\u0000" would be empty.
+        private static readonly char[] MutationAlphabet = { '{', '}', '"', ':', ',', '/', '?', '&', '=', '%', '$', '\\', '\u0000', 'x', '9' };
+
         private static string Mutate(Random r, string text)
         {
             char[] chars = text.ToCharArray();
             int edits = 1 + r.Next(4);
             for (int i = 0; i < edits && chars.Length > 0; i++)
             {
-                chars[r.Next(chars.Length)] = (char)Pick(r, new string[] { "{", "}", "\"", ":", ",", "/", "?", "&", "=", "%", "$", "\\", "\u0000", "x", "9" })[0];
+                chars[r.Next(chars.Length)] = MutationAlphabet[r.Next(MutationAlphabet.Length)];
             }
 
             return new string(chars);
