@@ -84,6 +84,8 @@ namespace nanoFramework.Iotc
         private int _nextMessageId;
         private int _nextRequestId;
         private string _twinGetRequestId;
+        private int _twinGetAttempts;
+        private long _twinGetRetryAtMs;
         private long _desiredVersion = -1;
         private int _lastStatus;
 
@@ -129,41 +131,83 @@ namespace nanoFramework.Iotc
         /// Creates a device that authenticates with an X.509 client certificate (Python: <c>IOTC_CONNECT_X509_CERT</c>).
         /// </summary>
         /// <param name="scopeId">The DPS ID scope.</param>
-        /// <param name="certificatePem">The device certificate (PEM); null on a board to use the certificate stored in the device.</param>
-        /// <param name="privateKeyPem">The certificate's private key (PEM); null together with <paramref name="certificatePem"/>.</param>
+        /// <param name="certificatePem">The device certificate (PEM).</param>
+        /// <param name="privateKeyPem">The certificate's private key (PEM). Secret: it is never logged.</param>
         /// <param name="deviceId">The device id; must match the certificate's CN for DPS.</param>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         /// <exception cref="ArgumentException">An argument is empty or malformed.</exception>
         public Device(string scopeId, string certificatePem, string privateKeyPem, string deviceId)
+            : this(scopeId, deviceId, IotConnectType.X509Certificate)
         {
-            CheckScopeAndDevice(scopeId, deviceId);
-            if ((certificatePem == null) != (privateKeyPem == null))
+            if (certificatePem == null)
             {
-                throw new ArgumentException("give both the certificate and its private key, or neither (device store)", certificatePem == null ? "certificatePem" : "privateKeyPem");
+                throw new ArgumentNullException("certificatePem");
             }
 
-            if (certificatePem != null && certificatePem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
+            if (privateKeyPem == null)
+            {
+                throw new ArgumentNullException("privateKeyPem");
+            }
+
+            if (certificatePem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
             {
                 throw new ArgumentException("not a PEM certificate", "certificatePem");
             }
 
-            if (privateKeyPem != null && privateKeyPem.IndexOf("PRIVATE KEY-----") < 0)
+            if (privateKeyPem.IndexOf("PRIVATE KEY-----") < 0)
             {
                 throw new ArgumentException("not a PEM private key", "privateKeyPem");
+            }
+
+            _clientCertificatePem = certificatePem;
+            _clientPrivateKeyPem = privateKeyPem;
+        }
+
+        /// <summary>
+        /// Creates a device that authenticates with the X.509 certificate stored on the board (uploaded with the
+        /// nanoFramework device explorer); on .NET there is no such store, so give the certificate instead.
+        /// </summary>
+        /// <param name="scopeId">The DPS ID scope.</param>
+        /// <param name="deviceId">The device id; must match the stored certificate's CN for DPS.</param>
+        /// <param name="credType">Must be <see cref="IotConnectType.X509Certificate"/>.</param>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">An argument is empty or malformed, or <paramref name="credType"/> is not X.509.</exception>
+        public Device(string scopeId, string deviceId, IotConnectType credType)
+        {
+            CheckScopeAndDevice(scopeId, deviceId);
+            if (credType != IotConnectType.X509Certificate)
+            {
+                throw new ArgumentException("without a key only X.509 (the certificate stored on the device) is possible", "credType");
             }
 
             _scopeId = scopeId;
             _deviceId = deviceId;
             _credType = IotConnectType.X509Certificate;
-            _clientCertificatePem = certificatePem;
-            _clientPrivateKeyPem = privateKeyPem;
             CreatePlatformTransports(ref _transports);
+        }
+
+        /// <summary>
+        /// Creates a device that authenticates with an X.509 client certificate given as bytes: PEM text, or DER
+        /// (the certificate as X.509 DER, the key as PKCS#8 DER).
+        /// </summary>
+        /// <param name="scopeId">The DPS ID scope.</param>
+        /// <param name="certificate">The device certificate (PEM or DER bytes).</param>
+        /// <param name="privateKey">The certificate's private key (PEM or PKCS#8 DER bytes). Secret: it is never logged.</param>
+        /// <param name="deviceId">The device id; must match the certificate's CN for DPS.</param>
+        /// <exception cref="ArgumentNullException">An argument is null.</exception>
+        /// <exception cref="ArgumentException">An argument is empty or malformed.</exception>
+        public Device(string scopeId, byte[] certificate, byte[] privateKey, string deviceId)
+            : this(scopeId, ToPem(certificate, "CERTIFICATE", "certificate"), ToPem(privateKey, "PRIVATE KEY", "privateKey"), deviceId)
+        {
         }
 
         /// <summary>Each platform build (board, .NET) supplies its transports here; the portable core has none.</summary>
         static partial void CreatePlatformTransports(ref ITransportFactory factory);
 
-        /// <summary>True while the MQTT session is up (Python: <c>isConnected()</c>). Stays false while reconnecting.</summary>
+        /// <summary>
+        /// True while the MQTT session is up (Python: <c>isConnected()</c>). After a lost link it is false until
+        /// <see cref="DoNext"/> has reconnected, so keep calling <see cref="DoNext"/> rather than looping on this.
+        /// </summary>
         public bool IsConnected
         {
             get { return _state == StateConnected && _mqtt != null && _mqtt.IsConnected; }
@@ -583,6 +627,18 @@ namespace nanoFramework.Iotc
                     TryReconnect();
                 }
 
+                if (_state == StateConnected && _twinGetRetryAtMs != 0 && _clock.NowMilliseconds >= _twinGetRetryAtMs)
+                {
+                    try
+                    {
+                        RequestTwin(_mqtt);
+                    }
+                    catch (TransportException ex)
+                    {
+                        OnConnectionLost("twin GET failed: " + ex.Message);
+                    }
+                }
+
                 if (_state == StateConnected)
                 {
                     FlushOutbox();
@@ -683,8 +739,8 @@ namespace nanoFramework.Iotc
             try
             {
                 mqtt.Subscribe(HubTopics.Subscriptions(_hubDeviceId));
-                _twinGetRequestId = NextRequestId();
-                mqtt.Publish(HubTopics.TwinGet(_twinGetRequestId), new byte[0], 0);
+                _twinGetAttempts = 0;
+                RequestTwin(mqtt);
             }
             catch (TransportException ex)
             {
@@ -880,7 +936,10 @@ namespace nanoFramework.Iotc
         private void OnMessage(string topic, byte[] payload)
         {
             HubTopicInfo message = HubTopicParser.Parse(topic);
-            Log(IotLogLevel.All, "received " + topic + " (" + payload.Length + " bytes)");
+            if (Logs(IotLogLevel.All))
+            {
+                Log(IotLogLevel.All, "received " + topic + " (" + payload.Length + " bytes)");
+            }
             switch (message.Kind)
             {
                 case HubTopicKind.MethodRequest:
@@ -966,9 +1025,16 @@ namespace nanoFramework.Iotc
                 {
                     OnDesired(TwinProtocol.ParseTwinGet(body), -1);
                 }
+                else if ((status == 429 || (status >= 500 && status < 600)) && _twinGetAttempts < MaxTwinAttempts)
+                {
+                    // Throttled or a service fault: the settings changed while offline still have to arrive, so ask again.
+                    int delay = _backoff.Delay(_twinGetAttempts - 1);
+                    _twinGetRetryAtMs = _clock.NowMilliseconds + delay;
+                    Log(IotLogLevel.ApiOnly, "twin GET answered " + status + "; asking again in " + delay + " ms");
+                }
                 else
                 {
-                    Log(IotLogLevel.ApiOnly, "twin GET answered " + status);
+                    Log(IotLogLevel.ApiOnly, "twin GET answered " + status + "; desired properties arrive with the next change or reconnect");
                 }
 
                 return;
@@ -1148,7 +1214,10 @@ namespace nanoFramework.Iotc
             _nextMessageId = _nextMessageId == int.MaxValue ? 1 : _nextMessageId + 1;
             m.MessageId = _nextMessageId;
             _outbox.Add(m);
-            Log(IotLogLevel.ApiOnly, api + ": message " + m.MessageId + " queued (" + m.Payload.Length + " bytes)");
+            if (Logs(IotLogLevel.ApiOnly))
+            {
+                Log(IotLogLevel.ApiOnly, api + ": message " + m.MessageId + " queued (" + m.Payload.Length + " bytes)");
+            }
             return m.MessageId;
         }
 
@@ -1204,7 +1273,10 @@ namespace nanoFramework.Iotc
                 }
 
                 m.Attempts++;
-                Log(IotLogLevel.All, "published " + topic + " (" + m.Payload.Length + " bytes, QoS " + m.Qos + ")");
+                if (Logs(IotLogLevel.All))
+                {
+                    Log(IotLogLevel.All, "published " + topic + " (" + m.Payload.Length + " bytes, QoS " + m.Qos + ")");
+                }
                 if (m.Qos == 0 && m.Kind == OutboundMessage.Telemetry)
                 {
                     // QoS 0 is confirmed by the write itself.
@@ -1220,6 +1292,15 @@ namespace nanoFramework.Iotc
             }
         }
 
+        /// <summary>Asks for the whole twin: after every (re)connect, so settings changed while offline are delivered.</summary>
+        private void RequestTwin(IMqttTransport mqtt)
+        {
+            _twinGetRetryAtMs = 0;
+            _twinGetAttempts++;
+            _twinGetRequestId = NextRequestId();
+            mqtt.Publish(HubTopics.TwinGet(_twinGetRequestId), new byte[0], 0);
+        }
+
         private string NextRequestId()
         {
             _nextRequestId = _nextRequestId == int.MaxValue ? 1 : _nextRequestId + 1;
@@ -1231,7 +1312,10 @@ namespace nanoFramework.Iotc
         private void RaiseMessageSent(OutboundMessage m, int status)
         {
             IotcCallback handler = _handlers.Get(IotcEvents.MessageSent);
-            Log(IotLogLevel.All, "message " + m.MessageId + " confirmed" + (status == 0 ? string.Empty : " with status " + status));
+            if (Logs(IotLogLevel.All))
+            {
+                Log(IotLogLevel.All, "message " + m.MessageId + " confirmed" + (status == 0 ? string.Empty : " with status " + status));
+            }
             if (handler == null)
             {
                 return;
@@ -1416,6 +1500,33 @@ namespace nanoFramework.Iotc
             }
         }
 
+        /// <summary>PEM bytes pass through as text; anything else is taken as DER and wrapped under <paramref name="label"/>.</summary>
+        private static string ToPem(byte[] data, string label, string paramName)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException(paramName);
+            }
+
+            if (data.Length == 0)
+            {
+                throw new ArgumentException("empty", paramName);
+            }
+
+            if (data.Length > 10 && data[0] == (byte)'-' && data[1] == (byte)'-')
+            {
+                return Utf8.GetString(data);
+            }
+
+            // DER is an ASN.1 SEQUENCE: anything else is neither PEM nor DER.
+            if (data[0] != 0x30)
+            {
+                throw new ArgumentException("neither PEM text nor DER", paramName);
+            }
+
+            return "-----BEGIN " + label + "-----\n" + Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks) + "\n-----END " + label + "-----\n";
+        }
+
         private static int ParsePort(string text, string paramName)
         {
             int port;
@@ -1427,9 +1538,15 @@ namespace nanoFramework.Iotc
             return port;
         }
 
+        /// <summary>True when lines of <paramref name="level"/> are logged: per-message lines check it first, so a quiet device builds no strings.</summary>
+        private bool Logs(IotLogLevel level)
+        {
+            return _logLevel != IotLogLevel.Disabled && (level != IotLogLevel.All || _logLevel == IotLogLevel.All);
+        }
+
         internal void Log(IotLogLevel level, string line)
         {
-            if (_logLevel == IotLogLevel.Disabled || (level == IotLogLevel.All && _logLevel != IotLogLevel.All))
+            if (!Logs(level))
             {
                 return;
             }

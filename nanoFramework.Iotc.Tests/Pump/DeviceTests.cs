@@ -527,6 +527,66 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
+        public void TwinGet_ThrottledOrFailing_IsAskedAgain_SoOfflineSettingsStillArrive()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = Connected(t, clock);
+            device.SetReconnectBackoff(1000, 8000);
+            ArrayList seen = new ArrayList();
+            device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag));
+
+            t.Current.Deliver("$iothub/twin/res/429/?$rid=1", string.Empty);
+            device.DoNext();
+            Assert.AreEqual(1, t.Current.Topics.Count, "not asked again at once");
+            clock.Now += 1500;
+            device.DoNext();
+            Assert.AreEqual(2, t.Current.Topics.Count);
+            string again = t.Current.Topic(1);
+            Assert.StartsWith("$iothub/twin/GET/?$rid=", again);
+            Assert.AreNotEqual("$iothub/twin/GET/?$rid=1", again);
+
+            t.Current.Deliver("$iothub/twin/res/200/?$rid=" + again.Substring(again.IndexOf("$rid=") + 5), "{\"desired\":{\"fan\":2,\"$version\":9},\"reported\":{}}");
+            device.DoNext();
+            Assert.AreEqual(1, seen.Count);
+            Assert.AreEqual("fan", (string)seen[0]);
+        }
+
+        [TestMethod]
+        public void HubRefusingAfterALoss_LeadsToProvisioningAgain_AndADpsRefusalStopsRetrying()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = Connected(t, clock);
+            device.SetReconnectBackoff(100, 400);
+            _events.Clear();
+            t.ConnackCode = 5;
+            t.AddHttp(401, "{\"errorCode\":401002,\"trackingId\":\"trk-2\",\"message\":\"Unauthorized\"}", -1);
+            t.Current.Drop();
+            for (int i = 0; i < 50 && t.HttpRequests.Count == 2; i++)
+            {
+                clock.Now += 500;
+                device.DoNext();
+            }
+
+            // Three "not authorized" answers from the hub: the device may have been moved or re-keyed; ask DPS again.
+            Assert.AreEqual(3, t.HttpRequests.Count, "provisioned again after repeated refusals");
+            Assert.AreEqual("PUT", t.Http(2).Method);
+            Assert.IsFalse(device.IsConnected);
+
+            // DPS said no this time: that is final, and the device says so instead of retrying forever.
+            string last = (string)_events[_events.Count - 1];
+            Assert.StartsWith("ConnectionStatus:401:", last);
+            Assert.Contains("fatal", last);
+            int connections = t.Connections.Count;
+            clock.Now += 60000;
+            device.DoNext();
+            device.DoNext();
+            Assert.AreEqual(connections, t.Connections.Count, "no more attempts");
+            Assert.ThrowsException(typeof(InvalidOperationException), () => device.SendTelemetry("{}"));
+        }
+
+        [TestMethod]
         public void On_RejectsUnknownEventNames()
         {
             Device device = NewDevice(new FakeTransport(), new FakeClock());

@@ -54,7 +54,7 @@ namespace nanoFramework.Iotc.Pump
             MaxBytes = maxBytes;
         }
 
-        /// <summary>True when <paramref name="size"/> more bytes fit. Automatic messages may use a reserve of one slot.</summary>
+        /// <summary>True when <paramref name="size"/> more bytes fit. Automatic messages (acks, command responses) may use a reserve of 8 messages / 8 KB beyond the limits, so a full outbox of telemetry does not block answers to the server.</summary>
         internal bool HasRoom(int size, bool automatic)
         {
             int maxCount = automatic ? MaxMessages + 8 : MaxMessages;

@@ -106,6 +106,23 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
         }
 
         [TestMethod]
+        public void X509Certificate_AsDerBytes_ProvisionsAndConnects()
+        {
+            string id = EmulatorFixture.NewDeviceId("x509der");
+            using (RSA key = RSA.Create(2048))
+            using (X509Certificate2 certificate = new CertificateRequest("CN=" + id, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30)))
+            {
+                EmulatorFixture.Operator.EnrollX509Async(id, certificate.Thumbprint).GetAwaiter().GetResult();
+                using (Device device = EmulatorFixture.Configure(new Device(EmulatorFixture.Host.IdScope, certificate.RawData, key.ExportPkcs8PrivateKey(), id), null))
+                {
+                    device.Connect();
+                    Assert.IsTrue(device.IsConnected);
+                    Assert.IsTrue(EmulatorFixture.Operator.IsConnected(id));
+                }
+            }
+        }
+
+        [TestMethod]
         public void ReportedProperty_IsStoredInTheTwin_AndConfirmed()
         {
             string id = EmulatorFixture.NewDeviceId("prop");
