@@ -62,7 +62,8 @@ namespace Esp32Sample
 
             Random random = new Random();
             int counter = 0;
-            while (_device.IsConnected)
+            // Loop for as long as the board runs: after a lost link IsConnected is false until DoNext() has reconnected.
+            while (true)
             {
                 // All callbacks run here, on this thread.
                 _device.DoNext();
@@ -80,9 +81,6 @@ namespace Esp32Sample
 
                 Thread.Sleep(100);
             }
-
-            Debug.WriteLine("Disconnected.");
-            Thread.Sleep(Timeout.Infinite);
         }
 
         private static void OnConnect(IotcCallbackInfo info)
