@@ -1,0 +1,197 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using System.Collections;
+using nanoFramework.Iotc.Json;
+using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Pump;
+using nanoFramework.Iotc.Security;
+using nanoFramework.Iotc.Text;
+using nanoFramework.Iotc.Transport;
+
+namespace nanoFramework.Iotc
+{
+    // Device: argument and state checks, and logging that never carries secrets.
+    public partial class Device
+    {
+        // ---- checks and logging ------------------------------------------------------------------------------------
+
+        private void CheckCanSend(string api, string payload)
+        {
+            CheckNotDisposed();
+            if (payload == null)
+            {
+                throw new ArgumentNullException("payload");
+            }
+
+            if (_state == StateIdle)
+            {
+                throw new InvalidOperationException(api + " before Connect(): connect first");
+            }
+
+            if (_state == StateDisconnected)
+            {
+                throw new InvalidOperationException(api + " after Disconnect() or a fatal connection failure: connect again first");
+            }
+        }
+
+        private void CheckNotStarted(string api)
+        {
+            CheckNotDisposed();
+            if (_state != StateIdle)
+            {
+                throw new InvalidOperationException(api + " must be called before Connect()");
+            }
+        }
+
+        private void CheckNotDisposed()
+        {
+            if (_state == StateDisposed)
+            {
+                throw new ObjectDisposedException("Device");
+            }
+        }
+
+        private static void CheckScopeAndDevice(string scopeId, string deviceId)
+        {
+            if (scopeId == null)
+            {
+                throw new ArgumentNullException("scopeId");
+            }
+
+            if (scopeId.Trim().Length == 0)
+            {
+                throw new ArgumentException("the ID scope is empty", "scopeId");
+            }
+
+            for (int i = 0; i < scopeId.Length; i++)
+            {
+                char c = scopeId[i];
+                if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+                {
+                    throw new ArgumentException("an ID scope has only letters and digits (e.g. 0ne0012345A)", "scopeId");
+                }
+            }
+
+            if (scopeId.Length > 64)
+            {
+                throw new ArgumentException("an ID scope is short (e.g. 0ne0012345A)", "scopeId");
+            }
+
+            Validation.ValidateDeviceId(deviceId, "deviceId");
+
+            // The device id is also the DPS registration id, whose character set is narrower; fail here, not in Connect.
+            Validation.ValidateRegistrationId(deviceId, "deviceId");
+        }
+
+        /// <summary>DTMI syntax (DTDL): <c>dtmi:</c>, segments of letters, digits and '_' separated by ':', then <c>;</c> and a version.</summary>
+        private static bool IsModelId(string id)
+        {
+            int semicolon = id.IndexOf(';');
+            if (id.Length > 2048 || !id.StartsWith("dtmi:") || semicolon <= 5 || semicolon == id.Length - 1 || id.Length - semicolon > 10)
+            {
+                return false;
+            }
+
+            for (int i = 5; i < id.Length; i++)
+            {
+                char c = id[i];
+                bool ok = i > semicolon
+                    ? c >= '0' && c <= '9'
+                    : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || (c == ':' && id[i - 1] != ':' && i != 5 && i != semicolon - 1) || i == semicolon;
+                if (!ok)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>Every member name of a reported patch, at any depth, must be a valid twin key.</summary>
+        private static void CheckPropertyNames(JsonValue value)
+        {
+            if (value.Kind == JsonValueKind.Array)
+            {
+                for (int i = 0; i < value.Count; i++)
+                {
+                    CheckPropertyNames(value.GetItem(i));
+                }
+            }
+
+            if (value.Kind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            for (int i = 0; i < value.Count; i++)
+            {
+                Validation.ValidatePropertyName(value.GetName(i), "payload");
+                CheckPropertyNames(value.GetValue(i));
+            }
+        }
+
+        /// <summary>PEM bytes pass through as text; anything else is taken as DER and wrapped under <paramref name="label"/>.</summary>
+        private static string ToPem(byte[] data, string label, string paramName)
+        {
+            if (data == null)
+            {
+                throw new ArgumentNullException(paramName);
+            }
+
+            if (data.Length == 0)
+            {
+                throw new ArgumentException("empty", paramName);
+            }
+
+            if (data.Length > 10 && data[0] == (byte)'-' && data[1] == (byte)'-')
+            {
+                return Utf8.GetString(data);
+            }
+
+            // DER is an ASN.1 SEQUENCE: anything else is neither PEM nor DER.
+            if (data[0] != 0x30)
+            {
+                throw new ArgumentException("neither PEM text nor DER", paramName);
+            }
+
+            return "-----BEGIN " + label + "-----\n" + Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks) + "\n-----END " + label + "-----\n";
+        }
+
+        private static int ParsePort(string text, string paramName)
+        {
+            int port;
+            if (!int.TryParse(text, out port) || port < 1 || port > 65535)
+            {
+                throw new ArgumentException("the port must be 1..65535", paramName);
+            }
+
+            return port;
+        }
+
+        /// <summary>True when lines of <paramref name="level"/> are logged: per-message lines check it first, so a quiet device builds no strings.</summary>
+        private bool Logs(IotLogLevel level)
+        {
+            return _logLevel != IotLogLevel.Disabled && (level != IotLogLevel.All || _logLevel == IotLogLevel.All);
+        }
+
+        internal void Log(IotLogLevel level, string line)
+        {
+            if (!Logs(level))
+            {
+                return;
+            }
+
+            string text = "[iotc] " + line;
+            IotcLogSink sink = _logSink;
+            if (sink != null)
+            {
+                sink(text);
+            }
+            else
+            {
+                Console.WriteLine(text);
+            }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using System.Collections;
+using nanoFramework.Iotc.Json;
+using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Pump;
+using nanoFramework.Iotc.Security;
+using nanoFramework.Iotc.Text;
+using nanoFramework.Iotc.Transport;
+
+namespace nanoFramework.Iotc
+{
+    // Device: the settings that shape a connection (the Python setters and their extras).
+    public partial class Device
+    {
+        /// <summary>Sets how much is logged (Python: <c>setLogLevel</c>). Default <see cref="IotLogLevel.Disabled"/>.</summary>
+        /// <param name="logLevel">The level.</param>
+        public void SetLogLevel(IotLogLevel logLevel)
+        {
+            if (logLevel != IotLogLevel.Disabled && logLevel != IotLogLevel.ApiOnly && logLevel != IotLogLevel.All)
+            {
+                throw new ArgumentOutOfRangeException("logLevel");
+            }
+
+            _logLevel = logLevel;
+        }
+
+        /// <summary>Replaces where log lines go (default: <c>Console.WriteLine</c>). Null restores the default.</summary>
+        /// <param name="sink">The sink.</param>
+        public void SetLogSink(IotcLogSink sink)
+        {
+            _logSink = sink;
+        }
+
+        /// <summary>
+        /// Sets the DPS endpoint (Python: <c>setServiceHost</c>), <c>host</c> or <c>host:port</c>; default
+        /// <see cref="DefaultServiceHost"/>:443. Call before <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="host">Host name, optionally with <c>:port</c>.</param>
+        /// <exception cref="InvalidOperationException">Called after <see cref="Connect"/>.</exception>
+        public void SetServiceHost(string host)
+        {
+            CheckNotStarted("SetServiceHost");
+            if (host == null)
+            {
+                throw new ArgumentNullException("host");
+            }
+
+            int port = 443;
+            string name = host.Trim();
+            if (name.IndexOf("://") >= 0)
+            {
+                throw new ArgumentException("give a host name (optionally host:port), not a URL", "host");
+            }
+
+            int colon = name.LastIndexOf(':');
+            if (colon >= 0 && name.IndexOf(']') < colon)
+            {
+                port = ParsePort(name.Substring(colon + 1), "host");
+                name = name.Substring(0, colon);
+            }
+
+            if (name.Length == 0 || name.IndexOf('/') >= 0 || name.IndexOf(' ') >= 0)
+            {
+                throw new ArgumentException("not a host name", "host");
+            }
+
+            _serviceHost = name;
+            _servicePort = port;
+        }
+
+        /// <summary>Sets the IoT Hub MQTT port (default 8883). Call before <see cref="Connect"/>.</summary>
+        /// <param name="port">1..65535.</param>
+        public void SetHubPort(int port)
+        {
+            CheckNotStarted("SetHubPort");
+            if (port < 1 || port > 65535)
+            {
+                throw new ArgumentOutOfRangeException("port");
+            }
+
+            _mqttPort = port;
+        }
+
+        /// <summary>Sets the QoS for telemetry (0 or 1; default 1). Properties, acks and command responses always use QoS 1.</summary>
+        /// <param name="qosLevel">0 or 1.</param>
+        public void SetQosLevel(int qosLevel)
+        {
+            if (qosLevel != 0 && qosLevel != 1)
+            {
+                throw new ArgumentOutOfRangeException("qosLevel", "IoT Hub supports QoS 0 and 1");
+            }
+
+            _qos = qosLevel;
+        }
+
+        /// <summary>
+        /// Sets the SAS token lifetime in seconds (default 3600). The SDK reconnects with a fresh token at 80 % of it, so
+        /// the hub never closes the link for an expired token.
+        /// </summary>
+        /// <param name="seconds">10 .. 31,536,000 (one year).</param>
+        public void SetTokenExpiration(int seconds)
+        {
+            if (seconds < 10 || seconds > 31536000)
+            {
+                throw new ArgumentOutOfRangeException("seconds", "between 10 seconds and one year");
+            }
+
+            _tokenLifetimeSeconds = seconds;
+        }
+
+        /// <summary>
+        /// Declares the IoT Plug and Play model (DTDL id, e.g. <c>dtmi:com:example:Thermostat;1</c>): sent to DPS as
+        /// <c>payload.modelId</c> (IoT Central picks the device template from it) and in the MQTT user name.
+        /// Call before <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="modelId">The model id.</param>
+        public void SetModelId(string modelId)
+        {
+            CheckNotStarted("SetModelId");
+            if (modelId == null)
+            {
+                throw new ArgumentNullException("modelId");
+            }
+
+            if (!IsModelId(modelId))
+            {
+                throw new ArgumentException("a DTDL model id looks like dtmi:com:example:Model;1", "modelId");
+            }
+
+            _modelId = modelId;
+        }
+
+        /// <summary>
+        /// Trusts these root certificate(s) (PEM) for DPS and IoT Hub instead of the platform's store, e.g. the local
+        /// emulator's CA. Validation stays on. Call before <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="pem">One or more PEM certificates.</param>
+        public void SetRootCertificate(string pem)
+        {
+            CheckNotStarted("SetRootCertificate");
+            if (pem == null)
+            {
+                throw new ArgumentNullException("pem");
+            }
+
+            if (pem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
+            {
+                throw new ArgumentException("not a PEM certificate", "pem");
+            }
+
+            _rootCaPem = pem;
+        }
+
+        /// <summary>
+        /// Chooses the writable-property acknowledgement format: false (default) for IoT Central / Plug and Play
+        /// (<c>{"name":{"value":v,"ac":200,"ad":"completed","av":N}}</c>), true for the legacy iotc form
+        /// (<c>{"name":{"value":v,"statusCode":200,"status":"completed","desiredVersion":N}}</c>).
+        /// </summary>
+        /// <param name="legacy">True for the legacy form.</param>
+        public void SetLegacyAcknowledgements(bool legacy)
+        {
+            _legacyAcks = legacy;
+        }
+
+        /// <summary>Bounds the outbox (default 32 messages, 32 KB). When it is full, <c>Send*</c> throws instead of dropping.</summary>
+        /// <param name="maxMessages">At least 1.</param>
+        /// <param name="maxBytes">At least 1.</param>
+        public void SetOutboxLimits(int maxMessages, int maxBytes)
+        {
+            _outbox.SetLimits(maxMessages, maxBytes);
+        }
+
+        /// <summary>Sets the reconnect back-off: first delay and cap, in milliseconds (default 1,000 and 60,000).</summary>
+        /// <param name="minMilliseconds">First retry delay (≥ 1).</param>
+        /// <param name="maxMilliseconds">Cap (≥ <paramref name="minMilliseconds"/>).</param>
+        public void SetReconnectBackoff(int minMilliseconds, int maxMilliseconds)
+        {
+            if (minMilliseconds < 1)
+            {
+                throw new ArgumentOutOfRangeException("minMilliseconds");
+            }
+
+            if (maxMilliseconds < minMilliseconds)
+            {
+                throw new ArgumentOutOfRangeException("maxMilliseconds");
+            }
+
+            _backoff = new Backoff(minMilliseconds, maxMilliseconds, _deviceId.GetHashCode());
+        }
+
+        /// <summary>Sets the MQTT keep-alive (default 60 s) and the connect/request time-out (default 30 s).</summary>
+        /// <param name="keepAliveSeconds">5 .. 1200.</param>
+        /// <param name="timeoutMilliseconds">500 .. 120,000.</param>
+        public void SetTimeouts(int keepAliveSeconds, int timeoutMilliseconds)
+        {
+            if (keepAliveSeconds < 5 || keepAliveSeconds > 1200)
+            {
+                throw new ArgumentOutOfRangeException("keepAliveSeconds");
+            }
+
+            if (timeoutMilliseconds < 500 || timeoutMilliseconds > 120000)
+            {
+                throw new ArgumentOutOfRangeException("timeoutMilliseconds");
+            }
+
+            _keepAliveSeconds = keepAliveSeconds;
+            _timeoutMilliseconds = timeoutMilliseconds;
+        }
+
+        /// <summary>Uses these transports instead of the platform's (tests, custom stacks). Call before <see cref="Connect"/>.</summary>
+        /// <param name="transports">The factory.</param>
+        public void SetTransportFactory(ITransportFactory transports)
+        {
+            CheckNotStarted("SetTransportFactory");
+            if (transports == null)
+            {
+                throw new ArgumentNullException("transports");
+            }
+
+            _transports = transports;
+        }
+
+        /// <summary>Uses this clock instead of the system clock (tests). Call before <see cref="Connect"/>.</summary>
+        /// <param name="clock">The clock.</param>
+        public void SetClock(IClock clock)
+        {
+            CheckNotStarted("SetClock");
+            if (clock == null)
+            {
+                throw new ArgumentNullException("clock");
+            }
+
+            _clock = clock;
+        }
+    }
+}
