@@ -5,7 +5,6 @@ using System.Collections;
 using nanoFramework.Iotc.Json;
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Pump;
-using nanoFramework.Iotc.Security;
 using nanoFramework.Iotc.Text;
 using nanoFramework.Iotc.Transport;
 

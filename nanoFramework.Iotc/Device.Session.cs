@@ -1,12 +1,9 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
-using System.Collections;
-using nanoFramework.Iotc.Json;
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Pump;
 using nanoFramework.Iotc.Security;
-using nanoFramework.Iotc.Text;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc

@@ -1,6 +1,7 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
+using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Text;
 using nanoFramework.Iotc.Transport;
 
@@ -289,24 +290,8 @@ namespace nanoFramework.Iotc.Board
 
         private static int ParseNonNegative(string text)
         {
-            if (text.Length == 0 || text.Length > 9)
-            {
-                return -1;
-            }
-
-            int value = 0;
-            for (int i = 0; i < text.Length; i++)
-            {
-                char c = text[i];
-                if (c < '0' || c > '9')
-                {
-                    return -1;
-                }
-
-                value = (value * 10) + (c - '0');
-            }
-
-            return value;
+            // At most 9 digits, so the value fits an int.
+            return (int)Ordinal.ParseDigits(text, 9);
         }
 
         private static string Trim(string text)

@@ -55,25 +55,8 @@ namespace nanoFramework.Iotc.Protocol
         /// <returns>The version or -1.</returns>
         public static long ParseVersion(string text)
         {
-            if (text == null || text.Length == 0 || text.Length > 18)
-            {
-                // 18 digits always fit a long; longer versions do not occur in practice.
-                return -1;
-            }
-
-            long value = 0;
-            for (int i = 0; i < text.Length; i++)
-            {
-                char c = text[i];
-                if (c < '0' || c > '9')
-                {
-                    return -1;
-                }
-
-                value = (value * 10) + (c - '0');
-            }
-
-            return value;
+            // 18 digits always fit a long; longer versions do not occur in practice.
+            return Ordinal.ParseDigits(text, 18);
         }
 
         private static HubTopicInfo ParseMethod(string topic)

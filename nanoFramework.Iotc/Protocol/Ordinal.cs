@@ -9,6 +9,32 @@ namespace nanoFramework.Iotc.Protocol
     /// </summary>
     internal static class Ordinal
     {
+        /// <summary>
+        /// A run of ASCII digits and nothing else, as a number; -1 for null, empty, anything else, or more than
+        /// <paramref name="maxDigits"/> digits (18 always fit a long). Server text, so it never throws.
+        /// </summary>
+        internal static long ParseDigits(string text, int maxDigits)
+        {
+            if (text == null || text.Length == 0 || text.Length > maxDigits)
+            {
+                return -1;
+            }
+
+            long value = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                char c = text[i];
+                if (c < '0' || c > '9')
+                {
+                    return -1;
+                }
+
+                value = (value * 10) + (c - '0');
+            }
+
+            return value;
+        }
+
         internal static bool StartsWith(string text, string prefix)
         {
             return text.Length >= prefix.Length && At(text, 0, prefix);
