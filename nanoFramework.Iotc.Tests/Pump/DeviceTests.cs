@@ -37,6 +37,22 @@ namespace nanoFramework.Iotc.Tests.Pump
             return device;
         }
 
+        /// <summary>Connects and returns the <see cref="IotcException"/> it must throw.</summary>
+        internal static IotcException ConnectExpectingFailure(Device device)
+        {
+            try
+            {
+                device.Connect();
+            }
+            catch (IotcException ex)
+            {
+                return ex;
+            }
+
+            Assert.IsTrue(false, "Connect() was expected to throw IotcException");
+            return null;
+        }
+
         private static void Record(IotcCallbackInfo info)
         {
             _events.Add(info.EventName + ":" + info.StatusCode + ":" + info.MessageId + ":" + info.Tag + ":" + info.Payload);
@@ -423,17 +439,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             t.AddHttp(401, "{\"errorCode\":401002,\"trackingId\":\"trk-9\",\"message\":\"Unauthorized\",\"timestampUtc\":\"2026-01-01T00:00:00Z\"}", -1);
             Device device = NewDevice(t, new FakeClock());
-            IotcException error = null;
-            try
-            {
-                device.Connect();
-            }
-            catch (IotcException ex)
-            {
-                error = ex;
-            }
-
-            Assert.IsNotNull(error);
+            IotcException error = ConnectExpectingFailure(device);
             Assert.AreEqual(401, error.StatusCode);
             Assert.AreEqual(401002, error.ErrorCode);
             Assert.AreEqual("trk-9", error.TrackingId);
@@ -466,17 +472,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             t.AddAssignment(Hub, "dev-1");
             t.ConnackCode = 5;
             Device device = NewDevice(t, new FakeClock());
-            IotcException error = null;
-            try
-            {
-                device.Connect();
-            }
-            catch (IotcException ex)
-            {
-                error = ex;
-            }
-
-            Assert.IsNotNull(error);
+            IotcException error = ConnectExpectingFailure(device);
             Assert.AreEqual(5, error.StatusCode);
             Assert.Contains("not authorized", error.Message);
             Assert.StartsWith("ConnectionStatus:5:", (string)_events[0]);

@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using IotcEmulator;
 using nanoFramework.Iotc;
 using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Tests.Pump;
 using nanoFramework.TestFramework;
 
 namespace nanoFramework.Iotc.Tests.Host.HostOnly
@@ -220,17 +221,7 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
             using (Device device = EmulatorFixture.Configure(new Device(EmulatorFixture.Host.IdScope, wrongKey, id, IotConnectType.SymmetricKey), null))
             {
                 device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
-                IotcException error = null;
-                try
-                {
-                    device.Connect();
-                }
-                catch (IotcException ex)
-                {
-                    error = ex;
-                }
-
-                Assert.IsNotNull(error);
+                IotcException error = DeviceTests.ConnectExpectingFailure(device);
                 Assert.AreEqual(401, error.StatusCode);
                 Assert.Contains("DPS", error.Message);
                 Assert.AreEqual(1, statuses.Count);
@@ -249,17 +240,7 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
                 // No SetRootCertificate: the system store does not trust the emulator's CA.
                 device.SetServiceHost(EmulatorFixture.Host.DpsEndpoint);
                 device.SetTimeouts(30, 5000);
-                IotcException error = null;
-                try
-                {
-                    device.Connect();
-                }
-                catch (IotcException ex)
-                {
-                    error = ex;
-                }
-
-                Assert.IsNotNull(error);
+                IotcException error = DeviceTests.ConnectExpectingFailure(device);
                 Assert.AreEqual(IotcStatus.NetworkError, error.StatusCode);
                 Assert.IsNull(EmulatorFixture.Operator.GetDeviceAsync(id).GetAwaiter().GetResult(), "nothing was registered");
             }
