@@ -145,13 +145,13 @@ namespace nanoFramework.Iotc.Tests.Security
         public void BadArguments_NameTheParameter()
         {
             HmacSha256 hmac = new HmacSha256(new byte[1]);
-            ExpectParam(typeof(ArgumentNullException), "key", () => new HmacSha256(null));
-            ExpectParam(typeof(ArgumentNullException), "key", () => HmacSha256.Compute(null, new byte[0]));
-            ExpectParam(typeof(ArgumentNullException), "data", () => HmacSha256.Compute(new byte[0], null));
-            ExpectParam(typeof(ArgumentNullException), "data", () => hmac.Update(null));
-            ExpectParam(typeof(ArgumentOutOfRangeException), "count", () => hmac.Update(new byte[3], 1, 3));
-            ExpectParam(typeof(ArgumentNullException), "output", () => hmac.Final(null, 0));
-            ExpectParam(typeof(ArgumentOutOfRangeException), "offset", () => hmac.Final(new byte[32], 1));
+            Throws.Exactly(typeof(ArgumentNullException), "key", null, () => new HmacSha256(null));
+            Throws.Exactly(typeof(ArgumentNullException), "key", null, () => HmacSha256.Compute(null, new byte[0]));
+            Throws.Exactly(typeof(ArgumentNullException), "data", null, () => HmacSha256.Compute(new byte[0], null));
+            Throws.Exactly(typeof(ArgumentNullException), "data", null, () => hmac.Update(null));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "count", null, () => hmac.Update(new byte[3], 1, 3));
+            Throws.Exactly(typeof(ArgumentNullException), "output", null, () => hmac.Final(null, 0));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "offset", null, () => hmac.Final(new byte[32], 1));
         }
 
         private static void Check(byte[] key, byte[] data, string expected)
@@ -167,23 +167,6 @@ namespace nanoFramework.Iotc.Tests.Security
 
             Assert.AreEqual(expected, Hex(hmac.Final()), "byte-wise");
             hmac.Dispose();
-        }
-
-        private static void ExpectParam(Type type, string paramName, Action action)
-        {
-            Exception caught = null;
-            try
-            {
-                action();
-            }
-            catch (Exception ex)
-            {
-                caught = ex;
-            }
-
-            Assert.IsNotNull(caught, "expected " + type.Name + " for " + paramName);
-            Assert.IsInstanceOfType(caught, type);
-            Assert.AreEqual(paramName, ((ArgumentException)caught).ParamName);
         }
 
         private static byte[] Fill(byte value, int length)

@@ -107,33 +107,33 @@ namespace nanoFramework.Iotc.Tests.Security
         [DataRow("Zm9v\u00E9mFy")]
         public void InvalidBase64Keys_AreRejectedWithoutEchoingTheKey(string badKey)
         {
-            ExpectArg(typeof(ArgumentException), "base64Key", badKey, () => SasToken.ForHub("h.azure-devices.net", "d", badKey, 1));
-            ExpectArg(typeof(ArgumentException), "base64Key", badKey, () => SasToken.ForDps("0ne0", "d", badKey, 1));
-            ExpectArg(typeof(ArgumentException), "base64Key", badKey, () => SasToken.Build("h/devices/d", badKey, 1, null));
-            ExpectArg(typeof(ArgumentException), "base64GroupKey", badKey, () => SasToken.DeriveDeviceKey(badKey, "d"));
-            ExpectArg(typeof(ArgumentException), "myKey", badKey, () => SasToken.DecodeKey(badKey, "myKey"));
+            Throws.Exactly(typeof(ArgumentException), "base64Key", badKey, () => SasToken.ForHub("h.azure-devices.net", "d", badKey, 1));
+            Throws.Exactly(typeof(ArgumentException), "base64Key", badKey, () => SasToken.ForDps("0ne0", "d", badKey, 1));
+            Throws.Exactly(typeof(ArgumentException), "base64Key", badKey, () => SasToken.Build("h/devices/d", badKey, 1, null));
+            Throws.Exactly(typeof(ArgumentException), "base64GroupKey", badKey, () => SasToken.DeriveDeviceKey(badKey, "d"));
+            Throws.Exactly(typeof(ArgumentException), "myKey", badKey, () => SasToken.DecodeKey(badKey, "myKey"));
         }
 
         [TestMethod]
         public void EmptyKey_IsRejected()
         {
-            ExpectArg(typeof(ArgumentException), "base64Key", null, () => SasToken.ForHub("h", "d", string.Empty, 1));
-            ExpectArg(typeof(ArgumentException), "base64GroupKey", null, () => SasToken.DeriveDeviceKey(string.Empty, "d"));
+            Throws.Exactly(typeof(ArgumentException), "base64Key", null, () => SasToken.ForHub("h", "d", string.Empty, 1));
+            Throws.Exactly(typeof(ArgumentException), "base64GroupKey", null, () => SasToken.DeriveDeviceKey(string.Empty, "d"));
         }
 
         [TestMethod]
         public void NullArguments_AreRejectedByName()
         {
-            ExpectArg(typeof(ArgumentNullException), "resourceUri", null, () => SasToken.Build(null, DeviceKey, 1, null));
-            ExpectArg(typeof(ArgumentNullException), "base64Key", null, () => SasToken.Build("r", null, 1, null));
-            ExpectArg(typeof(ArgumentNullException), "idScope", null, () => SasToken.ForDps(null, "d", DeviceKey, 1));
-            ExpectArg(typeof(ArgumentNullException), "registrationId", null, () => SasToken.ForDps("s", null, DeviceKey, 1));
-            ExpectArg(typeof(ArgumentNullException), "base64Key", null, () => SasToken.ForDps("s", "d", null, 1));
-            ExpectArg(typeof(ArgumentNullException), "hubHostName", null, () => SasToken.ForHub(null, "d", DeviceKey, 1));
-            ExpectArg(typeof(ArgumentNullException), "deviceId", null, () => SasToken.ForHub("h", null, DeviceKey, 1));
-            ExpectArg(typeof(ArgumentNullException), "base64Key", null, () => SasToken.ForHub("h", "d", null, 1));
-            ExpectArg(typeof(ArgumentNullException), "base64GroupKey", null, () => SasToken.DeriveDeviceKey(null, "d"));
-            ExpectArg(typeof(ArgumentNullException), "registrationId", null, () => SasToken.DeriveDeviceKey(GroupKey, null));
+            Throws.Exactly(typeof(ArgumentNullException), "resourceUri", null, () => SasToken.Build(null, DeviceKey, 1, null));
+            Throws.Exactly(typeof(ArgumentNullException), "base64Key", null, () => SasToken.Build("r", null, 1, null));
+            Throws.Exactly(typeof(ArgumentNullException), "idScope", null, () => SasToken.ForDps(null, "d", DeviceKey, 1));
+            Throws.Exactly(typeof(ArgumentNullException), "registrationId", null, () => SasToken.ForDps("s", null, DeviceKey, 1));
+            Throws.Exactly(typeof(ArgumentNullException), "base64Key", null, () => SasToken.ForDps("s", "d", null, 1));
+            Throws.Exactly(typeof(ArgumentNullException), "hubHostName", null, () => SasToken.ForHub(null, "d", DeviceKey, 1));
+            Throws.Exactly(typeof(ArgumentNullException), "deviceId", null, () => SasToken.ForHub("h", null, DeviceKey, 1));
+            Throws.Exactly(typeof(ArgumentNullException), "base64Key", null, () => SasToken.ForHub("h", "d", null, 1));
+            Throws.Exactly(typeof(ArgumentNullException), "base64GroupKey", null, () => SasToken.DeriveDeviceKey(null, "d"));
+            Throws.Exactly(typeof(ArgumentNullException), "registrationId", null, () => SasToken.DeriveDeviceKey(GroupKey, null));
         }
 
         [TestMethod]
@@ -142,12 +142,12 @@ namespace nanoFramework.Iotc.Tests.Security
         [DataRow("\t\r\n")]
         public void EmptyOrBlankIdentifiers_AreRejectedByName(string blank)
         {
-            ExpectArg(typeof(ArgumentException), "resourceUri", DeviceKey, () => SasToken.Build(blank, DeviceKey, 1, null));
-            ExpectArg(typeof(ArgumentException), "idScope", DeviceKey, () => SasToken.ForDps(blank, "d", DeviceKey, 1));
-            ExpectArg(typeof(ArgumentException), "registrationId", DeviceKey, () => SasToken.ForDps("s", blank, DeviceKey, 1));
-            ExpectArg(typeof(ArgumentException), "hubHostName", DeviceKey, () => SasToken.ForHub(blank, "d", DeviceKey, 1));
-            ExpectArg(typeof(ArgumentException), "deviceId", DeviceKey, () => SasToken.ForHub("h", blank, DeviceKey, 1));
-            ExpectArg(typeof(ArgumentException), "registrationId", GroupKey, () => SasToken.DeriveDeviceKey(GroupKey, blank));
+            Throws.Exactly(typeof(ArgumentException), "resourceUri", DeviceKey, () => SasToken.Build(blank, DeviceKey, 1, null));
+            Throws.Exactly(typeof(ArgumentException), "idScope", DeviceKey, () => SasToken.ForDps(blank, "d", DeviceKey, 1));
+            Throws.Exactly(typeof(ArgumentException), "registrationId", DeviceKey, () => SasToken.ForDps("s", blank, DeviceKey, 1));
+            Throws.Exactly(typeof(ArgumentException), "hubHostName", DeviceKey, () => SasToken.ForHub(blank, "d", DeviceKey, 1));
+            Throws.Exactly(typeof(ArgumentException), "deviceId", DeviceKey, () => SasToken.ForHub("h", blank, DeviceKey, 1));
+            Throws.Exactly(typeof(ArgumentException), "registrationId", GroupKey, () => SasToken.DeriveDeviceKey(GroupKey, blank));
         }
 
         [TestMethod]
@@ -157,33 +157,9 @@ namespace nanoFramework.Iotc.Tests.Security
         [DataRow(1663119026000L)]
         public void ExpiryOutOfRange_IsRejectedByName(long expiry)
         {
-            ExpectArg(typeof(ArgumentOutOfRangeException), "expiryUnixSeconds", DeviceKey, () => SasToken.Build("r", DeviceKey, expiry, null));
-            ExpectArg(typeof(ArgumentOutOfRangeException), "expiry", DeviceKey, () => SasToken.ForDps("s", "d", DeviceKey, expiry));
-            ExpectArg(typeof(ArgumentOutOfRangeException), "expiry", DeviceKey, () => SasToken.ForHub("h", "d", DeviceKey, expiry));
-        }
-
-        // Catches the exception and checks its exact type, its ParamName, that the message names the parameter and that
-        // the message does not contain the key (when one is given).
-        private static void ExpectArg(Type type, string paramName, string keyText, Action action)
-        {
-            Exception caught = null;
-            try
-            {
-                action();
-            }
-            catch (Exception ex)
-            {
-                caught = ex;
-            }
-
-            Assert.IsNotNull(caught, "expected " + type.Name + " for " + paramName);
-            Assert.IsInstanceOfType(caught, type);
-            Assert.AreEqual(paramName, ((ArgumentException)caught).ParamName);
-            Assert.Contains(paramName, caught.Message);
-            if (keyText != null && keyText.Length > 0)
-            {
-                Assert.DoesNotContains(keyText, caught.Message);
-            }
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "expiryUnixSeconds", DeviceKey, () => SasToken.Build("r", DeviceKey, expiry, null));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "expiry", DeviceKey, () => SasToken.ForDps("s", "d", DeviceKey, expiry));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "expiry", DeviceKey, () => SasToken.ForHub("h", "d", DeviceKey, expiry));
         }
     }
 }

@@ -152,32 +152,15 @@ namespace nanoFramework.Iotc.Tests.Security
         public void BadArguments_NameTheParameter()
         {
             Sha256 sha = new Sha256();
-            ExpectParam(typeof(ArgumentNullException), "data", () => Sha256.Hash(null));
-            ExpectParam(typeof(ArgumentNullException), "data", () => sha.Update(null));
-            ExpectParam(typeof(ArgumentNullException), "data", () => sha.Update(null, 0, 0));
-            ExpectParam(typeof(ArgumentOutOfRangeException), "offset", () => sha.Update(new byte[4], -1, 1));
-            ExpectParam(typeof(ArgumentOutOfRangeException), "offset", () => sha.Update(new byte[4], 5, 0));
-            ExpectParam(typeof(ArgumentOutOfRangeException), "count", () => sha.Update(new byte[4], 2, 3));
-            ExpectParam(typeof(ArgumentOutOfRangeException), "count", () => sha.Update(new byte[4], 0, -1));
-            ExpectParam(typeof(ArgumentNullException), "output", () => sha.Final(null, 0));
-            ExpectParam(typeof(ArgumentOutOfRangeException), "offset", () => sha.Final(new byte[40], 9));
-        }
-
-        private static void ExpectParam(Type type, string paramName, Action action)
-        {
-            Exception caught = null;
-            try
-            {
-                action();
-            }
-            catch (Exception ex)
-            {
-                caught = ex;
-            }
-
-            Assert.IsNotNull(caught, "expected " + type.Name + " for " + paramName);
-            Assert.IsInstanceOfType(caught, type);
-            Assert.AreEqual(paramName, ((ArgumentException)caught).ParamName);
+            Throws.Exactly(typeof(ArgumentNullException), "data", null, () => Sha256.Hash(null));
+            Throws.Exactly(typeof(ArgumentNullException), "data", null, () => sha.Update(null));
+            Throws.Exactly(typeof(ArgumentNullException), "data", null, () => sha.Update(null, 0, 0));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "offset", null, () => sha.Update(new byte[4], -1, 1));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "offset", null, () => sha.Update(new byte[4], 5, 0));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "count", null, () => sha.Update(new byte[4], 2, 3));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "count", null, () => sha.Update(new byte[4], 0, -1));
+            Throws.Exactly(typeof(ArgumentNullException), "output", null, () => sha.Final(null, 0));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "offset", null, () => sha.Final(new byte[40], 9));
         }
 
         private static byte[] RepeatA(int length)

@@ -255,24 +255,13 @@ namespace nanoFramework.Iotc.Board
             for (int i = from; i < to; i++)
             {
                 int c = buffer[i];
-                int d;
-                if (c >= '0' && c <= '9')
-                {
-                    d = c - '0';
-                }
-                else if (c >= 'a' && c <= 'f')
-                {
-                    d = c - 'a' + 10;
-                }
-                else if (c >= 'A' && c <= 'F')
-                {
-                    d = c - 'A' + 10;
-                }
-                else if (c == ';' || c == ' ' || c == '\t')
+                if (c == ';' || c == ' ' || c == '\t')
                 {
                     break; // chunk extensions are ignored
                 }
-                else
+
+                int d = Hex.Digit(c);
+                if (d < 0)
                 {
                     return -1;
                 }

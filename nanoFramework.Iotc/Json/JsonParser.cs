@@ -1,6 +1,7 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System.Collections;
+using nanoFramework.Iotc.Text;
 
 namespace nanoFramework.Iotc.Json
 {
@@ -321,21 +322,8 @@ namespace nanoFramework.Iotc.Json
             int value = 0;
             for (int i = 0; i < 4; i++)
             {
-                char c = s[at + i];
-                int d;
-                if (c >= '0' && c <= '9')
-                {
-                    d = c - '0';
-                }
-                else if (c >= 'a' && c <= 'f')
-                {
-                    d = c - 'a' + 10;
-                }
-                else if (c >= 'A' && c <= 'F')
-                {
-                    d = c - 'A' + 10;
-                }
-                else
+                int d = Hex.Digit(s[at + i]);
+                if (d < 0)
                 {
                     return -1;
                 }

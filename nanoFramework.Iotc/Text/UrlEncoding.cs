@@ -83,7 +83,7 @@ namespace nanoFramework.Iotc.Text
                 byte b = source[i];
                 int hi;
                 int lo;
-                if (b == (byte)'%' && i + 2 < source.Length && (hi = HexValue(source[i + 1])) >= 0 && (lo = HexValue(source[i + 2])) >= 0)
+                if (b == (byte)'%' && i + 2 < source.Length && (hi = Hex.Digit(source[i + 1])) >= 0 && (lo = Hex.Digit(source[i + 2])) >= 0)
                 {
                     decoded[n++] = (byte)((hi << 4) | lo);
                     i += 2;
@@ -103,26 +103,6 @@ namespace nanoFramework.Iotc.Text
                 || (b >= (byte)'a' && b <= (byte)'z')
                 || (b >= (byte)'0' && b <= (byte)'9')
                 || b == (byte)'-' || b == (byte)'_' || b == (byte)'.' || b == (byte)'~';
-        }
-
-        private static int HexValue(byte b)
-        {
-            if (b >= (byte)'0' && b <= (byte)'9')
-            {
-                return b - '0';
-            }
-
-            if (b >= (byte)'A' && b <= (byte)'F')
-            {
-                return b - 'A' + 10;
-            }
-
-            if (b >= (byte)'a' && b <= (byte)'f')
-            {
-                return b - 'a' + 10;
-            }
-
-            return -1;
         }
     }
 }
