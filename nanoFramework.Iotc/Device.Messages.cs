@@ -91,6 +91,7 @@ namespace nanoFramework.Iotc
             {
                 Log(IotLogLevel.All, "received " + topic + " (" + payload.Length + " bytes)");
             }
+
             switch (message.Kind)
             {
                 case HubTopicKind.MethodRequest:
@@ -369,6 +370,7 @@ namespace nanoFramework.Iotc
             {
                 Log(IotLogLevel.ApiOnly, api + ": message " + m.MessageId + " queued (" + m.Payload.Length + " bytes)");
             }
+
             return m.MessageId;
         }
 
@@ -386,6 +388,7 @@ namespace nanoFramework.Iotc
 
         private void FlushOutbox()
         {
+            ExpireTwinRequests();
             int inFlight = _outbox.InFlightCount();
             for (int i = 0; i < _outbox.Count && _state == StateConnected; i++)
             {
@@ -428,6 +431,7 @@ namespace nanoFramework.Iotc
                 {
                     Log(IotLogLevel.All, "published " + topic + " (" + m.Payload.Length + " bytes, QoS " + m.Qos + ")");
                 }
+
                 if (m.Qos == 0 && m.Kind == OutboundMessage.Telemetry)
                 {
                     // QoS 0 is confirmed by the write itself.
@@ -439,7 +443,44 @@ namespace nanoFramework.Iotc
 
                 m.InFlight = true;
                 m.PacketId = packetId;
+                m.SentAtMs = _clock.NowMilliseconds;
                 inFlight++;
+            }
+        }
+
+        /// <summary>
+        /// A reported patch is confirmed only by its twin response. If that never comes (lost by the service), send the
+        /// patch again under a new $rid, a few times; then report it as timed out (408) rather than hold its slot forever.
+        /// </summary>
+        private void ExpireTwinRequests()
+        {
+            long now = _clock.NowMilliseconds;
+            for (int i = 0; i < _outbox.Count; i++)
+            {
+                OutboundMessage m = _outbox[i];
+                if (!m.InFlight || m.TwinRequestId == null || now - m.SentAtMs < TwinResponseTimeoutMs)
+                {
+                    continue;
+                }
+
+                if (m.Attempts < MaxTwinAttempts)
+                {
+                    Log(IotLogLevel.ApiOnly, "no twin response for $rid " + m.TwinRequestId + " after " + (TwinResponseTimeoutMs / 1000) + " s: sending the patch again");
+                    m.InFlight = false;
+                    m.TwinRequestId = null;
+                    continue;
+                }
+
+                _outbox.RemoveAt(i);
+                i--;
+                if (m.Kind == OutboundMessage.Property)
+                {
+                    RaiseMessageSent(m, 408);
+                }
+                else
+                {
+                    Log(IotLogLevel.ApiOnly, "a setting acknowledgement got no twin response after " + m.Attempts + " attempts; dropped");
+                }
             }
         }
 
@@ -467,6 +508,7 @@ namespace nanoFramework.Iotc
             {
                 Log(IotLogLevel.All, "message " + m.MessageId + " confirmed" + (status == 0 ? string.Empty : " with status " + status));
             }
+
             if (handler == null)
             {
                 return;
@@ -481,7 +523,6 @@ namespace nanoFramework.Iotc
 
         private void RaiseConnectionStatus(int status, string reason)
         {
-            _lastStatus = status;
             IotcCallback handler = _handlers.Get(IotcEvents.ConnectionStatus);
             if (handler == null)
             {
@@ -502,16 +543,7 @@ namespace nanoFramework.Iotc
             {
                 object[] pending = (object[])_pendingCallbacks[0];
                 _pendingCallbacks.RemoveAt(0);
-                bool wasInPump = _inPump;
-                _inPump = true;
-                try
-                {
-                    Invoke((IotcCallback)pending[0], (IotcCallbackInfo)pending[1]);
-                }
-                finally
-                {
-                    _inPump = wasInPump;
-                }
+                Invoke((IotcCallback)pending[0], (IotcCallbackInfo)pending[1]);
             }
         }
 

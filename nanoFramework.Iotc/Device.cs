@@ -43,6 +43,9 @@ namespace nanoFramework.Iotc
         /// <summary>Publishes of one reported patch answered 429/5xx before it is reported as failed.</summary>
         private const int MaxTwinAttempts = 5;
 
+        /// <summary>How long a reported patch waits for its twin response before it is sent again (IoT Hub answers within seconds).</summary>
+        private const int TwinResponseTimeoutMs = 30000;
+
         private readonly string _scopeId;
         private readonly string _deviceId;
         private readonly string _deviceKey;
@@ -92,7 +95,6 @@ namespace nanoFramework.Iotc
         private int _twinGetAttempts;
         private long _twinGetRetryAtMs;
         private long _desiredVersion = -1;
-        private int _lastStatus;
 
         /// <summary>
         /// Creates a device that authenticates with a symmetric key (Python: <c>Device(scopeId, key, deviceId, credType)</c>).

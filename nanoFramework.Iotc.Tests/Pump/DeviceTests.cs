@@ -276,6 +276,36 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
+        public void SendProperty_WithoutATwinResponse_IsSentAgain_ThenReportedAsTimedOut()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = Connected(t, clock);
+            _events.Clear();
+            int id = device.SendProperty("{\"firmware\":\"1.2\"}");
+            device.DoNext();
+            Assert.AreEqual(2, t.Current.Topics.Count);
+
+            clock.Now += 29000;
+            device.DoNext();
+            Assert.AreEqual(2, t.Current.Topics.Count, "still waiting within the time-out");
+            for (int attempt = 2; attempt <= 5; attempt++)
+            {
+                clock.Now += 31000;
+                device.DoNext();
+                Assert.AreEqual(attempt + 1, t.Current.Topics.Count, "attempt " + attempt);
+                Assert.AreNotEqual(t.Current.Topic(attempt - 1), t.Current.Topic(attempt), "a new $rid each time");
+            }
+
+            Assert.AreEqual(0, _events.Count);
+            clock.Now += 31000;
+            device.DoNext();
+            Assert.AreEqual(1, _events.Count);
+            Assert.AreEqual("MessageSent:408:" + id + "::{\"firmware\":\"1.2\"}", (string)_events[0]);
+            Assert.AreEqual(0, device.PendingMessages);
+        }
+
+        [TestMethod]
         public void SendProperty_RejectsWhatIsNotAJsonObject()
         {
             FakeTransport t = new FakeTransport();

@@ -45,5 +45,8 @@ namespace nanoFramework.Iotc.Pump
         internal string TwinRequestId;
 
         internal int Attempts;
+
+        /// <summary>When the current attempt was published (clock milliseconds), to expire lost twin responses.</summary>
+        internal long SentAtMs;
     }
 }
