@@ -219,7 +219,11 @@ internal static class Bench
         }
     }
 
+    /// <summary>One measured round of one side.</summary>
+    /// <param name="AckedPerSecond">PUBACKs per second in the measured window.</param>
+    /// <param name="PersistedPerSecond">Messages committed to SQLite per second in the measured window (0 for the bare server).</param>
     /// <param name="AckedTotal">PUBACKs seen in the whole round, warm-up included (all must end up in SQLite).</param>
+    /// <param name="FlushSeconds">Time the writer needed to drain after the round.</param>
     sealed record RoundResult(double AckedPerSecond, double PersistedPerSecond, long AckedTotal, double FlushSeconds);
 
     /// <summary>All clients publish for a warm-up, then for <paramref name="measure"/> seconds; the rates are taken over

@@ -244,7 +244,13 @@ internal sealed class Store : IAsyncDisposable
     }
 
     // ---------- telemetry ----------
+    /// <summary>Queues one telemetry message for the batching writer; waits while its bounded queue is full (back-pressure).</summary>
+    /// <param name="deviceId">The sending device.</param>
+    /// <param name="topic">The topic it was published on.</param>
+    /// <param name="payload">The payload bytes.</param>
+    /// <param name="props">The decoded property bag.</param>
     /// <param name="propsJson">The same properties as JSON (callers cache it per distinct property bag).</param>
+    /// <param name="ct">Cancels the wait for room in the queue.</param>
     public async ValueTask<TelemetryMessage> EnqueueTelemetryAsync(string deviceId, string topic, byte[] payload, IReadOnlyDictionary<string, string?> props, string propsJson, CancellationToken ct)
     {
         var msg = new TelemetryMessage(Interlocked.Increment(ref _lastTelemetryId), deviceId, topic, payload, props, DateTimeOffset.UtcNow);
