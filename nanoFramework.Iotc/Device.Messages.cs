@@ -339,7 +339,22 @@ namespace nanoFramework.Iotc
             OutboundMessage m = new OutboundMessage();
             m.Kind = OutboundMessage.Telemetry;
             m.Text = payload;
-            m.Topic = HubTopics.Telemetry(_hubDeviceId != null ? _hubDeviceId : _deviceId, properties);
+            string deviceId = _hubDeviceId != null ? _hubDeviceId : _deviceId;
+            if (properties != null)
+            {
+                m.Topic = HubTopics.Telemetry(deviceId, properties);
+            }
+            else
+            {
+                // The common case gets one shared topic string: less garbage per message for a board's small heap.
+                if (_telemetryTopicDeviceId != deviceId)
+                {
+                    _telemetryTopic = HubTopics.Telemetry(deviceId, null);
+                    _telemetryTopicDeviceId = deviceId;
+                }
+
+                m.Topic = _telemetryTopic;
+            }
             m.Payload = Utf8.GetBytes(payload);
             m.Qos = _qos;
             return Enqueue(m, api);

@@ -90,6 +90,8 @@ namespace nanoFramework.Iotc
         private int _networkFailures;
         private bool _reprovision;
         private int _nextMessageId;
+        private string _telemetryTopic;
+        private string _telemetryTopicDeviceId;
         private int _nextRequestId;
         private string _twinGetRequestId;
         private int _twinGetAttempts;
