@@ -379,6 +379,33 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
+        public void CommandResponsesAndSettingAcks_SurviveALostLink()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = Connected(t, clock);
+            device.SetReconnectBackoff(100, 400);
+            device.On(IotcEvents.Command, info => info.SetResponse(200, "{\"ok\":true}"));
+            FakeMqtt first = t.Current;
+
+            // Both arrive, are handled, and their answers are queued; the link dies before DoNext can publish them.
+            first.Deliver("$iothub/methods/POST/reboot/?$rid=r1", "{}");
+            first.Deliver("$iothub/twin/PATCH/properties/desired/?$version=4", "{\"fan\":3,\"$version\":4}");
+            first.Open = false;
+            device.DoNext();
+            Assert.AreEqual(1, first.Topics.Count, "nothing but the twin GET went out on the dead link");
+
+            clock.Now += 1000;
+            device.DoNext();
+            FakeMqtt second = t.Current;
+            Assert.AreNotSame(first, second);
+            Assert.IsTrue(second.IndexOfTopicStartingWith("$iothub/methods/res/200/?$rid=r1") >= 0, "the command response went out after reconnecting");
+            int ack = second.IndexOfTopicStartingWith("$iothub/twin/PATCH/properties/reported/");
+            Assert.IsTrue(ack >= 0, "the setting ack went out after reconnecting");
+            Assert.AreEqual("{\"fan\":{\"value\":3,\"ac\":200,\"ad\":\"completed\",\"av\":4}}", second.Text(ack));
+        }
+
+        [TestMethod]
         public void Token_IsRenewedAtEightyPercentOfItsLifetime()
         {
             FakeTransport t = new FakeTransport();
