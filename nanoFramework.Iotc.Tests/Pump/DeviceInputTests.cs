@@ -61,24 +61,13 @@ namespace nanoFramework.Iotc.Tests.Pump
             return false;
         }
 
-        private static string Repeat(char c, int count)
-        {
-            char[] chars = new char[count];
-            for (int i = 0; i < count; i++)
-            {
-                chars[i] = c;
-            }
-
-            return new string(chars);
-        }
-
         // ---- application input --------------------------------------------------------------------------------
 
         [TestMethod]
         public void Constructor_BadScopeOrDeviceId_NamesTheParameter()
         {
             Expect(typeof(ArgumentNullException), "scopeId", null, () => new Device(null, Key, "d", IotConnectType.SymmetricKey));
-            string[] badScopes = { string.Empty, "   ", "0ne 0001", "0ne/0001", "0ne%0001", Repeat('a', 65) };
+            string[] badScopes = { string.Empty, "   ", "0ne 0001", "0ne/0001", "0ne%0001", new string('a', 65) };
             for (int i = 0; i < badScopes.Length; i++)
             {
                 string scope = badScopes[i];
@@ -88,7 +77,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Expect(typeof(ArgumentNullException), "deviceId", null, () => new Device("0ne1", Key, null, IotConnectType.SymmetricKey));
 
             // Empty, too long, MQTT wildcards, '/', space, non-ASCII, and '@' (IoT Hub allows it, DPS registration ids do not).
-            string[] badIds = { string.Empty, Repeat('d', 129), "dev#1", "dev+1", "dev/1", "dev 1", "d\u00E9v", "dev@1" };
+            string[] badIds = { string.Empty, new string('d', 129), "dev#1", "dev+1", "dev/1", "dev 1", "d\u00E9v", "dev@1" };
             for (int i = 0; i < badIds.Length; i++)
             {
                 string id = badIds[i];
@@ -103,7 +92,7 @@ namespace nanoFramework.Iotc.Tests.Pump
                 Expect(typeof(ArgumentException), "deviceId", null, () => new Device("0ne1", Key, nul, IotConnectType.SymmetricKey));
             }
 
-            new Device("0ne1", Key, Repeat('d', 128), IotConnectType.SymmetricKey).Dispose();
+            new Device("0ne1", Key, new string('d', 128), IotConnectType.SymmetricKey).Dispose();
         }
 
         [TestMethod]
@@ -222,14 +211,14 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             Device device = Connected(t, null);
-            string big = "\"" + Repeat('x', 40 * 1024) + "\"";
+            string big = "\"" + new string('x', 40 * 1024) + "\"";
             Assert.Contains("SetOutboxLimits", Expect(typeof(ArgumentException), "payload", null, () => device.SendTelemetry(big)).Message);
             Assert.AreEqual(0, device.PendingMessages);
 
 #if !NANOFRAMEWORK_1_0
             // 256 KB + 1 byte: too much memory for a board's test run, so only here.
             device.SetOutboxLimits(4, 1024 * 1024);
-            string tooBig = Repeat('x', (256 * 1024) + 1);
+            string tooBig = new string('x', (256 * 1024) + 1);
             Assert.Contains("262144", Expect(typeof(ArgumentException), "payload", null, () => device.SendTelemetry(tooBig)).Message);
             Assert.AreEqual(0, device.PendingMessages);
 #endif

@@ -324,7 +324,7 @@ namespace nanoFramework.Iotc.Tests.Pump
                 case 9:
                     return Pick(r, new string[] { string.Empty, "$iothub/", "#", "/", "devices/dev-1", "$iothub/twin/PATCH/properties/reported/?$rid=1", "\u0000\uFFFF\uD800" });
                 case 10:
-                    return r.Next(20) == 0 ? "$iothub/methods/POST/" + Repeat('n', 20000) + "/?$rid=1" : RandomText(r, r.Next(60));
+                    return r.Next(20) == 0 ? "$iothub/methods/POST/" + new string('n', 20000) + "/?$rid=1" : RandomText(r, r.Next(60));
                 default:
                     return Mutate(r, Pick(r, new string[] { "$iothub/methods/POST/m/?$rid=5", "$iothub/twin/res/200/?$rid=1&$version=3", "$iothub/twin/PATCH/properties/desired/?$version=9", "devices/dev-1/messages/devicebound/a=b" }));
             }
@@ -350,7 +350,7 @@ namespace nanoFramework.Iotc.Tests.Pump
                     break;
                 case 4:
                     // Keep the very large documents rare: a board must not spend its heap on them.
-                    text = r.Next(10) == 0 ? BigString() : "{\"a\":\"" + Repeat('x', 2000) + "\",\"$version\":" + r.Next(1000) + "}";
+                    text = r.Next(10) == 0 ? BigString() : "{\"a\":\"" + new string('x', 2000) + "\",\"$version\":" + r.Next(1000) + "}";
                     break;
                 case 5:
                     byte[] raw = new byte[r.Next(64)];
@@ -418,7 +418,7 @@ namespace nanoFramework.Iotc.Tests.Pump
 
         private static string Rid(Random r)
         {
-            return Pick(r, new string[] { r.Next(40).ToString(), "1", string.Empty, "%", "%ZZ", "$rid", "1&$rid=2", "a%00b", Repeat('9', 300), RandomText(r, r.Next(8)) });
+            return Pick(r, new string[] { r.Next(40).ToString(), "1", string.Empty, "%", "%ZZ", "$rid", "1&$rid=2", "a%00b", new string('9', 300), RandomText(r, r.Next(8)) });
         }
 
         private static string Status(Random r)
@@ -468,17 +468,6 @@ namespace nanoFramework.Iotc.Tests.Pump
             return choices[r.Next(choices.Length)];
         }
 
-        private static string Repeat(char c, int count)
-        {
-            char[] chars = new char[count];
-            for (int i = 0; i < count; i++)
-            {
-                chars[i] = c;
-            }
-
-            return new string(chars);
-        }
-
         private static string Deep(int depth)
         {
             char[] chars = new char[(depth * 6) + 1];
@@ -506,7 +495,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             if (_deepArray == null)
             {
-                _deepArray = Repeat('[', 5000) + Repeat(']', 5000);
+                _deepArray = new string('[', 5000) + new string(']', 5000);
             }
 
             return _deepArray;
@@ -517,7 +506,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             if (_bigString == null)
             {
-                _bigString = "{\"big\":\"" + Repeat('x', 100 * 1024) + "\",\"$version\":7}";
+                _bigString = "{\"big\":\"" + new string('x', 100 * 1024) + "\",\"$version\":7}";
             }
 
             return _bigString;

@@ -15,7 +15,7 @@ namespace nanoFramework.Iotc.Tests.Security
         [TestMethod]
         public void Rfc4231_Case1()
         {
-            Check(Fill(0x0b, 20), Utf8.GetBytes("Hi There"), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+            Check(TestData.Fill(0x0b, 20), Utf8.GetBytes("Hi There"), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
         }
 
         [TestMethod]
@@ -27,7 +27,7 @@ namespace nanoFramework.Iotc.Tests.Security
         [TestMethod]
         public void Rfc4231_Case3_CombinedLengthOverOneBlock()
         {
-            Check(Fill(0xaa, 20), Fill(0xdd, 50), "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+            Check(TestData.Fill(0xaa, 20), TestData.Fill(0xdd, 50), "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
         }
 
         [TestMethod]
@@ -39,29 +39,29 @@ namespace nanoFramework.Iotc.Tests.Security
                 key[i] = (byte)(i + 1);
             }
 
-            Check(key, Fill(0xcd, 50), "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+            Check(key, TestData.Fill(0xcd, 50), "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
         }
 
         [TestMethod]
         public void Rfc4231_Case5_TruncatedTo128Bits()
         {
-            byte[] mac = HmacSha256.Compute(Fill(0x0c, 20), Utf8.GetBytes("Test With Truncation"));
+            byte[] mac = HmacSha256.Compute(TestData.Fill(0x0c, 20), Utf8.GetBytes("Test With Truncation"));
             byte[] truncated = new byte[16];
             Array.Copy(mac, 0, truncated, 0, 16);
-            Assert.AreEqual("a3b6167473100ee06e0c796c2955552b", Hex(truncated));
+            Assert.AreEqual("a3b6167473100ee06e0c796c2955552b", TestData.Hex(truncated));
         }
 
         [TestMethod]
         public void Rfc4231_Case6_KeyLargerThanBlock()
         {
-            Check(Fill(0xaa, 131), Utf8.GetBytes("Test Using Larger Than Block-Size Key - Hash Key First"), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+            Check(TestData.Fill(0xaa, 131), Utf8.GetBytes("Test Using Larger Than Block-Size Key - Hash Key First"), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
         }
 
         [TestMethod]
         public void Rfc4231_Case7_KeyAndDataLargerThanBlock()
         {
             Check(
-                Fill(0xaa, 131),
+                TestData.Fill(0xaa, 131),
                 Utf8.GetBytes("This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm."),
                 "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
         }
@@ -87,15 +87,15 @@ namespace nanoFramework.Iotc.Tests.Security
         [TestMethod]
         public void Streaming_EqualsOneShot_ForEverySplitPoint()
         {
-            byte[] key = Fill(0xaa, 131);
+            byte[] key = TestData.Fill(0xaa, 131);
             byte[] data = Utf8.GetBytes("This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.");
-            string expected = Hex(HmacSha256.Compute(key, data));
+            string expected = TestData.Hex(HmacSha256.Compute(key, data));
             HmacSha256 hmac = new HmacSha256(key);
             for (int split = 0; split <= data.Length; split++)
             {
                 hmac.Update(data, 0, split);
                 hmac.Update(data, split, data.Length - split);
-                Assert.AreEqual(expected, Hex(hmac.Final()), "split at " + split);
+                Assert.AreEqual(expected, TestData.Hex(hmac.Final()), "split at " + split);
             }
 
             hmac.Dispose();
@@ -108,7 +108,7 @@ namespace nanoFramework.Iotc.Tests.Security
             hmac.Update(Utf8.GetBytes("discarded"));
             hmac.Reset();
             hmac.Update(Utf8.GetBytes("what do ya want for nothing?"));
-            Assert.AreEqual("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", Hex(hmac.Final()));
+            Assert.AreEqual("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", TestData.Hex(hmac.Final()));
 
             hmac.Update(Utf8.GetBytes("what do ya want "));
             hmac.Update(Utf8.GetBytes("for nothing?"));
@@ -116,7 +116,7 @@ namespace nanoFramework.Iotc.Tests.Security
             hmac.Final(output, 2);
             byte[] mac = new byte[32];
             Array.Copy(output, 2, mac, 0, 32);
-            Assert.AreEqual("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", Hex(mac));
+            Assert.AreEqual("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", TestData.Hex(mac));
             hmac.Dispose();
         }
 
@@ -138,7 +138,7 @@ namespace nanoFramework.Iotc.Tests.Security
             HmacSha256 hmac = new HmacSha256(key);
             key[0] = (byte)'X';
             hmac.Update(Utf8.GetBytes("what do ya want for nothing?"));
-            Assert.AreEqual("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", Hex(hmac.Final()));
+            Assert.AreEqual("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", TestData.Hex(hmac.Final()));
         }
 
         [TestMethod]
@@ -156,7 +156,7 @@ namespace nanoFramework.Iotc.Tests.Security
 
         private static void Check(byte[] key, byte[] data, string expected)
         {
-            Assert.AreEqual(expected, Hex(HmacSha256.Compute(key, data)), "one-shot");
+            Assert.AreEqual(expected, TestData.Hex(HmacSha256.Compute(key, data)), "one-shot");
 
             // Streamed one byte at a time through a fresh instance.
             HmacSha256 hmac = new HmacSha256(key);
@@ -165,32 +165,8 @@ namespace nanoFramework.Iotc.Tests.Security
                 hmac.Update(data, i, 1);
             }
 
-            Assert.AreEqual(expected, Hex(hmac.Final()), "byte-wise");
+            Assert.AreEqual(expected, TestData.Hex(hmac.Final()), "byte-wise");
             hmac.Dispose();
-        }
-
-        private static byte[] Fill(byte value, int length)
-        {
-            byte[] bytes = new byte[length];
-            for (int i = 0; i < length; i++)
-            {
-                bytes[i] = value;
-            }
-
-            return bytes;
-        }
-
-        private static string Hex(byte[] bytes)
-        {
-            const string Digits = "0123456789abcdef";
-            char[] chars = new char[bytes.Length * 2];
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                chars[2 * i] = Digits[bytes[i] >> 4];
-                chars[(2 * i) + 1] = Digits[bytes[i] & 0x0F];
-            }
-
-            return new string(chars);
         }
     }
 }

@@ -19,27 +19,27 @@ namespace nanoFramework.Iotc.Tests.Security
         [TestMethod]
         public void Hash_EmptyMessage()
         {
-            Assert.AreEqual("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", Hex(Sha256.Hash(new byte[0])));
+            Assert.AreEqual("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", TestData.Hex(Sha256.Hash(new byte[0])));
         }
 
         [TestMethod]
         public void Hash_Abc()
         {
-            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Hex(Sha256.Hash(Utf8.GetBytes("abc"))));
+            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", TestData.Hex(Sha256.Hash(Utf8.GetBytes("abc"))));
         }
 
         [TestMethod]
         public void Hash_448BitMessage()
         {
             Assert.AreEqual(448 / 8, Abcdbcde.Length);
-            Assert.AreEqual("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", Hex(Sha256.Hash(Utf8.GetBytes(Abcdbcde))));
+            Assert.AreEqual("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1", TestData.Hex(Sha256.Hash(Utf8.GetBytes(Abcdbcde))));
         }
 
         [TestMethod]
         public void Hash_896BitMessage()
         {
             Assert.AreEqual(896 / 8, Abcdefgh.Length);
-            Assert.AreEqual("cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1", Hex(Sha256.Hash(Utf8.GetBytes(Abcdefgh))));
+            Assert.AreEqual("cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1", TestData.Hex(Sha256.Hash(Utf8.GetBytes(Abcdefgh))));
         }
 
         // Lengths around the padding boundary: 55 bytes is the longest message whose padding fits in one block, 56..63 need
@@ -54,38 +54,38 @@ namespace nanoFramework.Iotc.Tests.Security
         [DataRow(65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0")]
         public void Hash_PaddingBoundaries(int length, string expected)
         {
-            Assert.AreEqual(expected, Hex(Sha256.Hash(RepeatA(length))), "length " + length);
+            Assert.AreEqual(expected, TestData.Hex(Sha256.Hash(TestData.Fill((byte)'a', length))), "length " + length);
 
             // Same message one byte at a time, through the partial-block path.
             Sha256 sha = new Sha256();
-            byte[] one = RepeatA(1);
+            byte[] one = TestData.Fill((byte)'a', 1);
             for (int i = 0; i < length; i++)
             {
                 sha.Update(one, 0, 1);
             }
 
-            Assert.AreEqual(expected, Hex(sha.Final()), "byte-wise, length " + length);
+            Assert.AreEqual(expected, TestData.Hex(sha.Final()), "byte-wise, length " + length);
         }
 
         [TestMethod]
         public void Streaming_OneMillionA_InEvenChunks()
         {
             // 1,000 x 1,000 bytes: never holds the whole message, so it also runs on a board.
-            byte[] chunk = RepeatA(1000);
+            byte[] chunk = TestData.Fill((byte)'a', 1000);
             Sha256 sha = new Sha256();
             for (int i = 0; i < 1000; i++)
             {
                 sha.Update(chunk);
             }
 
-            Assert.AreEqual(MillionA, Hex(sha.Final()));
+            Assert.AreEqual(MillionA, TestData.Hex(sha.Final()));
         }
 
         [TestMethod]
         public void Streaming_OneMillionA_InOddChunks()
         {
             // Chunk sizes cycle 1..131 so every buffer fill level and block-straddling split is exercised.
-            byte[] buffer = RepeatA(200);
+            byte[] buffer = TestData.Fill((byte)'a', 200);
             Sha256 sha = new Sha256();
             int remaining = 1000000;
             int size = 1;
@@ -97,20 +97,20 @@ namespace nanoFramework.Iotc.Tests.Security
                 size = (size % 131) + 1;
             }
 
-            Assert.AreEqual(MillionA, Hex(sha.Final()));
+            Assert.AreEqual(MillionA, TestData.Hex(sha.Final()));
         }
 
         [TestMethod]
         public void Streaming_EqualsOneShot_ForEverySplitPoint()
         {
             byte[] data = Utf8.GetBytes(Abcdefgh);
-            string expected = Hex(Sha256.Hash(data));
+            string expected = TestData.Hex(Sha256.Hash(data));
             Sha256 sha = new Sha256();
             for (int split = 0; split <= data.Length; split++)
             {
                 sha.Update(data, 0, split);
                 sha.Update(data, split, data.Length - split);
-                Assert.AreEqual(expected, Hex(sha.Final()), "split at " + split);
+                Assert.AreEqual(expected, TestData.Hex(sha.Final()), "split at " + split);
             }
         }
 
@@ -121,17 +121,17 @@ namespace nanoFramework.Iotc.Tests.Security
             sha.Update(Utf8.GetBytes("something else"));
             sha.Final();
             sha.Update(Utf8.GetBytes("abc"));
-            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Hex(sha.Final()));
+            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", TestData.Hex(sha.Final()));
         }
 
         [TestMethod]
         public void Reset_DiscardsPendingData()
         {
             Sha256 sha = new Sha256();
-            sha.Update(RepeatA(100));
+            sha.Update(TestData.Fill((byte)'a', 100));
             sha.Reset();
             sha.Update(Utf8.GetBytes("abc"));
-            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Hex(sha.Final()));
+            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", TestData.Hex(sha.Final()));
         }
 
         [TestMethod]
@@ -143,7 +143,7 @@ namespace nanoFramework.Iotc.Tests.Security
             sha.Final(output, 5);
             byte[] digest = new byte[32];
             Array.Copy(output, 5, digest, 0, 32);
-            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", Hex(digest));
+            Assert.AreEqual("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", TestData.Hex(digest));
             Assert.AreEqual((byte)0, output[4]);
             Assert.AreEqual((byte)0, output[37]);
         }
@@ -161,30 +161,6 @@ namespace nanoFramework.Iotc.Tests.Security
             Throws.Exactly(typeof(ArgumentOutOfRangeException), "count", null, () => sha.Update(new byte[4], 0, -1));
             Throws.Exactly(typeof(ArgumentNullException), "output", null, () => sha.Final(null, 0));
             Throws.Exactly(typeof(ArgumentOutOfRangeException), "offset", null, () => sha.Final(new byte[40], 9));
-        }
-
-        private static byte[] RepeatA(int length)
-        {
-            byte[] bytes = new byte[length];
-            for (int i = 0; i < length; i++)
-            {
-                bytes[i] = (byte)'a';
-            }
-
-            return bytes;
-        }
-
-        private static string Hex(byte[] bytes)
-        {
-            const string Digits = "0123456789abcdef";
-            char[] chars = new char[bytes.Length * 2];
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                chars[2 * i] = Digits[bytes[i] >> 4];
-                chars[(2 * i) + 1] = Digits[bytes[i] & 0x0F];
-            }
-
-            return new string(chars);
         }
     }
 }
