@@ -12,9 +12,9 @@ namespace nanoFramework.Iotc.Pump
     /// </summary>
     internal class DpsClient
     {
-        /// <summary>Wait when DPS gives no Retry-After (the service's own default is 3 s).</summary>
         internal const string UserAgent = "nanoFramework.Iotc/0.1";
 
+        /// <summary>Wait when DPS gives no Retry-After (the service's own default is 3 s).</summary>
         internal const int DefaultRetryAfterSeconds = 3;
 
         /// <summary>Never poll faster than this, whatever Retry-After says.</summary>
@@ -86,10 +86,9 @@ namespace nanoFramework.Iotc.Pump
 
                 DpsResult result = DpsProtocol.ParseResponse(response.StatusCode, response.Body);
                 int status = response.StatusCode;
-                bool retry;
-                if (status == 429 || status >= 500)
+                bool serverBusy = status == 429 || status >= 500;
+                if (serverBusy)
                 {
-                    retry = true;
                     _log.Log(IotLogLevel.ApiOnly, "DPS answered " + status + (status == 429 ? " (throttled)" : " (service error)") + "; retrying");
                 }
                 else if (status >= 400)
@@ -119,7 +118,6 @@ namespace nanoFramework.Iotc.Pump
                         throw Refusal("DPS answered 'assigning' without an operationId", IotcStatus.ProtocolError, result);
                     }
 
-                    retry = true;
                     _log.Log(IotLogLevel.ApiOnly, "DPS: assigning (operation " + operationId + ")");
                 }
                 else if (result.IsMalformed || result.Status == DpsResult.StatusAssigned)
@@ -134,26 +132,24 @@ namespace nanoFramework.Iotc.Pump
                     throw Refusal("DPS registration ended with status '" + result.Status + "'", code, result);
                 }
 
-                if (retry)
+                // Only a busy server or a registration still being assigned gets here: wait as DPS says, then ask again.
+                int wait = response.RetryAfterSeconds < 0 ? DefaultRetryAfterSeconds : response.RetryAfterSeconds;
+                if (wait < MinRetryAfterSeconds)
                 {
-                    int wait = response.RetryAfterSeconds < 0 ? DefaultRetryAfterSeconds : response.RetryAfterSeconds;
-                    if (wait < MinRetryAfterSeconds)
-                    {
-                        wait = MinRetryAfterSeconds;
-                    }
-
-                    if (wait > MaxRetryAfterSeconds)
-                    {
-                        wait = MaxRetryAfterSeconds;
-                    }
-
-                    if (_clock.NowMilliseconds + wait * 1000L > deadline)
-                    {
-                        throw Refusal("DPS did not assign the device within " + (maxWaitMilliseconds / 1000) + " s", status == 429 || status >= 500 ? status : 408, result);
-                    }
-
-                    _clock.Sleep(wait * 1000);
+                    wait = MinRetryAfterSeconds;
                 }
+
+                if (wait > MaxRetryAfterSeconds)
+                {
+                    wait = MaxRetryAfterSeconds;
+                }
+
+                if (_clock.NowMilliseconds + wait * 1000L > deadline)
+                {
+                    throw Refusal("DPS did not assign the device within " + (maxWaitMilliseconds / 1000) + " s", serverBusy ? status : 408, result);
+                }
+
+                _clock.Sleep(wait * 1000);
             }
 
             throw new IotcException("DPS did not assign the device after " + MaxRequests + " requests", 408, 0, null, null);
