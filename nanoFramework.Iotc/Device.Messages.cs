@@ -177,7 +177,7 @@ namespace nanoFramework.Iotc
                 {
                     OnDesired(TwinProtocol.ParseTwinGet(body), -1);
                 }
-                else if ((status == 429 || (status >= 500 && status < 600)) && _twinGetAttempts < MaxTwinAttempts)
+                else if (IsTwinRetryable(status) && _twinGetAttempts < MaxTwinAttempts)
                 {
                     // Throttled or a service fault: the settings changed while offline still have to arrive, so ask again.
                     int delay = _backoff.Delay(_twinGetAttempts - 1);
@@ -201,7 +201,7 @@ namespace nanoFramework.Iotc
 
             OutboundMessage m = _outbox[index];
             bool accepted = status >= 200 && status < 300;
-            if ((status == 429 || (status >= 500 && status < 600)) && m.Attempts < MaxTwinAttempts)
+            if (IsTwinRetryable(status) && m.Attempts < MaxTwinAttempts)
             {
                 // Throttled or a service fault: send the same patch again later (a few times, not forever).
                 m.InFlight = false;
@@ -220,6 +220,12 @@ namespace nanoFramework.Iotc
             {
                 Log(IotLogLevel.ApiOnly, "the hub refused a setting acknowledgement: twin status " + status);
             }
+        }
+
+        /// <summary>Throttled (429) or a service fault (5xx): asking again later may succeed.</summary>
+        private static bool IsTwinRetryable(int status)
+        {
+            return status == 429 || (status >= 500 && status < 600);
         }
 
         private void OnDesired(DesiredProperties desired, long topicVersion)
