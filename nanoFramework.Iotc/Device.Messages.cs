@@ -136,14 +136,14 @@ namespace nanoFramework.Iotc
             string response;
             if (handler == null)
             {
-                status = 501;
+                status = MethodProtocol.NoHandlerStatus;
                 response = MethodProtocol.NoHandlerBody(name);
                 Log(IotLogLevel.ApiOnly, "command '" + name + "' has no handler: answering 501");
             }
             else
             {
                 Invoke(handler, info);
-                status = info.HasResponse ? info.ResponseCode : 200;
+                status = info.HasResponse ? info.ResponseCode : MethodProtocol.DefaultStatus;
                 response = info.HasResponse ? CommandResponseBody(info.ResponseMessage) : MethodProtocol.EmptyBody;
                 if (status < 0)
                 {
