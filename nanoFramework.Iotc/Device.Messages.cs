@@ -368,9 +368,9 @@ namespace nanoFramework.Iotc
 
         private int Enqueue(OutboundMessage m, string api)
         {
-            if (m.Payload.Length > MaxPayloadBytes)
+            if (m.Payload.Length > Validation.MaxPayloadBytes)
             {
-                throw new ArgumentException("the payload is " + m.Payload.Length + " bytes; IoT Hub accepts at most 262144", "payload");
+                throw new ArgumentException("the payload is " + m.Payload.Length + " bytes; IoT Hub accepts at most " + Validation.MaxPayloadBytes, "payload");
             }
 
             if (m.Payload.Length > _outbox.MaxBytes)

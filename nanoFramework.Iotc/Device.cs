@@ -38,8 +38,6 @@ namespace nanoFramework.Iotc
         private const int StateDisconnected = 3;
         private const int StateDisposed = 4;
 
-        private const int MaxPayloadBytes = 256 * 1024;
-
         /// <summary>Publishes of one reported patch answered 429/5xx before it is reported as failed.</summary>
         private const int MaxTwinAttempts = 5;
 
