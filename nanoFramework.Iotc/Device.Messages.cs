@@ -419,7 +419,7 @@ namespace nanoFramework.Iotc
                     continue;
                 }
 
-                if (inFlight >= _maxInFlight)
+                if (inFlight >= MaxInFlight)
                 {
                     return;
                 }

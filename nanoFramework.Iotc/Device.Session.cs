@@ -89,7 +89,7 @@ namespace nanoFramework.Iotc
         private void Provision()
         {
             DpsClient dps = new DpsClient(_transports.CreateHttpTransport(), _clock, this);
-            DpsResult result = dps.Register(_serviceHost, _servicePort, _scopeId, _deviceId, _credType == IotConnectType.X509Certificate ? null : _deviceKey, _modelId, Tls(), _tokenLifetimeSeconds, _timeoutMilliseconds, _provisioningTimeoutMs);
+            DpsResult result = dps.Register(_serviceHost, _servicePort, _scopeId, _deviceId, _credType == IotConnectType.X509Certificate ? null : _deviceKey, _modelId, Tls(), _tokenLifetimeSeconds, _timeoutMilliseconds, ProvisioningTimeoutMs);
             _hubHost = result.AssignedHub;
             _hubDeviceId = result.DeviceId;
         }

@@ -44,6 +44,12 @@ namespace nanoFramework.Iotc
         /// <summary>How long a reported patch waits for its twin response before it is sent again (IoT Hub answers within seconds).</summary>
         private const int TwinResponseTimeoutMs = 30000;
 
+        /// <summary>Outbox messages published but not yet confirmed, at most.</summary>
+        private const int MaxInFlight = 16;
+
+        /// <summary>How long one DPS registration (register plus polls) may take.</summary>
+        private const long ProvisioningTimeoutMs = 120000;
+
         private readonly string _scopeId;
         private readonly string _deviceId;
         private readonly string _deviceKey;
@@ -71,8 +77,6 @@ namespace nanoFramework.Iotc
         private bool _legacyAcks;
         private int _keepAliveSeconds = 60;
         private int _timeoutMilliseconds = 30000;
-        private int _maxInFlight = 16;
-        private long _provisioningTimeoutMs = 120000;
         private Backoff _backoff = new Backoff(1000, 60000, 0);
 
         private int _state = StateIdle;
