@@ -104,7 +104,7 @@ namespace nanoFramework.Iotc
                     OnDesired(TwinProtocol.ParseDesiredPatch(Utf8.GetString(payload)), message.Version);
                     break;
                 case HubTopicKind.CloudToDevice:
-                    if (message.DeviceId != (_hubDeviceId != null ? _hubDeviceId : _deviceId))
+                    if (message.DeviceId != _hubDeviceId)
                     {
                         Log(IotLogLevel.ApiOnly, "ignored a cloud-to-device message for another device");
                         break;
@@ -345,22 +345,8 @@ namespace nanoFramework.Iotc
             OutboundMessage m = new OutboundMessage();
             m.Kind = OutboundMessage.Telemetry;
             m.Text = payload;
-            string deviceId = _hubDeviceId != null ? _hubDeviceId : _deviceId;
-            if (properties != null)
-            {
-                m.Topic = HubTopics.Telemetry(deviceId, properties);
-            }
-            else
-            {
-                // The common case gets one shared topic string: less garbage per message for a board's small heap.
-                if (_telemetryTopicDeviceId != deviceId)
-                {
-                    _telemetryTopic = HubTopics.Telemetry(deviceId, null);
-                    _telemetryTopicDeviceId = deviceId;
-                }
-
-                m.Topic = _telemetryTopic;
-            }
+            // Sending is allowed only once connected, so DPS has assigned the device id and the shared topic is set.
+            m.Topic = properties == null ? _telemetryTopic : HubTopics.Telemetry(_hubDeviceId, properties);
             m.Payload = Utf8.GetBytes(payload);
             m.Qos = _qos;
             return Enqueue(m, api);

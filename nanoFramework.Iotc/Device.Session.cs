@@ -92,6 +92,10 @@ namespace nanoFramework.Iotc
             DpsResult result = dps.Register(_serviceHost, _servicePort, _scopeId, _deviceId, _credType == IotConnectType.X509Certificate ? null : _deviceKey, _modelId, Tls(), _tokenLifetimeSeconds, _timeoutMilliseconds, ProvisioningTimeoutMs);
             _hubHost = result.AssignedHub;
             _hubDeviceId = result.DeviceId;
+
+            // Telemetry without properties (the common case) shares one topic string: less garbage per message on a
+            // board's small heap. DPS decides the device id, so this is the place it can change.
+            _telemetryTopic = HubTopics.Telemetry(_hubDeviceId, null);
         }
 
         private void TryReconnect()

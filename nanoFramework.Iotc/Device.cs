@@ -93,7 +93,6 @@ namespace nanoFramework.Iotc
         private bool _reprovision;
         private int _nextMessageId;
         private string _telemetryTopic;
-        private string _telemetryTopicDeviceId;
         private int _nextRequestId;
         private string _twinGetRequestId;
         private int _twinGetAttempts;
