@@ -82,16 +82,5 @@ namespace nanoFramework.Iotc.Pump
                 return taken;
             }
         }
-
-        internal int Count
-        {
-            get
-            {
-                lock (_sync)
-                {
-                    return _events.Count;
-                }
-            }
-        }
     }
 }
