@@ -165,19 +165,13 @@ namespace nanoFramework.Iotc.Board
                 throw new TransportException("HTTP: not an HTTP/1.x response.");
             }
 
-            int status = 0;
-            for (int i = 9; i < 12; i++)
+            long status = Ordinal.ParseDigits(line.Substring(9, 3), 3);
+            if (status < 0)
             {
-                char c = line[i];
-                if (c < '0' || c > '9')
-                {
-                    throw new TransportException("HTTP: invalid status line.");
-                }
-
-                status = (status * 10) + (c - '0');
+                throw new TransportException("HTTP: invalid status line.");
             }
 
-            return status;
+            return (int)status;
         }
 
         /// <summary>Joins the chunks of a chunked body, or returns null when the terminating chunk has not arrived.</summary>
