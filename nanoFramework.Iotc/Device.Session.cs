@@ -50,7 +50,7 @@ namespace nanoFramework.Iotc
             {
                 SafeClose(mqtt);
                 _networkFailures++;
-                throw new IotcException("IoT Hub " + _hubHost + ":" + _mqttPort + " unreachable: " + ex.Message, -1, 0, null, ex);
+                throw new IotcException("IoT Hub " + _hubHost + ":" + _mqttPort + " unreachable: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
             }
 
             if (connack != 0)
@@ -74,7 +74,7 @@ namespace nanoFramework.Iotc
             {
                 SafeClose(mqtt);
                 _networkFailures++;
-                throw new IotcException("IoT Hub connection lost while subscribing: " + ex.Message, -1, 0, null, ex);
+                throw new IotcException("IoT Hub connection lost while subscribing: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
             }
 
             _mqtt = mqtt;
@@ -83,7 +83,7 @@ namespace nanoFramework.Iotc
             _networkFailures = 0;
             _renewAtMs = _clock.NowMilliseconds + (long)_tokenLifetimeSeconds * 800;
             Log(IotLogLevel.ApiOnly, "MQTT: connected to " + _hubHost + "; " + _outbox.Count + " message(s) waiting");
-            RaiseConnectionStatus(0, "connected");
+            RaiseConnectionStatus(IotcStatus.Connected, "connected");
         }
 
         private void Provision()
@@ -126,8 +126,14 @@ namespace nanoFramework.Iotc
                 _failedAttempts++;
                 _nextAttemptAtMs = _clock.NowMilliseconds + delay;
                 Log(IotLogLevel.ApiOnly, "reconnect attempt " + _failedAttempts + " failed (" + ex.Message + "); next in " + delay + " ms");
-                RaiseConnectionStatus(ex.StatusCode == 0 ? -1 : ex.StatusCode, ex.Message);
+                RaiseConnectionStatus(FailureStatus(ex), ex.Message);
             }
+        }
+
+        /// <summary>The ConnectionStatus code of a failed attempt: a failure never reads as 0 (connected).</summary>
+        private static int FailureStatus(IotcException ex)
+        {
+            return ex.StatusCode == IotcStatus.Connected ? IotcStatus.NetworkError : ex.StatusCode;
         }
 
         private bool IsFatal(IotcException ex)

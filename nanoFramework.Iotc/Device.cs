@@ -299,7 +299,7 @@ namespace nanoFramework.Iotc
             catch (IotcException ex)
             {
                 _state = StateDisconnected;
-                RaiseConnectionStatus(ex.StatusCode == 0 ? -1 : ex.StatusCode, ex.Message);
+                RaiseConnectionStatus(FailureStatus(ex), ex.Message);
                 DeliverPendingCallbacks();
                 throw;
             }
