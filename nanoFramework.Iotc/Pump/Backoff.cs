@@ -8,29 +8,28 @@ namespace nanoFramework.Iotc.Pump
     internal class Backoff
     {
         private readonly Random _random;
+        private readonly int _minMilliseconds;
+        private readonly int _maxMilliseconds;
 
         internal Backoff(int minMilliseconds, int maxMilliseconds, int seed)
         {
-            MinMilliseconds = minMilliseconds;
-            MaxMilliseconds = maxMilliseconds;
+            _minMilliseconds = minMilliseconds;
+            _maxMilliseconds = maxMilliseconds;
             _random = new Random(seed);
         }
-
-        internal int MinMilliseconds;
-        internal int MaxMilliseconds;
 
         /// <summary>The delay before retry number <paramref name="attempt"/> (0 = first retry).</summary>
         internal int Delay(int attempt)
         {
-            long delay = MinMilliseconds;
-            for (int i = 0; i < attempt && delay < MaxMilliseconds; i++)
+            long delay = _minMilliseconds;
+            for (int i = 0; i < attempt && delay < _maxMilliseconds; i++)
             {
                 delay *= 2;
             }
 
-            if (delay > MaxMilliseconds)
+            if (delay > _maxMilliseconds)
             {
-                delay = MaxMilliseconds;
+                delay = _maxMilliseconds;
             }
 
             // Jitter in [-20 %, +20 %].
