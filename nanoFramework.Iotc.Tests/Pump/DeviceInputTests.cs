@@ -15,8 +15,8 @@ namespace nanoFramework.Iotc.Tests.Pump
     public class DeviceInputTests
     {
         // Test-only key (base64 of bytes 0..31); never a real credential.
-        private const string Key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-        private const string Hub = "hub-1.azure-devices.net";
+        private const string Key = DeviceTests.Key;
+        private const string Hub = DeviceTests.Hub;
 
         private static Device NewDevice(FakeTransport t, ArrayList log)
         {
