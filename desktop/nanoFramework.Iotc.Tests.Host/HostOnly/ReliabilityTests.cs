@@ -106,7 +106,7 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
 
                 int sent = 0;
                 Stopwatch clock = Stopwatch.StartNew();
-                while (clock.Elapsed < TimeSpan.FromSeconds(27))
+                while (clock.Elapsed < TimeSpan.FromSeconds(29))
                 {
                     if (clock.ElapsedMilliseconds / 100 > sent && device.PendingMessages < 30)
                     {
@@ -120,7 +120,7 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
                 Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => confirmed.Count == sent, 10000), "all confirmed");
                 Assert.AreEqual(0, duplicates, "MessageSent fired once per id");
                 int renewals = statuses.Count(s => s == IotcStatus.TokenRenewal);
-                Assert.IsTrue(renewals >= 3, "renewed at 8 s, 16 s, 24 s: " + renewals);
+                Assert.IsTrue(renewals >= 3, "renewed at about 8 s and 16 s and 24 s: " + renewals);
                 Assert.AreEqual(0, statuses.Count(s => s == IotcStatus.ConnectionLost), "the hub never had to close an expired session");
                 Assert.AreEqual(sent, EmulatorFixture.Operator.GetTelemetryAsync(id, 0, 100000).GetAwaiter().GetResult().Select(m => m.PayloadText).Distinct().Count());
             }
