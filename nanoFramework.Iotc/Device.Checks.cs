@@ -60,16 +60,17 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("the ID scope is empty", "scopeId");
             }
 
-            for (int i = 0; i < scopeId.Length; i++)
+            char[] chars = Chars.Of(scopeId);
+            for (int i = 0; i < chars.Length; i++)
             {
-                char c = scopeId[i];
+                char c = chars[i];
                 if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
                 {
                     throw new ArgumentException("an ID scope has only letters and digits (e.g. 0ne0012345A)", "scopeId");
                 }
             }
 
-            if (scopeId.Length > 64)
+            if (chars.Length > 64)
             {
                 throw new ArgumentException("an ID scope is short (e.g. 0ne0012345A)", "scopeId");
             }
@@ -80,21 +81,24 @@ namespace nanoFramework.Iotc
             Validation.ValidateRegistrationId(deviceId, "deviceId");
         }
 
+        private static readonly char[] DtmiPrefix = "dtmi:".ToCharArray();
+
         /// <summary>DTMI syntax (DTDL): <c>dtmi:</c>, segments of letters, digits and '_' separated by ':', then <c>;</c> and a version.</summary>
         private static bool IsModelId(string id)
         {
-            int semicolon = id.IndexOf(';');
-            if (id.Length > 2048 || !id.StartsWith("dtmi:") || semicolon <= 5 || semicolon == id.Length - 1 || id.Length - semicolon > 10)
+            char[] chars = Chars.Of(id);
+            int semicolon = Chars.IndexOf(chars, ';', 0, chars.Length);
+            if (chars.Length > 2048 || !Chars.At(chars, 0, chars.Length, DtmiPrefix) || semicolon <= 5 || semicolon == chars.Length - 1 || chars.Length - semicolon > 10)
             {
                 return false;
             }
 
-            for (int i = 5; i < id.Length; i++)
+            for (int i = 5; i < chars.Length; i++)
             {
-                char c = id[i];
+                char c = chars[i];
                 bool ok = i > semicolon
                     ? c >= '0' && c <= '9'
-                    : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || (c == ':' && id[i - 1] != ':' && i != 5 && i != semicolon - 1) || i == semicolon;
+                    : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || (c == ':' && chars[i - 1] != ':' && i != 5 && i != semicolon - 1) || i == semicolon;
                 if (!ok)
                 {
                     return false;

@@ -270,7 +270,7 @@ namespace nanoFramework.Iotc
                 for (int j = 0; j < component.Count && _state == StateConnected; j++)
                 {
                     string name = component.GetName(j);
-                    if (name.Length > 0 && name[0] != '$' && name != "__t")
+                    if (!TwinProtocol.IsServiceName(name) && name != "__t")
                     {
                         RaiseSetting(desired.GetName(i), name, component.GetValue(j).RawText, version);
                     }

@@ -146,6 +146,7 @@ namespace nanoFramework.Iotc.Board
 
         private static readonly byte[] CrLfCrLf = new byte[] { 13, 10, 13, 10 };
         private static readonly byte[] CrLf = new byte[] { 13, 10 };
+        private static readonly char[] HeaderSpace = new char[] { ' ', '\t', '\r' };
 
         private static string HostHeader(HttpRequest request)
         {
@@ -279,19 +280,7 @@ namespace nanoFramework.Iotc.Board
 
         private static string Trim(string text)
         {
-            int start = 0;
-            int end = text.Length;
-            while (start < end && (text[start] == ' ' || text[start] == '\t' || text[start] == '\r'))
-            {
-                start++;
-            }
-
-            while (end > start && (text[end - 1] == ' ' || text[end - 1] == '\t' || text[end - 1] == '\r'))
-            {
-                end--;
-            }
-
-            return text.Substring(start, end - start);
+            return text.Trim(HeaderSpace);
         }
 
         private static int IndexOf(byte[] buffer, int from, int count, byte[] pattern)

@@ -15,14 +15,21 @@ namespace nanoFramework.Iotc.Json
         /// <summary>Longest number text accepted; longer runs of digits are an attack or a bug, not telemetry.</summary>
         internal const int MaxNumberLength = 256;
 
-        private readonly string _s;
+        private static readonly char[] TrueText = "true".ToCharArray();
+        private static readonly char[] FalseText = "false".ToCharArray();
+        private static readonly char[] NullText = "null".ToCharArray();
+
+        // The text as one char[] (see Chars for why never the string itself), and its length.
+        private readonly char[] _s;
+        private readonly int _end;
         private readonly int _maxDepth;
         private readonly bool _build;
         private int _pos;
 
-        private JsonParser(string source, int maxDepth, bool build)
+        private JsonParser(char[] source, int end, int maxDepth, bool build)
         {
             _s = source;
+            _end = end;
             _maxDepth = maxDepth;
             _build = build;
         }
@@ -35,17 +42,29 @@ namespace nanoFramework.Iotc.Json
                 throw new JsonException("JSON text longer than the limit", maxLength);
             }
 
-            JsonParser parser = new JsonParser(source, maxDepth, build);
+            char[] chars = Chars.Of(source);
+            return Parse(chars, chars.Length, maxDepth, maxLength, build);
+        }
+
+        /// <summary>Parses the first <paramref name="length"/> units of <paramref name="source"/>, which the values then share (do not change it).</summary>
+        internal static JsonValue Parse(char[] source, int length, int maxDepth, int maxLength, bool build)
+        {
+            if (length > maxLength)
+            {
+                throw new JsonException("JSON text longer than the limit", maxLength);
+            }
+
+            JsonParser parser = new JsonParser(source, length, maxDepth, build);
 
             // RFC 8259 section 8.1: a parser may ignore a leading byte-order mark.
-            if (source.Length > 0 && source[0] == '\uFEFF')
+            if (length > 0 && source[0] == '\uFEFF')
             {
                 parser._pos = 1;
             }
 
             JsonValue root = parser.ParseValue(0);
             parser.SkipWhitespace();
-            if (parser._pos < source.Length)
+            if (parser._pos < length)
             {
                 throw new JsonException("Unexpected characters after the JSON value", parser._pos);
             }
@@ -55,7 +74,7 @@ namespace nanoFramework.Iotc.Json
 
         private void SkipWhitespace()
         {
-            while (_pos < _s.Length)
+            while (_pos < _end)
             {
                 char c = _s[_pos];
                 if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
@@ -72,7 +91,7 @@ namespace nanoFramework.Iotc.Json
         private JsonValue ParseValue(int depth)
         {
             SkipWhitespace();
-            if (_pos >= _s.Length)
+            if (_pos >= _end)
             {
                 throw new JsonException("Unexpected end of JSON text", _pos);
             }
@@ -87,11 +106,11 @@ namespace nanoFramework.Iotc.Json
                 case '"':
                     return ParseString();
                 case 't':
-                    return ParseLiteral("true", JsonValueKind.True);
+                    return ParseLiteral(TrueText, JsonValueKind.True);
                 case 'f':
-                    return ParseLiteral("false", JsonValueKind.False);
+                    return ParseLiteral(FalseText, JsonValueKind.False);
                 case 'n':
-                    return ParseLiteral("null", JsonValueKind.Null);
+                    return ParseLiteral(NullText, JsonValueKind.Null);
                 default:
                     if (c == '-' || (c >= '0' && c <= '9'))
                     {
@@ -113,7 +132,7 @@ namespace nanoFramework.Iotc.Json
             _pos++;
             ArrayList members = _build ? new ArrayList() : null;
             SkipWhitespace();
-            if (_pos < _s.Length && _s[_pos] == '}')
+            if (_pos < _end && _s[_pos] == '}')
             {
                 _pos++;
                 return Make(JsonValueKind.Object, start, false, members);
@@ -122,7 +141,7 @@ namespace nanoFramework.Iotc.Json
             while (true)
             {
                 SkipWhitespace();
-                if (_pos >= _s.Length)
+                if (_pos >= _end)
                 {
                     throw new JsonException("Unexpected end of JSON text in an object", _pos);
                 }
@@ -134,7 +153,7 @@ namespace nanoFramework.Iotc.Json
 
                 JsonValue name = ParseString();
                 SkipWhitespace();
-                if (_pos >= _s.Length || _s[_pos] != ':')
+                if (_pos >= _end || _s[_pos] != ':')
                 {
                     throw new JsonException("Expected ':' after a member name", _pos);
                 }
@@ -148,7 +167,7 @@ namespace nanoFramework.Iotc.Json
                 }
 
                 SkipWhitespace();
-                if (_pos >= _s.Length)
+                if (_pos >= _end)
                 {
                     throw new JsonException("Unexpected end of JSON text in an object", _pos);
                 }
@@ -177,7 +196,7 @@ namespace nanoFramework.Iotc.Json
             _pos++;
             ArrayList items = _build ? new ArrayList() : null;
             SkipWhitespace();
-            if (_pos < _s.Length && _s[_pos] == ']')
+            if (_pos < _end && _s[_pos] == ']')
             {
                 _pos++;
                 return Make(JsonValueKind.Array, start, false, items);
@@ -192,7 +211,7 @@ namespace nanoFramework.Iotc.Json
                 }
 
                 SkipWhitespace();
-                if (_pos >= _s.Length)
+                if (_pos >= _end)
                 {
                     throw new JsonException("Unexpected end of JSON text in an array", _pos);
                 }
@@ -217,7 +236,7 @@ namespace nanoFramework.Iotc.Json
             bool escaped = false;
             while (true)
             {
-                if (_pos >= _s.Length)
+                if (_pos >= _end)
                 {
                     throw new JsonException("Unterminated string", start);
                 }
@@ -238,16 +257,16 @@ namespace nanoFramework.Iotc.Json
                 {
                     throw new JsonException("Control character in a string", _pos);
                 }
-                else if (c >= 0xD800 && c <= 0xDBFF)
+                else if (Chars.IsHighSurrogate(c))
                 {
-                    if (_pos + 1 >= _s.Length || _s[_pos + 1] < 0xDC00 || _s[_pos + 1] > 0xDFFF)
+                    if (!Chars.IsPairAt(_s, _pos, _end))
                     {
                         throw new JsonException("Lone surrogate in a string", _pos);
                     }
 
                     _pos += 2;
                 }
-                else if (c >= 0xDC00 && c <= 0xDFFF)
+                else if (Chars.IsLowSurrogate(c))
                 {
                     throw new JsonException("Lone surrogate in a string", _pos);
                 }
@@ -262,7 +281,7 @@ namespace nanoFramework.Iotc.Json
         private void ScanEscape()
         {
             int at = _pos;
-            if (_pos + 1 >= _s.Length)
+            if (_pos + 1 >= _end)
             {
                 throw new JsonException("Unterminated escape", at);
             }
@@ -279,7 +298,7 @@ namespace nanoFramework.Iotc.Json
                 throw new JsonException("Invalid escape", at);
             }
 
-            int unit = ReadHex4(_s, _pos + 2);
+            int unit = ReadHex4(_s, _pos + 2, _end);
             if (unit < 0)
             {
                 throw new JsonException("Invalid \\u escape", at);
@@ -301,7 +320,7 @@ namespace nanoFramework.Iotc.Json
             if (unit >= 0xD800 && unit <= 0xDBFF)
             {
                 // A high surrogate must be followed by an escaped low surrogate.
-                int low = (_pos + 1 < _s.Length && _s[_pos] == '\\' && _s[_pos + 1] == 'u') ? ReadHex4(_s, _pos + 2) : -1;
+                int low = (_pos + 1 < _end && _s[_pos] == '\\' && _s[_pos + 1] == 'u') ? ReadHex4(_s, _pos + 2, _end) : -1;
                 if (low < 0xDC00 || low > 0xDFFF)
                 {
                     throw new JsonException("Lone high surrogate escape", at);
@@ -312,9 +331,9 @@ namespace nanoFramework.Iotc.Json
         }
 
         /// <summary>Reads four hex digits at <paramref name="at"/>; -1 if they are missing or not hex.</summary>
-        internal static int ReadHex4(string s, int at)
+        internal static int ReadHex4(char[] s, int at, int end)
         {
-            if (at + 4 > s.Length)
+            if (at + 4 > end)
             {
                 return -1;
             }
@@ -343,7 +362,7 @@ namespace nanoFramework.Iotc.Json
                 _pos++;
             }
 
-            if (_pos >= _s.Length || !IsDigit(_s[_pos]))
+            if (_pos >= _end || !IsDigit(_s[_pos]))
             {
                 throw new JsonException("Invalid number", start);
             }
@@ -351,7 +370,7 @@ namespace nanoFramework.Iotc.Json
             if (_s[_pos] == '0')
             {
                 _pos++;
-                if (_pos < _s.Length && IsDigit(_s[_pos]))
+                if (_pos < _end && IsDigit(_s[_pos]))
                 {
                     throw new JsonException("Leading zero in a number", start);
                 }
@@ -361,10 +380,10 @@ namespace nanoFramework.Iotc.Json
                 SkipDigits();
             }
 
-            if (_pos < _s.Length && _s[_pos] == '.')
+            if (_pos < _end && _s[_pos] == '.')
             {
                 _pos++;
-                if (_pos >= _s.Length || !IsDigit(_s[_pos]))
+                if (_pos >= _end || !IsDigit(_s[_pos]))
                 {
                     throw new JsonException("Invalid fraction in a number", start);
                 }
@@ -372,15 +391,15 @@ namespace nanoFramework.Iotc.Json
                 SkipDigits();
             }
 
-            if (_pos < _s.Length && (_s[_pos] == 'e' || _s[_pos] == 'E'))
+            if (_pos < _end && (_s[_pos] == 'e' || _s[_pos] == 'E'))
             {
                 _pos++;
-                if (_pos < _s.Length && (_s[_pos] == '+' || _s[_pos] == '-'))
+                if (_pos < _end && (_s[_pos] == '+' || _s[_pos] == '-'))
                 {
                     _pos++;
                 }
 
-                if (_pos >= _s.Length || !IsDigit(_s[_pos]))
+                if (_pos >= _end || !IsDigit(_s[_pos]))
                 {
                     throw new JsonException("Invalid exponent in a number", start);
                 }
@@ -398,7 +417,7 @@ namespace nanoFramework.Iotc.Json
 
         private void SkipDigits()
         {
-            while (_pos < _s.Length && IsDigit(_s[_pos]))
+            while (_pos < _end && IsDigit(_s[_pos]))
             {
                 _pos++;
             }
@@ -409,20 +428,12 @@ namespace nanoFramework.Iotc.Json
             return c >= '0' && c <= '9';
         }
 
-        private JsonValue ParseLiteral(string literal, JsonValueKind kind)
+        private JsonValue ParseLiteral(char[] literal, JsonValueKind kind)
         {
             int start = _pos;
-            if (start + literal.Length > _s.Length)
+            if (!Chars.At(_s, start, _end, literal))
             {
                 throw new JsonException("Invalid literal", start);
-            }
-
-            for (int i = 0; i < literal.Length; i++)
-            {
-                if (_s[start + i] != literal[i])
-                {
-                    throw new JsonException("Invalid literal", start);
-                }
             }
 
             _pos += literal.Length;

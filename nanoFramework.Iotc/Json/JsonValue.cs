@@ -2,6 +2,7 @@
 
 using System;
 using System.Collections;
+using nanoFramework.Iotc.Text;
 #if !NANOFRAMEWORK_1_0
 using System.Globalization;
 #endif
@@ -26,7 +27,8 @@ namespace nanoFramework.Iotc.Json
         /// <summary>Default length limit (characters) of <see cref="Parse(string)"/>: 256 KB, the IoT Hub D2C maximum.</summary>
         public const int DefaultMaxLength = 262144;
 
-        private readonly string _source;
+        // The parsed text, shared by every value of the document (a char[]: see Text.Chars for why not a string).
+        private readonly char[] _source;
         private readonly JsonValueKind _kind;
         private readonly int _start;
         private readonly int _length;
@@ -35,7 +37,7 @@ namespace nanoFramework.Iotc.Json
         // Arrays: the items; objects: name (string JsonValue) and value, alternating.
         private readonly ArrayList _items;
 
-        internal JsonValue(string source, JsonValueKind kind, int start, int length, bool escaped, ArrayList items)
+        internal JsonValue(char[] source, JsonValueKind kind, int start, int length, bool escaped, ArrayList items)
         {
             _source = source;
             _kind = kind;
@@ -117,7 +119,7 @@ namespace nanoFramework.Iotc.Json
         /// <summary>The exact JSON text of this value as it appears in the source (e.g. <c>{"a":1}</c>, <c>25</c>, <c>"on"</c>).</summary>
         public string RawText
         {
-            get { return _source.Substring(_start, _length); }
+            get { return new string(_source, _start, _length); }
         }
 
         /// <summary>True for the literal <c>null</c>.</summary>
@@ -197,9 +199,11 @@ namespace nanoFramework.Iotc.Json
                 return null;
             }
 
+            char[] wanted = null;
             for (int i = _items.Count - 2; i >= 0; i -= 2)
             {
-                if (((JsonValue)_items[i]).StringEquals(name))
+                JsonValue candidate = (JsonValue)_items[i];
+                if (candidate._escaped ? candidate.GetString() == name : candidate.RawEquals(wanted ?? (wanted = Chars.Of(name))))
                 {
                     return (JsonValue)_items[i + 1];
                 }
@@ -247,7 +251,7 @@ namespace nanoFramework.Iotc.Json
 
             if (!_escaped)
             {
-                return _source.Substring(_start + 1, _length - 2);
+                return new string(_source, _start + 1, _length - 2);
             }
 
             char[] chars = new char[_length - 2];
@@ -433,28 +437,10 @@ namespace nanoFramework.Iotc.Json
             return (JsonValue)_items[2 * index];
         }
 
-        /// <summary>Compares this string value with <paramref name="text"/> without allocating when it has no escapes.</summary>
-        private bool StringEquals(string text)
+        /// <summary>Compares this unescaped string value's content with <paramref name="text"/> without allocating.</summary>
+        private bool RawEquals(char[] text)
         {
-            if (_escaped)
-            {
-                return GetString() == text;
-            }
-
-            if (_length - 2 != text.Length)
-            {
-                return false;
-            }
-
-            for (int i = 0; i < text.Length; i++)
-            {
-                if (_source[_start + 1 + i] != text[i])
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return _length - 2 == text.Length && Chars.At(_source, _start + 1, _start + _length - 1, text);
         }
 
         /// <summary>Decodes this (already validated) string's content into <paramref name="chars"/>; returns the length.</summary>
@@ -494,7 +480,7 @@ namespace nanoFramework.Iotc.Json
                         break;
                     case 'u':
                         // Surrogate pairs were checked by the parser; each \uXXXX is one UTF-16 unit.
-                        chars[n++] = (char)JsonParser.ReadHex4(_source, i);
+                        chars[n++] = (char)JsonParser.ReadHex4(_source, i, end);
                         i += 4;
                         break;
                     default:

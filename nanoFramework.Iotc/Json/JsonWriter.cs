@@ -16,8 +16,6 @@ namespace nanoFramework.Iotc.Json
     /// </summary>
     public sealed class JsonWriter
     {
-        private const string HexDigits = "0123456789abcdef";
-
         private readonly StringBuffer _buffer;
 
         // Per open container: true for objects. _hasItems: whether a value was already written at that level.
@@ -246,9 +244,10 @@ namespace nanoFramework.Iotc.Json
         private static void WriteQuoted(StringBuffer buffer, string value)
         {
             buffer.Append('"');
-            for (int i = 0; i < value.Length; i++)
+            char[] chars = Chars.Of(value);
+            for (int i = 0; i < chars.Length; i++)
             {
-                char c = value[i];
+                char c = chars[i];
                 switch (c)
                 {
                     case '"':
@@ -277,9 +276,9 @@ namespace nanoFramework.Iotc.Json
                         {
                             AppendUnicodeEscape(buffer, c);
                         }
-                        else if (c >= 0xD800 && c <= 0xDBFF && i + 1 < value.Length && value[i + 1] >= 0xDC00 && value[i + 1] <= 0xDFFF)
+                        else if (Chars.IsPairAt(chars, i, chars.Length))
                         {
-                            buffer.Append(c).Append(value[i + 1]);
+                            buffer.Append(c).Append(chars[i + 1]);
                             i++;
                         }
                         else if (c >= 0xD800 && c <= 0xDFFF)
@@ -301,10 +300,10 @@ namespace nanoFramework.Iotc.Json
         private static void AppendUnicodeEscape(StringBuffer buffer, char c)
         {
             buffer.Append("\\u")
-                .Append(HexDigits[(c >> 12) & 0xF])
-                .Append(HexDigits[(c >> 8) & 0xF])
-                .Append(HexDigits[(c >> 4) & 0xF])
-                .Append(HexDigits[c & 0xF]);
+                .Append(Hex.Lower((c >> 12) & 0xF))
+                .Append(Hex.Lower((c >> 8) & 0xF))
+                .Append(Hex.Lower((c >> 4) & 0xF))
+                .Append(Hex.Lower(c & 0xF));
         }
 
         private void BeforeValue()

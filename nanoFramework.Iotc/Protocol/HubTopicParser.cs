@@ -1,5 +1,7 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
+using nanoFramework.Iotc.Text;
+
 namespace nanoFramework.Iotc.Protocol
 {
     /// <summary>
@@ -9,11 +11,13 @@ namespace nanoFramework.Iotc.Protocol
     /// </summary>
     public static class HubTopicParser
     {
-        private const string MethodPrefix = "$iothub/methods/POST/";
-        private const string TwinResponsePrefix = "$iothub/twin/res/";
-        private const string DesiredPrefix = "$iothub/twin/PATCH/properties/desired/";
-        private const string DevicesPrefix = "devices/";
-        private const string DeviceboundInfix = "/messages/devicebound/";
+        // char[] so a topic is scanned through one ToCharArray() (see Text.Chars); topics with property bags can be long.
+        private static readonly char[] MethodPrefix = "$iothub/methods/POST/".ToCharArray();
+        private static readonly char[] TwinResponsePrefix = "$iothub/twin/res/".ToCharArray();
+        private static readonly char[] DesiredPrefix = "$iothub/twin/PATCH/properties/desired/".ToCharArray();
+        private static readonly char[] DevicesPrefix = "devices/".ToCharArray();
+        private static readonly char[] DeviceboundInfix = "/messages/devicebound/".ToCharArray();
+        private static readonly char[] QueryStart = "/?".ToCharArray();
 
         private static readonly HubTopicInfo UnknownTopic = new HubTopicInfo(HubTopicKind.Unknown, null, null, 0, -1, null, null);
 
@@ -27,24 +31,25 @@ namespace nanoFramework.Iotc.Protocol
                 return UnknownTopic;
             }
 
-            if (Ordinal.StartsWith(topic, MethodPrefix))
+            char[] t = Chars.Of(topic);
+            if (Chars.At(t, 0, t.Length, MethodPrefix))
             {
-                return ParseMethod(topic);
+                return ParseMethod(t);
             }
 
-            if (Ordinal.StartsWith(topic, TwinResponsePrefix))
+            if (Chars.At(t, 0, t.Length, TwinResponsePrefix))
             {
-                return ParseTwinResponse(topic);
+                return ParseTwinResponse(t);
             }
 
-            if (Ordinal.StartsWith(topic, DesiredPrefix))
+            if (Chars.At(t, 0, t.Length, DesiredPrefix))
             {
-                return ParseDesired(topic);
+                return ParseDesired(t);
             }
 
-            if (Ordinal.StartsWith(topic, DevicesPrefix))
+            if (Chars.At(t, 0, t.Length, DevicesPrefix))
             {
-                return ParseCloudToDevice(topic);
+                return ParseCloudToDevice(t);
             }
 
             return UnknownTopic;
@@ -59,18 +64,18 @@ namespace nanoFramework.Iotc.Protocol
             return Ordinal.ParseDigits(text, 18);
         }
 
-        private static HubTopicInfo ParseMethod(string topic)
+        private static HubTopicInfo ParseMethod(char[] topic)
         {
             // $iothub/methods/POST/{name}/?$rid={rid}. Names may hold '/' (IoT Hub does not forbid it), so the query
             // starts at the last "/?".
-            int query = Ordinal.LastIndexOf(topic, "/?");
+            int query = Ordinal.LastIndexOf(topic, QueryStart);
             if (query <= MethodPrefix.Length)
             {
                 return UnknownTopic;
             }
 
-            string name = topic.Substring(MethodPrefix.Length, query - MethodPrefix.Length);
-            PropertyBag bag = PropertyBag.Decode(topic.Substring(query + 2));
+            string name = new string(topic, MethodPrefix.Length, query - MethodPrefix.Length);
+            PropertyBag bag = PropertyBag.Decode(topic, query + 2, topic.Length);
             string rid = bag.Get("$rid");
             if (rid == null || rid.Length == 0)
             {
@@ -80,23 +85,23 @@ namespace nanoFramework.Iotc.Protocol
             return new HubTopicInfo(HubTopicKind.MethodRequest, name, rid, 0, -1, null, bag);
         }
 
-        private static HubTopicInfo ParseTwinResponse(string topic)
+        private static HubTopicInfo ParseTwinResponse(char[] topic)
         {
             // $iothub/twin/res/{status}/?$rid={rid}[&$version={v}]
             int statusStart = TwinResponsePrefix.Length;
-            int slash = topic.IndexOf('/', statusStart);
+            int slash = Chars.IndexOf(topic, '/', statusStart, topic.Length);
             if (slash < 0 || slash == statusStart || slash - statusStart > 5 || slash + 1 >= topic.Length || topic[slash + 1] != '?')
             {
                 return UnknownTopic;
             }
 
-            long status = ParseVersion(topic.Substring(statusStart, slash - statusStart));
+            long status = Ordinal.ParseDigits(topic, statusStart, slash, 18);
             if (status < 0)
             {
                 return UnknownTopic;
             }
 
-            PropertyBag bag = PropertyBag.Decode(topic.Substring(slash + 2));
+            PropertyBag bag = PropertyBag.Decode(topic, slash + 2, topic.Length);
             string rid = bag.Get("$rid");
             if (rid == null || rid.Length == 0)
             {
@@ -106,35 +111,35 @@ namespace nanoFramework.Iotc.Protocol
             return new HubTopicInfo(HubTopicKind.TwinResponse, null, rid, (int)status, ParseVersion(bag.Get("$version")), null, bag);
         }
 
-        private static HubTopicInfo ParseDesired(string topic)
+        private static HubTopicInfo ParseDesired(char[] topic)
         {
             // $iothub/twin/PATCH/properties/desired/?$version={v}
-            string rest = topic.Substring(DesiredPrefix.Length);
-            if (rest.Length > 0 && rest[0] != '?')
+            int rest = DesiredPrefix.Length;
+            if (rest < topic.Length && topic[rest] != '?')
             {
                 return UnknownTopic;
             }
 
-            PropertyBag bag = PropertyBag.Decode(rest.Length > 0 ? rest.Substring(1) : rest);
+            PropertyBag bag = PropertyBag.Decode(topic, rest < topic.Length ? rest + 1 : rest, topic.Length);
             return new HubTopicInfo(HubTopicKind.DesiredPatch, null, null, 0, ParseVersion(bag.Get("$version")), null, bag);
         }
 
-        private static HubTopicInfo ParseCloudToDevice(string topic)
+        private static HubTopicInfo ParseCloudToDevice(char[] topic)
         {
             // devices/{deviceId}/messages/devicebound/{bag}; a device id never holds '/'.
-            int slash = topic.IndexOf('/', DevicesPrefix.Length);
+            int slash = Chars.IndexOf(topic, '/', DevicesPrefix.Length, topic.Length);
             if (slash <= DevicesPrefix.Length)
             {
                 return UnknownTopic;
             }
 
-            if (!Ordinal.At(topic, slash, DeviceboundInfix))
+            if (!Chars.At(topic, slash, topic.Length, DeviceboundInfix))
             {
                 return UnknownTopic;
             }
 
-            string deviceId = topic.Substring(DevicesPrefix.Length, slash - DevicesPrefix.Length);
-            PropertyBag bag = PropertyBag.Decode(topic.Substring(slash + DeviceboundInfix.Length));
+            string deviceId = new string(topic, DevicesPrefix.Length, slash - DevicesPrefix.Length);
+            PropertyBag bag = PropertyBag.Decode(topic, slash + DeviceboundInfix.Length, topic.Length);
             return new HubTopicInfo(HubTopicKind.CloudToDevice, null, null, 0, -1, deviceId, bag);
         }
     }

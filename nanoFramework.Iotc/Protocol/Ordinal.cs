@@ -1,11 +1,13 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
+using nanoFramework.Iotc.Text;
+
 namespace nanoFramework.Iotc.Protocol
 {
     /// <summary>
-    /// Ordinal string searches. On .NET, <c>string.StartsWith(string)</c>/<c>IndexOf(string)</c> are culture-sensitive
-    /// (they may skip ignorable characters), and nanoFramework has no <c>StringComparison</c> overloads, so topic
-    /// matching uses these char-by-char helpers on both.
+    /// Ordinal text helpers over <c>char[]</c> (see <see cref="Chars"/>). On .NET, <c>string.StartsWith(string)</c>/
+    /// <c>IndexOf(string)</c> are culture-sensitive (they may skip ignorable characters), and nanoFramework has no
+    /// <c>StringComparison</c> overloads, so topic matching uses these on both.
     /// </summary>
     internal static class Ordinal
     {
@@ -15,15 +17,27 @@ namespace nanoFramework.Iotc.Protocol
         /// </summary>
         internal static long ParseDigits(string text, int maxDigits)
         {
-            if (text == null || text.Length == 0 || text.Length > maxDigits)
+            if (text == null)
+            {
+                return -1;
+            }
+
+            char[] chars = Chars.Of(text);
+            return ParseDigits(chars, 0, chars.Length, maxDigits);
+        }
+
+        /// <summary><see cref="ParseDigits(string, int)"/> over <paramref name="chars"/>[<paramref name="start"/>..<paramref name="end"/>).</summary>
+        internal static long ParseDigits(char[] chars, int start, int end, int maxDigits)
+        {
+            if (end <= start || end - start > maxDigits)
             {
                 return -1;
             }
 
             long value = 0;
-            for (int i = 0; i < text.Length; i++)
+            for (int i = start; i < end; i++)
             {
-                char c = text[i];
+                char c = chars[i];
                 if (c < '0' || c > '9')
                 {
                     return -1;
@@ -35,34 +49,12 @@ namespace nanoFramework.Iotc.Protocol
             return value;
         }
 
-        internal static bool StartsWith(string text, string prefix)
+        /// <summary>Last index of <paramref name="value"/> in <paramref name="chars"/>, or -1.</summary>
+        internal static int LastIndexOf(char[] chars, char[] value)
         {
-            return text.Length >= prefix.Length && At(text, 0, prefix);
-        }
-
-        internal static bool At(string text, int index, string value)
-        {
-            if (index < 0 || index > text.Length - value.Length)
+            for (int i = chars.Length - value.Length; i >= 0; i--)
             {
-                return false;
-            }
-
-            for (int i = 0; i < value.Length; i++)
-            {
-                if (text[index + i] != value[i])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
-        internal static int LastIndexOf(string text, string value)
-        {
-            for (int i = text.Length - value.Length; i >= 0; i--)
-            {
-                if (At(text, i, value))
+                if (Chars.At(chars, i, chars.Length, value))
                 {
                     return i;
                 }

@@ -112,33 +112,38 @@ namespace nanoFramework.Iotc.Protocol
                 throw new ArgumentNullException("encoded");
             }
 
+            char[] chars = Chars.Of(encoded);
+            return Decode(chars, 0, chars.Length);
+        }
+
+        /// <summary><see cref="Decode(string)"/> over <paramref name="encoded"/>[<paramref name="from"/>..<paramref name="to"/>).</summary>
+        internal static PropertyBag Decode(char[] encoded, int from, int to)
+        {
             PropertyBag bag = new PropertyBag();
-            int start = 0;
-            while (start <= encoded.Length)
+            int start = from;
+            while (start <= to)
             {
-                int amp = encoded.IndexOf('&', start);
-                int end = amp < 0 ? encoded.Length : amp;
-                if (end > start)
+                int amp = Chars.IndexOf(encoded, '&', start, to);
+                int end = amp < 0 ? to : amp;
+                int eq = Chars.IndexOf(encoded, '=', start, end);
+                if ((eq < 0 ? end : eq) > start)
                 {
-                    int eq = encoded.IndexOf('=', start, end - start);
+                    // A non-empty name (a percent-escape never decodes to nothing).
                     string name;
                     string value;
                     if (eq < 0)
                     {
-                        name = UrlEncoding.Decode(encoded.Substring(start, end - start));
+                        name = UrlEncoding.Decode(encoded, start, end);
                         value = null;
                     }
                     else
                     {
-                        name = UrlEncoding.Decode(encoded.Substring(start, eq - start));
-                        value = UrlEncoding.Decode(encoded.Substring(eq + 1, end - eq - 1));
+                        name = UrlEncoding.Decode(encoded, start, eq);
+                        value = UrlEncoding.Decode(encoded, eq + 1, end);
                     }
 
-                    if (name.Length > 0)
-                    {
-                        bag._names.Add(name);
-                        bag._values.Add(value);
-                    }
+                    bag._names.Add(name);
+                    bag._values.Add(value);
                 }
 
                 if (amp < 0)
@@ -169,16 +174,16 @@ namespace nanoFramework.Iotc.Protocol
                     buffer.Append('&');
                 }
 
-                string name = UrlEncoding.Encode((string)_names[i]);
-                if (name.Length > 3 && name[0] == '%' && name[1] == '2' && name[2] == '4')
+                string name = (string)_names[i];
+                if (name.IndexOf('$') == 0)
                 {
                     // A leading '$' stays literal, as in Learn's "$.ct=application%2Fjson&$.ce=utf-8": system
                     // property names are matched that way, and '$' is legal in a topic; the hub decodes either form.
-                    buffer.Append('$').Append(name, 3, name.Length - 3);
+                    buffer.Append('$').Append(UrlEncoding.Encode(name.Substring(1)));
                 }
                 else
                 {
-                    buffer.Append(name);
+                    buffer.Append(UrlEncoding.Encode(name));
                 }
 
                 string value = (string)_values[i];

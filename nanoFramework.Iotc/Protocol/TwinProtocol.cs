@@ -132,7 +132,7 @@ namespace nanoFramework.Iotc.Protocol
             for (int i = 0; i < desired.Count; i++)
             {
                 string name = desired.GetName(i);
-                if (name.Length == 0 || name[0] == '$')
+                if (IsServiceName(name))
                 {
                     // $version, $metadata and other service metadata are not settings.
                     continue;
@@ -142,6 +142,12 @@ namespace nanoFramework.Iotc.Protocol
             }
 
             return result;
+        }
+
+        /// <summary>Empty names and <c>$</c> names (<c>$version</c>, <c>$metadata</c>…) are the service's, not settings.</summary>
+        internal static bool IsServiceName(string name)
+        {
+            return name.Length == 0 || name.IndexOf('$') == 0;
         }
 
         private static void CheckName(string name, string paramName)

@@ -20,6 +20,8 @@ namespace nanoFramework.Iotc.Protocol
         /// <summary>Longest twin property name, in UTF-8 bytes (Learn, "Understand and use device twins": keys up to 1 KB).</summary>
         public const int MaxPropertyNameBytes = 1024;
 
+        private const string DeviceIdPunctuation = "-.%_*?!(),:=@$';";
+
         /// <summary>
         /// Checks a device id: 1–128 ASCII letters, digits and <c>- . % _ * ? ! ( ) , : = @ $ ' ;</c> (the IoT Hub identity
         /// registry set). The registry also allows <c>+</c> and <c>#</c>, but those are MQTT wildcards and cannot appear in the
@@ -36,20 +38,21 @@ namespace nanoFramework.Iotc.Protocol
                 throw new ArgumentNullException(paramName);
             }
 
-            if (deviceId.Length == 0 || deviceId.Length > MaxDeviceIdLength)
+            char[] chars = Chars.Of(deviceId);
+            if (chars.Length == 0 || chars.Length > MaxDeviceIdLength)
             {
                 throw new ArgumentException("A device id must be 1 to 128 characters long.", paramName);
             }
 
-            for (int i = 0; i < deviceId.Length; i++)
+            for (int i = 0; i < chars.Length; i++)
             {
-                char c = deviceId[i];
+                char c = chars[i];
                 if (c == '+' || c == '#')
                 {
                     throw new ArgumentException("A device id cannot contain '+' or '#' (MQTT wildcards).", paramName);
                 }
 
-                if (!IsAsciiAlphanumeric(c) && "-.%_*?!(),:=@$';".IndexOf(c) < 0)
+                if (!IsAsciiAlphanumeric(c) && DeviceIdPunctuation.IndexOf(c) < 0)
                 {
                     throw new ArgumentException("A device id may only contain ASCII letters, digits and - . % _ * ? ! ( ) , : = @ $ ' ;", paramName);
                 }
@@ -92,14 +95,15 @@ namespace nanoFramework.Iotc.Protocol
                 throw new ArgumentNullException(paramName);
             }
 
-            if (registrationId.Length == 0 || registrationId.Length > 128)
+            char[] chars = Chars.Of(registrationId);
+            if (chars.Length == 0 || chars.Length > 128)
             {
                 throw new ArgumentException("A registration id must be 1 to 128 characters long.", paramName);
             }
 
-            for (int i = 0; i < registrationId.Length; i++)
+            for (int i = 0; i < chars.Length; i++)
             {
-                char c = registrationId[i];
+                char c = chars[i];
                 if (!IsAsciiAlphanumeric(c) && c != '-' && c != '.' && c != '_' && c != ':')
                 {
                     throw new ArgumentException("A registration id may only contain ASCII letters, digits and - . _ :", paramName);
@@ -122,21 +126,22 @@ namespace nanoFramework.Iotc.Protocol
                 throw new ArgumentNullException(paramName);
             }
 
-            if (name.Length == 0)
+            char[] chars = Chars.Of(name);
+            if (chars.Length == 0)
             {
                 throw new ArgumentException("A property name cannot be empty.", paramName);
             }
 
-            for (int i = 0; i < name.Length; i++)
+            for (int i = 0; i < chars.Length; i++)
             {
-                char c = name[i];
+                char c = chars[i];
                 if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '.' || c == '$' || c == ' ')
                 {
                     throw new ArgumentException("A property name cannot contain control characters, '.', '$' or spaces.", paramName);
                 }
             }
 
-            if (Utf8.GetByteCount(name) > MaxPropertyNameBytes)
+            if (Utf8.GetByteCount(chars, 0, chars.Length) > MaxPropertyNameBytes)
             {
                 throw new ArgumentException("A property name cannot exceed 1024 UTF-8 bytes.", paramName);
             }

@@ -2,6 +2,7 @@
 
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Security;
+using nanoFramework.Iotc.Text;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc.Pump
@@ -108,7 +109,7 @@ namespace nanoFramework.Iotc.Pump
                 }
                 else if (result.IsAssigning)
                 {
-                    if (result.OperationId != null && result.OperationId.Length > 0)
+                    if (!string.IsNullOrEmpty(result.OperationId))
                     {
                         operationId = result.OperationId;
                     }
@@ -157,14 +158,15 @@ namespace nanoFramework.Iotc.Pump
 
         private static bool IsHostName(string host)
         {
-            if (host == null || host.Length == 0 || host.Length > 253)
+            char[] chars = Chars.Of(host);
+            if (chars.Length == 0 || chars.Length > 253)
             {
                 return false;
             }
 
-            for (int i = 0; i < host.Length; i++)
+            for (int i = 0; i < chars.Length; i++)
             {
-                char c = host[i];
+                char c = chars[i];
                 if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
                 {
                     return false;

@@ -159,9 +159,10 @@ namespace nanoFramework.Iotc.Security
                 throw new ArgumentNullException(paramName);
             }
 
-            for (int i = 0; i < value.Length; i++)
+            char[] chars = Chars.Of(value);
+            for (int i = 0; i < chars.Length; i++)
             {
-                if (!IsWhiteSpace(value[i]))
+                if (!IsWhiteSpace(chars[i]))
                 {
                     return;
                 }
@@ -179,21 +180,22 @@ namespace nanoFramework.Iotc.Security
 
         private static bool IsStrictBase64(string text)
         {
-            int length = text.Length;
+            char[] chars = Chars.Of(text);
+            int length = chars.Length;
             if (length == 0 || (length % 4) != 0)
             {
                 return false;
             }
 
             int padding = 0;
-            if (text[length - 1] == '=')
+            if (chars[length - 1] == '=')
             {
-                padding = text[length - 2] == '=' ? 2 : 1;
+                padding = chars[length - 2] == '=' ? 2 : 1;
             }
 
             for (int i = 0; i < length - padding; i++)
             {
-                char c = text[i];
+                char c = chars[i];
                 bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
                 if (!ok)
                 {

@@ -25,5 +25,17 @@ namespace nanoFramework.Iotc.Text
 
             return -1;
         }
+
+        /// <summary>The digit for <paramref name="value"/> (0–15), upper case as percent-escapes want it.</summary>
+        internal static char Upper(int value)
+        {
+            return (char)(value < 10 ? '0' + value : 'A' + value - 10);
+        }
+
+        /// <summary>The digit for <paramref name="value"/> (0–15), lower case as JSON <c>\u</c> escapes are written.</summary>
+        internal static char Lower(int value)
+        {
+            return (char)(value < 10 ? '0' + value : 'a' + value - 10);
+        }
     }
 }

@@ -92,11 +92,13 @@ namespace nanoFramework.Iotc.Text
             }
 
             EnsureRoom(count);
-            for (int i = 0; i < count; i++)
-            {
-                _chars[_length++] = value[start + i];
-            }
-
+#if NANOFRAMEWORK_1_0
+            // One native copy (see Chars: indexing a device string in a loop is quadratic and breaks emoji).
+            Array.Copy(value.ToCharArray(start, count), 0, _chars, _length, count);
+#else
+            value.CopyTo(start, _chars, _length, count);
+#endif
+            _length += count;
             return this;
         }
 

@@ -11,8 +11,6 @@ namespace nanoFramework.Iotc.Text
     /// </summary>
     public static class UrlEncoding
     {
-        private const string HexDigits = "0123456789ABCDEF";
-
         /// <summary>Percent-encodes <paramref name="value"/>.</summary>
         /// <param name="value">The text to encode.</param>
         /// <returns>The encoded text; an empty string stays empty.</returns>
@@ -48,8 +46,8 @@ namespace nanoFramework.Iotc.Text
                 else
                 {
                     chars[n++] = '%';
-                    chars[n++] = HexDigits[b >> 4];
-                    chars[n++] = HexDigits[b & 0x0F];
+                    chars[n++] = Hex.Upper(b >> 4);
+                    chars[n++] = Hex.Upper(b & 0x0F);
                 }
             }
 
@@ -70,13 +68,20 @@ namespace nanoFramework.Iotc.Text
                 throw new ArgumentNullException("value");
             }
 
-            if (value.IndexOf('%') < 0)
+            char[] chars = Chars.Of(value);
+            return Decode(chars, 0, chars.Length);
+        }
+
+        /// <summary><see cref="Decode(string)"/> over <paramref name="chars"/>[<paramref name="start"/>..<paramref name="end"/>).</summary>
+        internal static string Decode(char[] chars, int start, int end)
+        {
+            if (Chars.IndexOf(chars, '%', start, end) < 0)
             {
-                return value;
+                return new string(chars, start, end - start);
             }
 
-            byte[] source = Utf8.GetBytes(value);
-            byte[] decoded = new byte[source.Length];
+            byte[] source = new byte[Utf8.GetByteCount(chars, start, end)];
+            Utf8.Encode(chars, start, end, source, 0);
             int n = 0;
             for (int i = 0; i < source.Length; i++)
             {
@@ -85,16 +90,16 @@ namespace nanoFramework.Iotc.Text
                 int lo;
                 if (b == (byte)'%' && i + 2 < source.Length && (hi = Hex.Digit(source[i + 1])) >= 0 && (lo = Hex.Digit(source[i + 2])) >= 0)
                 {
-                    decoded[n++] = (byte)((hi << 4) | lo);
+                    source[n++] = (byte)((hi << 4) | lo);
                     i += 2;
                 }
                 else
                 {
-                    decoded[n++] = b;
+                    source[n++] = b;
                 }
             }
 
-            return Utf8.GetString(decoded, 0, n);
+            return Utf8.GetString(source, 0, n);
         }
 
         private static bool IsUnreserved(byte b)

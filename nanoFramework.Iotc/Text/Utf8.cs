@@ -19,10 +19,34 @@ namespace nanoFramework.Iotc.Text
                 throw new ArgumentNullException("text");
             }
 
-            int count = 0;
-            for (int i = 0; i < text.Length; i++)
+            char[] chars = Chars.Of(text);
+            return GetByteCount(chars, 0, chars.Length);
+        }
+
+        /// <summary>Encodes <paramref name="text"/> as UTF-8. Lone surrogates become U+FFFD.</summary>
+        /// <param name="text">The text to encode.</param>
+        /// <returns>The UTF-8 bytes, without a byte-order mark.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+        public static byte[] GetBytes(string text)
+        {
+            if (text == null)
             {
-                char c = text[i];
+                throw new ArgumentNullException("text");
+            }
+
+            char[] chars = Chars.Of(text);
+            byte[] bytes = new byte[GetByteCount(chars, 0, chars.Length)];
+            Encode(chars, 0, chars.Length, bytes, 0);
+            return bytes;
+        }
+
+        /// <summary>UTF-8 length of <paramref name="chars"/>[<paramref name="start"/>..<paramref name="end"/>).</summary>
+        internal static int GetByteCount(char[] chars, int start, int end)
+        {
+            int count = 0;
+            for (int i = start; i < end; i++)
+            {
+                char c = chars[i];
                 if (c < 0x80)
                 {
                     count += 1;
@@ -31,7 +55,7 @@ namespace nanoFramework.Iotc.Text
                 {
                     count += 2;
                 }
-                else if (IsHighSurrogate(c) && i + 1 < text.Length && IsLowSurrogate(text[i + 1]))
+                else if (Chars.IsPairAt(chars, i, end))
                 {
                     count += 4;
                     i++;
@@ -46,20 +70,16 @@ namespace nanoFramework.Iotc.Text
             return count;
         }
 
-        /// <summary>Encodes <paramref name="text"/> as UTF-8. Lone surrogates become U+FFFD.</summary>
-        /// <param name="text">The text to encode.</param>
-        /// <returns>The UTF-8 bytes, without a byte-order mark.</returns>
-        /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
-        public static byte[] GetBytes(string text)
+        /// <summary>Writes the UTF-8 form of <paramref name="chars"/>[<paramref name="start"/>..<paramref name="end"/>) at <paramref name="offset"/>; returns the end offset.</summary>
+        internal static int Encode(char[] chars, int start, int end, byte[] bytes, int offset)
         {
-            byte[] bytes = new byte[GetByteCount(text)];
-            int n = 0;
-            for (int i = 0; i < text.Length; i++)
+            int n = offset;
+            for (int i = start; i < end; i++)
             {
-                int cp = text[i];
-                if (IsHighSurrogate((char)cp) && i + 1 < text.Length && IsLowSurrogate(text[i + 1]))
+                int cp = chars[i];
+                if (Chars.IsPairAt(chars, i, end))
                 {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (text[i + 1] - 0xDC00);
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (chars[i + 1] - 0xDC00);
                     i++;
                 }
                 else if (cp >= 0xD800 && cp <= 0xDFFF)
@@ -91,7 +111,7 @@ namespace nanoFramework.Iotc.Text
                 }
             }
 
-            return bytes;
+            return n;
         }
 
         /// <summary>Decodes UTF-8 bytes. Ill-formed input gives one U+FFFD per maximal subpart (Unicode 3.9, like .NET); a leading BOM is kept as U+FEFF.</summary>
@@ -127,6 +147,13 @@ namespace nanoFramework.Iotc.Text
 
             // Every byte yields at most one UTF-16 unit, except 4-byte sequences, which yield two units for four bytes.
             char[] chars = new char[count];
+            int n = Decode(bytes, offset, count, chars);
+            return new string(chars, 0, n);
+        }
+
+        /// <summary>Decodes <paramref name="count"/> bytes into <paramref name="chars"/> (at least <paramref name="count"/> long); returns the number of units written.</summary>
+        internal static int Decode(byte[] bytes, int offset, int count, char[] chars)
+        {
             int n = 0;
             int end = offset + count;
             int i = offset;
@@ -211,17 +238,7 @@ namespace nanoFramework.Iotc.Text
                 i += j;
             }
 
-            return new string(chars, 0, n);
-        }
-
-        private static bool IsHighSurrogate(char c)
-        {
-            return c >= 0xD800 && c <= 0xDBFF;
-        }
-
-        private static bool IsLowSurrogate(char c)
-        {
-            return c >= 0xDC00 && c <= 0xDFFF;
+            return n;
         }
     }
 }
