@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check this repository has on Linux and ends with one line "N passed, M failed, K skipped".
 #   1. nF compile checks: the portable core, and the shared tests with it, against nanoFramework.CoreLibrary (the
-#      device's mscorlib) only; and the nfproj file lists against the sources (the board build compiles only those).
+#      device's mscorlib) only; the nfproj file lists against the sources (the board build compiles only those);
+#      nf-lint, the device hazards .NET cannot show (s[i]/s.Length in loops, U+0000, lone surrogates).
 #   2. The shared nanoFramework-dialect tests (+ host-only and integration tests) under xunit on .NET 10.
 #   3. The IoT Central emulator's own tests.
 set -uo pipefail
@@ -38,6 +39,8 @@ suite() { # name, command...
 suite nf-compile-check dotnet build build/nf-check/nanoFramework.Iotc.NfCheck.csproj -nologo -v q
 suite nf-compile-check-tests dotnet build build/nf-check-tests/NFUnitTest.NfCheck.csproj -nologo -v q
 suite nfproj-file-lists bash build/check-nfproj.sh
+suite nf-lint-self-test dotnet run --project build/nf-lint -- --self-test
+suite nf-lint dotnet run --project build/nf-lint -- nanoFramework.Iotc
 suite sdk-tests dotnet test desktop/nanoFramework.Iotc.Tests.Host/nanoFramework.Iotc.Tests.Host.csproj -nologo
 if compgen -G "tools/IotcEmulator.Tests/*.csproj" >/dev/null; then
   suite emulator-tests dotnet test tools/IotcEmulator.Tests -nologo
