@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # The nanoFramework project system builds only the files an .nfproj lists (no wildcards), so a source file added
 # on Linux and forgotten in the nfproj would silently be missing from the board build. This compares both ways.
+# Entries outside the project folder (..\, linked shared test helpers) only have to exist.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 status=0
-for proj in nanoFramework.Iotc/nanoFramework.Iotc.nfproj nanoFramework.Iotc.Tests/nanoFramework.Iotc.Tests.nfproj samples/Esp32Sample/Esp32Sample.nfproj; do
+for proj in nanoFramework.Iotc/nanoFramework.Iotc.nfproj nanoFramework.Iotc.Tests/nanoFramework.Iotc.Tests.nfproj \
+            nanoFramework.Iotc.Pump.Tests/nanoFramework.Iotc.Pump.Tests.nfproj samples/Esp32Sample/Esp32Sample.nfproj; do
   dir=$(dirname "$proj")
-  listed=$(grep -oE '<Compile Include="[^"]+"' "$proj" | sed -E 's/<Compile Include="([^"]+)"/\1/; s#\\#/#g' | sort)
+  all=$(grep -oE '<Compile Include="[^"]+"' "$proj" | sed -E 's/<Compile Include="([^"]+)"/\1/; s#\\#/#g' | sort)
+  for outside in $(grep '^\.\./' <<<"$all"); do
+    [ -f "$dir/$outside" ] || { echo "$proj links a file that does not exist: $outside"; status=1; }
+  done
+  listed=$(grep -v '^\.\./' <<<"$all")
   onDisk=$(cd "$dir" && find . -name '*.cs' -not -path './bin/*' -not -path './obj/*' | sed 's#^\./##' | sort)
   missing=$(comm -13 <(echo "$listed") <(echo "$onDisk"))
   stale=$(comm -23 <(echo "$listed") <(echo "$onDisk"))

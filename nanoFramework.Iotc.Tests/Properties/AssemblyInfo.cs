@@ -4,8 +4,8 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 
 // Assembly name is NFUnitTest (required by the nanoFramework test adapter); the attributes only describe it.
-[assembly: AssemblyTitle("nanoFramework.Iotc tests")]
-[assembly: AssemblyDescription("Shared unit tests of nanoFramework.Iotc, run on the nanoCLR emulator or a board.")]
+[assembly: AssemblyTitle("nanoFramework.Iotc core tests")]
+[assembly: AssemblyDescription("Text, JSON, crypto and protocol tests of nanoFramework.Iotc (shared tests), run on the nanoCLR emulator or a board.")]
 [assembly: AssemblyCompany("nanoFramework.Iotc contributors")]
 [assembly: AssemblyProduct("nanoFramework.Iotc")]
 [assembly: AssemblyCopyright("Copyright (c) nanoFramework.Iotc contributors")]

@@ -403,7 +403,9 @@ namespace nanoFramework.Iotc.Tests.Pump
                 case 2:
                     return Mutate(r, valid);
                 case 3:
-                    return Pick(r, new string[] { null, string.Empty, "null", "[]", "{\"errorCode\":\"x\"}", "{\"errorCode\":1e999,\"message\":7}", "{\"registrationState\":[]}" });
+                    // null is not an array element here: on nanoCLR an unassigned string[] slot is not == null.
+                    int which = r.Next(7);
+                    return which == 0 ? null : new string[] { string.Empty, "null", "[]", "{\"errorCode\":\"x\"}", "{\"errorCode\":1e999,\"message\":7}", "{\"registrationState\":[]}" }[which - 1];
                 case 4:
                     return "{\"status\":\"assigned\",\"registrationState\":" + Deep(r.Next(100)) + "}";
                 default:
