@@ -16,9 +16,21 @@ suite() { # name, command...
   echo "=== $name"
   if "$@" >"$log/$name.txt" 2>&1; then rc=0; else rc=$?; fi
   # dotnet test's summary: "Failed!  - Failed:     1, Passed:    10, Skipped:     0, Total: ..."
-  local line
+  local line plain
   line=$(grep -E "Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+" "$log/$name.txt" | tail -1)
-  if [ -n "$line" ]; then
+  # build/nanoclr-tests.sh's summary: "N passed, M failed, K skipped"; exit 3 means its tools were not supplied.
+  plain=$(grep -E "^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$" "$log/$name.txt" |
+    awk '{p += $1; f += $3; s += $5} END {if (NR) print p " passed, " f " failed, " s " skipped"}')
+  if [ "$rc" -eq 3 ] && grep -q "suite skipped" "$log/$name.txt"; then
+    skipped=$((skipped + 1)); grep "suite skipped" "$log/$name.txt"
+  elif [ -n "$plain" ]; then
+    local p f s
+    read -r p _ f _ s _ <<<"${plain//,/}"
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    grep -E "^Test failed,|^error" "$log/$name.txt" | head -40
+    echo "$name: $plain"
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "$name: exited $rc"; tail -20 "$log/$name.txt"; fi
+  elif [ -n "$line" ]; then
     local f p s
     f=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$line")
     p=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$line")
@@ -36,11 +48,26 @@ suite() { # name, command...
   fi
 }
 
+nanoclr() { # every shared test on the real nanoCLR, built against the real TestFramework (tools: docs/board.md)
+  [ -n "${NANOCLR:-}" ] && [ -n "${NF_MDP:-}" ] && [ -n "${NF_TESTFRAMEWORK:-}" ] ||
+    { echo "nanoCLR suite skipped: set NANOCLR, NF_MDP and NF_TESTFRAMEWORK to run the shared tests on the device runtime"; return 3; }
+  local project out status=0
+  for project in nf-check-tests nf-check-pump-tests; do
+    out="build/$project/bin/nanoclr"
+    dotnet build "build/$project/NFUnitTest.NfCheck.csproj" -nologo -v q -o "$out" \
+      -p:NfTestFramework="$NF_TESTFRAMEWORK/nanoFramework.TestFramework.dll" || return 2
+    bash build/nanoclr-tests.sh "$out/nanoFramework.Iotc.dll" "$out/NFUnitTest.dll" || status=$?
+  done
+  return $status
+}
+
 suite nf-compile-check dotnet build build/nf-check/nanoFramework.Iotc.NfCheck.csproj -nologo -v q
 suite nf-compile-check-tests dotnet build build/nf-check-tests/NFUnitTest.NfCheck.csproj -nologo -v q
+suite nf-compile-check-pump-tests dotnet build build/nf-check-pump-tests/NFUnitTest.NfCheck.csproj -nologo -v q
 suite nfproj-file-lists bash build/check-nfproj.sh
 suite nf-lint-self-test dotnet run --project build/nf-lint -- --self-test
 suite nf-lint dotnet run --project build/nf-lint -- nanoFramework.Iotc
+suite nanoclr-tests nanoclr
 suite sdk-tests dotnet test desktop/nanoFramework.Iotc.Tests.Host/nanoFramework.Iotc.Tests.Host.csproj -nologo
 if compgen -G "tools/IotcEmulator.Tests/*.csproj" >/dev/null; then
   suite emulator-tests dotnet test tools/IotcEmulator.Tests -nologo

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+#
+# Runs the nF unit tests on the real nanoCLR (the POSIX host build of nf-interpreter), so the shared tests also
+# prove the device runtime's behaviour (UTF-8 strings, missing BCL pieces), not only the desktop one.
+#
+#   build/nanoclr-tests.sh <Dep1.dll> [<Dep2.dll> ...] <NFUnitTest.dll>
+#
+# Arguments: the project's assemblies compiled for nF (netstandard2.0 + NoStdLib against CoreLibrary 1.17.11),
+# dependencies first. The test assembly must be called NFUnitTest: that is the name the launcher loads.
+#
+# The tools are NOT fetched or built here; they come only from the environment:
+#   NANOCLR           nanoCLR host executable (targets/posix: nanoFramework.nanoCLR.test)
+#   NF_MDP            MetadataProcessor console (.dll run with dotnet, or an executable)
+#   NF_TESTFRAMEWORK  folder with nanoFramework.TestFramework.dll/.pe and nanoFramework.UnitTestLauncher.pe,
+#                     built from the same TestFramework sources the test assembly was compiled against
+# Optional: NF_CORELIB (folder with mscorlib.dll/.pe; default: CoreLibrary 1.17.11 in the NuGet cache),
+#           NANOCLR_TIMEOUT (seconds, default 300), NANOCLR_LOG (keep nanoCLR's full output in this file).
+#
+# Exit: 0 all passed; 1 a test failed, the launcher did not finish, or nothing ran; 2 usage/conversion error;
+#       3 suite skipped because a tool is missing.
+set -euo pipefail
+
+skip() { echo "nanoCLR suite skipped: $*"; exit 3; }
+
+corelib="${NF_CORELIB:-${NUGET_PACKAGES:-$HOME/.nuget/packages}/nanoframework.corelibrary/1.17.11/lib}"
+[ -n "${NANOCLR:-}" ] || skip "NANOCLR is not set"
+[ -x "$NANOCLR" ] || skip "NANOCLR=$NANOCLR is not an executable"
+[ -n "${NF_MDP:-}" ] || skip "NF_MDP is not set"
+[ -f "$NF_MDP" ] || skip "NF_MDP=$NF_MDP does not exist"
+[ -n "${NF_TESTFRAMEWORK:-}" ] || skip "NF_TESTFRAMEWORK is not set"
+for f in nanoFramework.TestFramework.dll nanoFramework.TestFramework.pe nanoFramework.UnitTestLauncher.pe; do
+  [ -f "$NF_TESTFRAMEWORK/$f" ] || skip "NF_TESTFRAMEWORK=$NF_TESTFRAMEWORK has no $f"
+done
+# The package's mscorlib.pe carries the native checksum nanoCLR checks; its .dll is MDP's reference for it.
+[ -f "$corelib/mscorlib.pe" ] && [ -f "$corelib/mscorlib.dll" ] ||
+  skip "no mscorlib.pe/.dll in $corelib (restore nanoFramework.CoreLibrary 1.17.11, e.g. build build/nf-check)"
+
+[ $# -ge 1 ] || { echo "usage: $0 <Dep.dll>... <NFUnitTest.dll>" >&2; exit 2; }
+found_tests=
+for a in "$@"; do
+  [ -f "$a" ] || { echo "error: no such assembly: $a" >&2; exit 2; }
+  if [ "$(basename "$a")" = NFUnitTest.dll ]; then found_tests=1; fi
+done
+[ -n "$found_tests" ] || { echo "error: no NFUnitTest.dll among the arguments (the launcher loads that name)" >&2; exit 2; }
+
+case "$NF_MDP" in *.dll) mdp=(dotnet "$NF_MDP") ;; *) mdp=("$NF_MDP") ;; esac
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# MDP resolves references only through -loadHints (assembly name -> .dll); give it every assembly involved.
+hints=(-loadHints mscorlib "$corelib/mscorlib.dll"
+       -loadHints nanoFramework.TestFramework "$NF_TESTFRAMEWORK/nanoFramework.TestFramework.dll")
+for a in "$@"; do hints+=(-loadHints "$(basename "$a" .dll)" "$(cd "$(dirname "$a")" && pwd)/$(basename "$a")"); done
+
+# .dll -> .pe. MDP can exit 0 without writing the .pe (it only prints some errors), so check the file too.
+pes=()
+for a in "$@"; do
+  pe="$work/$(basename "$a" .dll).pe"
+  # (subshell: keeps bash's "Aborted" notice of a crashing MDP in the log)
+  if ! ("${mdp[@]}" "${hints[@]}" -parse "$a" -compile "$pe" false; exit $?) >"$work/mdp.log" 2>&1 || [ ! -s "$pe" ]; then
+    echo "error: MetadataProcessor failed on $a:" >&2
+    grep -v -E '^(nanoFramework MetadataProcessor|[A-Za-z]+: |Copyright|For documentation|   at |$)| Aborted ' "$work/mdp.log" | head -n 5 >&2 || true
+    exit 2
+  fi
+  pes+=("$pe")
+done
+
+# nanoCLR loads the .pe files given (mscorlib first), runs the one entry point (the launcher's Main), prints
+# "Done." when Main returns and exits. The time limit catches a test that hangs. ("Done." comes from nanoCLR,
+# also after an unhandled exception in Main, which it does not print: a launcher crash only shows as missing lines.)
+log="${NANOCLR_LOG:-$work/nanoclr.log}"
+rc=0
+timeout "${NANOCLR_TIMEOUT:-300}" "$NANOCLR" "$corelib/mscorlib.pe" "$NF_TESTFRAMEWORK/nanoFramework.UnitTestLauncher.pe" \
+  "$NF_TESTFRAMEWORK/nanoFramework.TestFramework.pe" "${pes[@]}" >"$log" 2>&1 || rc=$?
+sed -i 's/\r$//' "$log"   # the runtime ends its lines with CRLF
+
+# Launcher lines: "Test passed|failed|skipped,<Namespace.Class.Method.<attribute index>>,<ticks or message>".
+# [Setup]/[Cleanup] methods report through the same lines.
+grep -a -E '^Test (passed|failed|skipped),' "$log" || true
+passed=$(grep -a -c '^Test passed,' "$log" || true)
+failed=$(grep -a -c '^Test failed,' "$log" || true)
+skipped=$(grep -a -c '^Test skipped,' "$log" || true)
+
+status=0
+if [ "$rc" = 124 ]; then
+  echo "error: nanoCLR did not finish within ${NANOCLR_TIMEOUT:-300} s"; status=1
+elif ! grep -a -q '^Done\.$' "$log"; then
+  # e.g. a missing or mismatched assembly: nanoCLR stops before running anything.
+  echo "error: the launcher never finished (no 'Done.'; nanoCLR exit $rc). Last lines:"; tail -n 15 "$log"; status=1
+elif [ $((passed + failed + skipped)) = 0 ]; then
+  echo "error: no test ran (is the test assembly named NFUnitTest and are its classes [TestClass]?)"; status=1
+fi
+[ "$failed" = 0 ] || status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
