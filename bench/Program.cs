@@ -19,6 +19,8 @@
 //                      $iothub/methods/res/200 publish -> its PUBACK: commands/s and bytes allocated per command.
 //   json-twin          JsonValue.Parse of a ~0.9 KB IoT Central twin document vs System.Text.Json JsonDocument.Parse
 //                      (ratio managed/.NET time, allocations), and JsonNode.Parse for scale.
+//   text-scaling       JSON parse, UTF-8 count and URL encode at 1, 4, 16, 32 KB: time per KB at each size and the
+//                      32 KB / 1 KB ratio (1.0 = linear). Also runs on nanoCLR (bench/nf, docs/board.md).
 // These are host numbers (the board is far slower); the ratios and bytes/op are what carry over.
 // To add a benchmark: write a static method (here or in another partial file) and register it in Benchmarks.
 
@@ -42,6 +44,7 @@ namespace Iotc.Bench
             new KeyValuePair<string, Action>("pump-telemetry", PumpTelemetry),
             new KeyValuePair<string, Action>("pump-commands", PumpCommands),
             new KeyValuePair<string, Action>("json-twin", JsonTwinParse),
+            new KeyValuePair<string, Action>("text-scaling", () => TextScaling.Run((int)(_seconds * 1000 / 4), Console.WriteLine)),
         };
 
         private static double _seconds = 1.5;

@@ -5,6 +5,7 @@
 # prove the device runtime's behaviour (UTF-8 strings, missing BCL pieces), not only the desktop one.
 #
 #   build/nanoclr-tests.sh <Dep1.dll> [<Dep2.dll> ...] <NFUnitTest.dll>
+#   build/nanoclr-tests.sh --run <Dep.dll>... <Program.dll>     runs a program's Main (e.g. bench/nf), no test launcher
 #
 # Arguments: the project's assemblies compiled for nF (netstandard2.0 + NoStdLib against CoreLibrary 1.17.11),
 # dependencies first. The test assembly must be called NFUnitTest: that is the name the launcher loads.
@@ -36,13 +37,15 @@ done
 [ -f "$corelib/mscorlib.pe" ] && [ -f "$corelib/mscorlib.dll" ] ||
   skip "no mscorlib.pe/.dll in $corelib (restore nanoFramework.CoreLibrary 1.17.11, e.g. build build/nf-check)"
 
-[ $# -ge 1 ] || { echo "usage: $0 <Dep.dll>... <NFUnitTest.dll>" >&2; exit 2; }
+run_only=
+if [ "${1:-}" = --run ]; then run_only=1; shift; fi
+[ $# -ge 1 ] || { echo "usage: $0 [--run] <Dep.dll>... <NFUnitTest.dll | Program.dll>" >&2; exit 2; }
 found_tests=
 for a in "$@"; do
   [ -f "$a" ] || { echo "error: no such assembly: $a" >&2; exit 2; }
   if [ "$(basename "$a")" = NFUnitTest.dll ]; then found_tests=1; fi
 done
-[ -n "$found_tests" ] || { echo "error: no NFUnitTest.dll among the arguments (the launcher loads that name)" >&2; exit 2; }
+[ -n "$found_tests$run_only" ] || { echo "error: no NFUnitTest.dll among the arguments (the launcher loads that name)" >&2; exit 2; }
 
 case "$NF_MDP" in *.dll) mdp=(dotnet "$NF_MDP") ;; *) mdp=("$NF_MDP") ;; esac
 work="$(mktemp -d)"
@@ -71,6 +74,14 @@ done
 # also after an unhandled exception in Main, which it does not print: a launcher crash only shows as missing lines.)
 log="${NANOCLR_LOG:-$work/nanoclr.log}"
 rc=0
+if [ -n "$run_only" ]; then
+  timeout "${NANOCLR_TIMEOUT:-300}" "$NANOCLR" "$corelib/mscorlib.pe" "${pes[@]}" >"$log" 2>&1 || rc=$?
+  sed -i 's/\r$//' "$log"
+  # The program's own output sits between nanoCLR's "Ready." and "Done.".
+  sed -n '/^Ready\.$/,/^Done\.$/p' "$log" | sed '1d;$d'
+  grep -a -q '^Done\.$' "$log" || { echo "error: the program did not finish (nanoCLR exit $rc)"; tail -n 15 "$log"; exit 1; }
+  exit 0
+fi
 timeout "${NANOCLR_TIMEOUT:-300}" "$NANOCLR" "$corelib/mscorlib.pe" "$NF_TESTFRAMEWORK/nanoFramework.UnitTestLauncher.pe" \
   "$NF_TESTFRAMEWORK/nanoFramework.TestFramework.pe" "${pes[@]}" >"$log" 2>&1 || rc=$?
 sed -i 's/\r$//' "$log"   # the runtime ends its lines with CRLF
