@@ -2,7 +2,8 @@
 # Runs every check this repository has on Linux and ends with one line "N passed, M failed, K skipped".
 #   1. nF compile checks: the portable core, and the shared tests with it, against nanoFramework.CoreLibrary (the
 #      device's mscorlib) only; the nfproj file lists against the sources (the board build compiles only those);
-#      nf-lint, the device hazards .NET cannot show (s[i]/s.Length in loops, U+0000, lone surrogates).
+#      each assembly's MetadataProcessor string table (10% headroom); nf-lint, the device hazards .NET cannot show
+#      (s[i]/s.Length in loops, U+0000, lone surrogates); with user-supplied tools, every shared test on nanoCLR.
 #   2. The shared nanoFramework-dialect tests (+ host-only and integration tests) under xunit on .NET 10.
 #   3. The IoT Central emulator's own tests.
 set -uo pipefail
@@ -64,6 +65,9 @@ nanoclr() { # every shared test on the real nanoCLR, built against the real Test
 suite nf-compile-check dotnet build build/nf-check/nanoFramework.Iotc.NfCheck.csproj -nologo -v q
 suite nf-compile-check-tests dotnet build build/nf-check-tests/NFUnitTest.NfCheck.csproj -nologo -v q
 suite nf-compile-check-pump-tests dotnet build build/nf-check-pump-tests/NFUnitTest.NfCheck.csproj -nologo -v q
+# Each nF assembly's string table as MetadataProcessor will build it; fails under 10% headroom (nanoCLR: 64,675 bytes).
+suite nf-string-table dotnet run --project build/nf-string-table -- build/nf-check/bin/Debug/netstandard2.0/nanoFramework.Iotc.dll \
+  build/nf-check-tests/bin/Debug/netstandard2.0/NFUnitTest.dll build/nf-check-pump-tests/bin/Debug/netstandard2.0/NFUnitTest.dll
 suite nfproj-file-lists bash build/check-nfproj.sh
 suite nf-lint-self-test dotnet run --project build/nf-lint -- --self-test
 suite nf-lint dotnet run --project build/nf-lint -- nanoFramework.Iotc

@@ -4,9 +4,12 @@
 // (no delta overload), non-generic ThrowsException(Type, Action) with an exact type match, string asserts,
 // SkipTest. Anything the device framework lacks is deliberately absent, so tests cannot depend on it; the file itself
 // uses mscorlib only, so build/nf-check-tests can compile the shared tests against the device's mscorlib with it.
+// Like the real one, a message left out is the caller's argument text ([CallerArgumentExpression]): those literals land
+// in the test assembly's string table, so build/nf-string-table sees the size the board build will have.
 
 using System;
 using System.Collections;
+using System.Runtime.CompilerServices;
 
 namespace nanoFramework.TestFramework
 {
@@ -14,25 +17,25 @@ namespace nanoFramework.TestFramework
     public static class Assert
     {
         /// <summary>Fails unless <paramref name="condition"/> is true.</summary>
-        public static void IsTrue(bool condition, string message = "") { if (!condition) Fail("Assert.IsTrue", message); }
+        public static void IsTrue(bool condition, [CallerArgumentExpression("condition")] string message = "") { if (!condition) Fail("Assert.IsTrue", message); }
 
         /// <summary>Fails unless <paramref name="condition"/> is false.</summary>
-        public static void IsFalse(bool condition, string message = "") { if (condition) Fail("Assert.IsFalse", message); }
+        public static void IsFalse(bool condition, [CallerArgumentExpression("condition")] string message = "") { if (condition) Fail("Assert.IsFalse", message); }
 
         /// <summary>Fails unless <paramref name="value"/> is null.</summary>
-        public static void IsNull(object value, string message = "") { if (value != null) Fail("Assert.IsNull", message + " Actual:<" + value + ">"); }
+        public static void IsNull(object value, [CallerArgumentExpression("value")] string message = "") { if (value != null) Fail("Assert.IsNull", message + " Actual:<" + value + ">"); }
 
         /// <summary>Fails if <paramref name="value"/> is null.</summary>
-        public static void IsNotNull(object value, string message = "") { if (value == null) Fail("Assert.IsNotNull", message); }
+        public static void IsNotNull(object value, [CallerArgumentExpression("value")] string message = "") { if (value == null) Fail("Assert.IsNotNull", message); }
 
         /// <summary>Fails unless both refer to the same object.</summary>
-        public static void AreSame(object expected, object actual, string message = "") { if (!ReferenceEquals(expected, actual)) Fail("Assert.AreSame", message); }
+        public static void AreSame(object expected, object actual, [CallerArgumentExpression("actual")] string message = "") { if (!ReferenceEquals(expected, actual)) Fail("Assert.AreSame", message); }
 
         /// <summary>Fails if both refer to the same object.</summary>
-        public static void AreNotSame(object notExpected, object actual, string message = "") { if (ReferenceEquals(notExpected, actual)) Fail("Assert.AreNotSame", message); }
+        public static void AreNotSame(object notExpected, object actual, [CallerArgumentExpression("actual")] string message = "") { if (ReferenceEquals(notExpected, actual)) Fail("Assert.AreNotSame", message); }
 
         /// <summary>Fails unless <paramref name="value"/> is exactly of type <paramref name="expected"/>.</summary>
-        public static void IsInstanceOfType(object value, Type expected, string message = "")
+        public static void IsInstanceOfType(object value, Type expected, [CallerArgumentExpression("value")] string message = "")
         {
             if (value == null || value.GetType() != expected)
             {
@@ -41,7 +44,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="other"/> contains <paramref name="expected"/>.</summary>
-        public static void Contains(string expected, string other, string message = "")
+        public static void Contains(string expected, string other, [CallerArgumentExpression("other")] string message = "")
         {
             if (expected == null || other == null || IndexOfOrdinal(other, expected) < 0)
             {
@@ -50,7 +53,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails if <paramref name="other"/> contains <paramref name="expected"/>.</summary>
-        public static void DoesNotContains(string expected, string other, string message = "")
+        public static void DoesNotContains(string expected, string other, [CallerArgumentExpression("other")] string message = "")
         {
             if (expected == null || other == null || IndexOfOrdinal(other, expected) >= 0)
             {
@@ -59,7 +62,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="other"/> starts with <paramref name="expected"/>.</summary>
-        public static void StartsWith(string expected, string other, string message = "")
+        public static void StartsWith(string expected, string other, [CallerArgumentExpression("other")] string message = "")
         {
             if (expected == null || other == null || (expected.Length > other.Length || IndexOfOrdinal(other.Substring(0, expected.Length), expected) != 0))
             {
@@ -68,7 +71,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="other"/> ends with <paramref name="expected"/>.</summary>
-        public static void EndsWith(string expected, string other, string message = "")
+        public static void EndsWith(string expected, string other, [CallerArgumentExpression("other")] string message = "")
         {
             if (expected == null || other == null || (expected.Length > other.Length || IndexOfOrdinal(other.Substring(other.Length - expected.Length), expected) != 0))
             {
@@ -77,7 +80,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="action"/> throws exactly <paramref name="exceptionType"/> (not a derived type).</summary>
-        public static void ThrowsException(Type exceptionType, Action action, string message = "")
+        public static void ThrowsException(Type exceptionType, Action action, [CallerArgumentExpression("action")] string message = "")
         {
             if (action == null)
             {
@@ -109,46 +112,46 @@ namespace nanoFramework.TestFramework
 
         // AreEqual / AreNotEqual: one overload per type, as the device framework has them (it has no generics to lean on).
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(bool expected, bool actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(bool expected, bool actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(char expected, char actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(char expected, char actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(sbyte expected, sbyte actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(sbyte expected, sbyte actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(byte expected, byte actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(byte expected, byte actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(short expected, short actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(short expected, short actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(ushort expected, ushort actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(ushort expected, ushort actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(int expected, int actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(int expected, int actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(uint expected, uint actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(uint expected, uint actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(long expected, long actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(long expected, long actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(ulong expected, ulong actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(ulong expected, ulong actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(float expected, float actual, string message = "") { if (!expected.Equals(actual)) NotEqual(expected, actual, message); }
+        public static void AreEqual(float expected, float actual, [CallerArgumentExpression("actual")] string message = "") { if (!expected.Equals(actual)) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal.</summary>
-        public static void AreEqual(double expected, double actual, string message = "") { if (!expected.Equals(actual)) NotEqual(expected, actual, message); }
+        public static void AreEqual(double expected, double actual, [CallerArgumentExpression("actual")] string message = "") { if (!expected.Equals(actual)) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal (ordinal).</summary>
-        public static void AreEqual(string expected, string actual, string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
+        public static void AreEqual(string expected, string actual, [CallerArgumentExpression("actual")] string message = "") { if (expected != actual) NotEqual(expected, actual, message); }
         /// <summary>Fails unless equal by <see cref="object.Equals(object)"/>.</summary>
-        public static void AreEqual(object expected, object actual, string message = "") { if (!Equals(expected, actual)) NotEqual(expected, actual, message); }
+        public static void AreEqual(object expected, object actual, [CallerArgumentExpression("actual")] string message = "") { if (!Equals(expected, actual)) NotEqual(expected, actual, message); }
 
         /// <summary>Fails if equal.</summary>
-        public static void AreNotEqual(bool notExpected, bool actual, string message = "") { if (notExpected == actual) Same(actual, message); }
+        public static void AreNotEqual(bool notExpected, bool actual, [CallerArgumentExpression("actual")] string message = "") { if (notExpected == actual) Same(actual, message); }
         /// <summary>Fails if equal.</summary>
-        public static void AreNotEqual(int notExpected, int actual, string message = "") { if (notExpected == actual) Same(actual, message); }
+        public static void AreNotEqual(int notExpected, int actual, [CallerArgumentExpression("actual")] string message = "") { if (notExpected == actual) Same(actual, message); }
         /// <summary>Fails if equal.</summary>
-        public static void AreNotEqual(long notExpected, long actual, string message = "") { if (notExpected == actual) Same(actual, message); }
+        public static void AreNotEqual(long notExpected, long actual, [CallerArgumentExpression("actual")] string message = "") { if (notExpected == actual) Same(actual, message); }
         /// <summary>Fails if equal.</summary>
-        public static void AreNotEqual(double notExpected, double actual, string message = "") { if (notExpected.Equals(actual)) Same(actual, message); }
+        public static void AreNotEqual(double notExpected, double actual, [CallerArgumentExpression("actual")] string message = "") { if (notExpected.Equals(actual)) Same(actual, message); }
         /// <summary>Fails if equal (ordinal).</summary>
-        public static void AreNotEqual(string notExpected, string actual, string message = "") { if (notExpected == actual) Same(actual, message); }
+        public static void AreNotEqual(string notExpected, string actual, [CallerArgumentExpression("actual")] string message = "") { if (notExpected == actual) Same(actual, message); }
         /// <summary>Fails if equal by <see cref="object.Equals(object)"/>.</summary>
-        public static void AreNotEqual(object notExpected, object actual, string message = "") { if (Equals(notExpected, actual)) Same(actual, message); }
+        public static void AreNotEqual(object notExpected, object actual, [CallerArgumentExpression("actual")] string message = "") { if (Equals(notExpected, actual)) Same(actual, message); }
 
         private static void NotEqual(object expected, object actual, string message)
         {
