@@ -174,6 +174,7 @@ internal static class Cli
 
         var c2dPayload = new Argument<string>("payload") { Description = "Message body (text)." };
         var prop = new Option<string[]>("--property", "-p") { Description = "Application property name=value (repeatable)." };
+        var ttlOpt = new Option<double?>("--ttl") { Description = "Time to live in seconds (default 3600, at most 172800)." };
         root.Subcommands.Add(Client("c2d", "Send a cloud-to-device message (queued while the device is offline).", async (pr, http, ct) =>
         {
             var props = new JsonObject();
@@ -182,8 +183,13 @@ internal static class Cli
                 var eq = p.IndexOf('=');
                 props[eq < 0 ? p : p[..eq]] = eq < 0 ? null : p[(eq + 1)..];
             }
-            return await Show(await http.PostAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/c2d", Json(new JsonObject { ["payload"] = pr.GetValue(c2dPayload), ["properties"] = props }), ct));
-        }, devArg, c2dPayload, prop));
+            var body = new JsonObject { ["payload"] = pr.GetValue(c2dPayload), ["properties"] = props };
+            if (pr.GetValue(ttlOpt) is { } ttl) body["ttlSeconds"] = ttl;
+            return await Show(await http.PostAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/c2d", Json(body), ct));
+        }, devArg, c2dPayload, prop, ttlOpt));
+
+        root.Subcommands.Add(Client("c2d-list", "List a device's C2D queue: state (queued, delivered, completed, expired, deadlettered) and delivery count.", async (pr, http, ct) =>
+            await Show(await http.GetAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/c2d", ct)), devArg));
 
         root.Subcommands.Add(Client("commands", "List a device's command invocations and responses.", async (pr, http, ct) =>
             await Show(await http.GetAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/commands", ct)), devArg));
