@@ -22,13 +22,15 @@ internal static class Cli
         var hubHost = new Option<string>("--hub-host") { Description = "Hub host name handed out by DPS.", DefaultValueFactory = _ => "localhost" };
         var idScope = new Option<string?>("--id-scope") { Description = "DPS ID scope (default: generated once per data folder)." };
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not create the demo enrollment." };
-        var start = new Command("start", "Run the emulator until Ctrl+C.") { data, dpsPort, mqttPort, hubHost, idScope, noDemo };
+        var dpsRetryAfter = new Option<int>("--dps-retry-after") { Description = "Retry-After seconds DPS answers while assigning.", DefaultValueFactory = _ => 3 };
+        var start = new Command("start", "Run the emulator until Ctrl+C.") { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter };
         Func<ParseResult, CancellationToken, Task<int>> startAction = async (pr, ct) =>
         {
             var options = new EmulatorOptions
             {
                 DataDirectory = pr.GetValue(data)!, DpsPort = pr.GetValue(dpsPort), MqttPort = pr.GetValue(mqttPort),
                 HubHostName = pr.GetValue(hubHost)!, IdScope = pr.GetValue(idScope), CreateDemoEnrollment = !pr.GetValue(noDemo),
+                DpsRetryAfterSeconds = Math.Max(1, pr.GetValue(dpsRetryAfter)),
             };
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             void OnSignal(System.Runtime.InteropServices.PosixSignalContext c) { c.Cancel = true; stop.Cancel(); }
@@ -41,7 +43,7 @@ internal static class Cli
         };
         start.SetAction(startAction);
         root.Subcommands.Add(start);
-        foreach (var o in new Option[] { data, dpsPort, mqttPort, hubHost, idScope, noDemo }) root.Options.Add(o);
+        foreach (var o in new Option[] { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter }) root.Options.Add(o);
         root.SetAction(startAction);
 
         // ---- client verbs ----

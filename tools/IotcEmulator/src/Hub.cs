@@ -305,7 +305,7 @@ internal sealed class HubService : IAsyncDisposable
         _conns[e.ClientId] = conn;
         var model = info.ModelId;
         var kind = resumed ? "session resumed" : info.CleanSession ? "clean session" : "new persistent session";
-        _log($"hub: '{e.ClientId}' connected from {e.RemoteEndPoint} ({info.Auth}{(model is null ? "" : ", model " + model)}, {kind}), session ends {info.Expiry:u}");
+        _log($"hub: '{e.ClientId}' connected from {e.RemoteEndPoint} ({info.Auth}{(model is null ? "" : ", model " + model)}, {kind}), token valid until {info.Expiry:u}");
         await Task.Run(() => _store.MarkConnection(e.ClientId, true, model)).ConfigureAwait(false);
         _ = CloseAtExpiryAsync(conn);
         if (resumed)
