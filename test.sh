@@ -6,6 +6,8 @@
 #      (s[i]/s.Length in loops, U+0000, lone surrogates); with user-supplied tools, every shared test on nanoCLR.
 #   2. The shared nanoFramework-dialect tests (+ host-only and integration tests) under xunit on .NET 10.
 #   3. The IoT Central emulator's own tests.
+#   4. Conformance: Microsoft's official Node.js device SDK against the emulator (tools/IotcEmulator.Conformance;
+#      needs Node.js 20 + npm; `npm ci` runs when node_modules is missing).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -39,6 +41,18 @@ suite() { # name, command...
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
     grep -E "^\s+Failed |Error Message|Assert\.|\[FAIL\]" "$log/$name.txt" | head -60
     echo "$line"
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "$name: exited $rc"; tail -30 "$log/$name.txt"; fi
+  elif grep -qE "^# pass [0-9]+" "$log/$name.txt"; then
+    # node --test's summary: "# pass 10", "# fail 0", "# cancelled 0", "# skipped 0"
+    local p f c s
+    p=$(grep -E "^# pass [0-9]+" "$log/$name.txt" | tail -1 | awk '{print $3}')
+    f=$(grep -E "^# fail [0-9]+" "$log/$name.txt" | tail -1 | awk '{print $3}')
+    c=$(grep -E "^# cancelled [0-9]+" "$log/$name.txt" | tail -1 | awk '{print $3}')
+    s=$(grep -E "^# skipped [0-9]+" "$log/$name.txt" | tail -1 | awk '{print $3}')
+    f=$(( ${f:-0} + ${c:-0} ))
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
+    grep -E "^not ok|^ +error:" "$log/$name.txt" | head -40
+    echo "node --test: $p passed, $f failed, ${s:-0} skipped"
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); echo "$name: exited $rc"; tail -30 "$log/$name.txt"; fi
   elif [ "$rc" -eq 0 ]; then
     passed=$((passed + 1)); echo "$name: ok"
@@ -75,6 +89,20 @@ suite nanoclr-tests nanoclr
 suite sdk-tests dotnet test desktop/nanoFramework.Iotc.Tests.Host/nanoFramework.Iotc.Tests.Host.csproj -nologo
 if compgen -G "tools/IotcEmulator.Tests/*.csproj" >/dev/null; then
   suite emulator-tests dotnet test tools/IotcEmulator.Tests -nologo
+fi
+
+conformance() ( # a subshell: it changes directory
+  cd tools/IotcEmulator.Conformance || return 1
+  if [ ! -d node_modules ]; then npm ci --no-audit --no-fund || return 1; fi
+  dotnet build ../IotcEmulator -nologo -v q || return 1
+  npm test
+)
+if [ -f tools/IotcEmulator.Conformance/package.json ]; then
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    suite node-sdk-conformance conformance
+  else
+    echo "=== node-sdk-conformance: skipped (Node.js 20 and npm are needed)"; skipped=$((skipped + 1))
+  fi
 fi
 
 rm -rf "$log"

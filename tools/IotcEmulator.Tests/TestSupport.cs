@@ -145,6 +145,15 @@ internal static class T
         return d;
     }
 
+    /// <summary>Connects with the given clean-session flag; returns the device and CONNACK's session-present flag.</summary>
+    public static async Task<(Device Device, bool SessionPresent)> ConnectSessionAsync(EmulatorHost emu, string deviceId, string key, bool cleanSession, bool withholdAcks = false)
+    {
+        var d = new Device { WithholdAcks = withholdAcks };
+        var r = await d.Client.ConnectAsync(MqttOptions(emu, deviceId, UserName(emu, deviceId), HubSas(emu, deviceId, key)).WithCleanSession(cleanSession).Build());
+        if (r.ResultCode != MqttClientConnectResultCode.Success) throw new InvalidOperationException("connect refused: " + r.ResultCode);
+        return (d, r.IsSessionPresent);
+    }
+
     public static async Task<T1> WaitAsync<T1>(Func<T1?> probe, TimeSpan? timeout = null, string what = "condition") where T1 : class
     {
         var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
@@ -210,10 +219,26 @@ internal sealed class Device : IAsyncDisposable
     public System.Collections.Concurrent.ConcurrentQueue<(string Topic, string Payload)> Received { get; } = new();
     public TaskCompletionSource<MqttClientDisconnectedEventArgs> Disconnected { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>When set, QoS 1 messages are not acknowledged (no PUBACK) until <see cref="AcknowledgeAllAsync"/>.</summary>
+    public bool WithholdAcks { get; set; }
+
+    readonly System.Collections.Concurrent.ConcurrentQueue<MqttApplicationMessageReceivedEventArgs> _unacknowledged = new();
+
+    /// <summary>Sends the PUBACKs withheld so far.</summary>
+    public async Task AcknowledgeAllAsync()
+    {
+        while (_unacknowledged.TryDequeue(out var e)) await e.AcknowledgeAsync(CancellationToken.None);
+    }
+
     public Device()
     {
         Client.ApplicationMessageReceivedAsync += e =>
         {
+            if (WithholdAcks && e.ApplicationMessage.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce)
+            {
+                e.AutoAcknowledge = false;
+                _unacknowledged.Enqueue(e);
+            }
             Received.Enqueue((e.ApplicationMessage.Topic, e.ApplicationMessage.ConvertPayloadToString() ?? ""));
             return Task.CompletedTask;
         };

@@ -22,13 +22,15 @@ internal static class Cli
         var hubHost = new Option<string>("--hub-host") { Description = "Hub host name handed out by DPS.", DefaultValueFactory = _ => "localhost" };
         var idScope = new Option<string?>("--id-scope") { Description = "DPS ID scope (default: generated once per data folder)." };
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not create the demo enrollment." };
-        var start = new Command("start", "Run the emulator until Ctrl+C.") { data, dpsPort, mqttPort, hubHost, idScope, noDemo };
+        var dpsRetryAfter = new Option<int>("--dps-retry-after") { Description = "Retry-After seconds DPS answers while assigning.", DefaultValueFactory = _ => 3 };
+        var start = new Command("start", "Run the emulator until Ctrl+C.") { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter };
         Func<ParseResult, CancellationToken, Task<int>> startAction = async (pr, ct) =>
         {
             var options = new EmulatorOptions
             {
                 DataDirectory = pr.GetValue(data)!, DpsPort = pr.GetValue(dpsPort), MqttPort = pr.GetValue(mqttPort),
                 HubHostName = pr.GetValue(hubHost)!, IdScope = pr.GetValue(idScope), CreateDemoEnrollment = !pr.GetValue(noDemo),
+                DpsRetryAfterSeconds = Math.Max(1, pr.GetValue(dpsRetryAfter)),
             };
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             void OnSignal(System.Runtime.InteropServices.PosixSignalContext c) { c.Cancel = true; stop.Cancel(); }
@@ -41,7 +43,7 @@ internal static class Cli
         };
         start.SetAction(startAction);
         root.Subcommands.Add(start);
-        foreach (var o in new Option[] { data, dpsPort, mqttPort, hubHost, idScope, noDemo }) root.Options.Add(o);
+        foreach (var o in new Option[] { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter }) root.Options.Add(o);
         root.SetAction(startAction);
 
         // ---- client verbs ----
@@ -174,6 +176,7 @@ internal static class Cli
 
         var c2dPayload = new Argument<string>("payload") { Description = "Message body (text)." };
         var prop = new Option<string[]>("--property", "-p") { Description = "Application property name=value (repeatable)." };
+        var ttlOpt = new Option<double?>("--ttl") { Description = "Time to live in seconds (default 3600, at most 172800)." };
         root.Subcommands.Add(Client("c2d", "Send a cloud-to-device message (queued while the device is offline).", async (pr, http, ct) =>
         {
             var props = new JsonObject();
@@ -182,8 +185,13 @@ internal static class Cli
                 var eq = p.IndexOf('=');
                 props[eq < 0 ? p : p[..eq]] = eq < 0 ? null : p[(eq + 1)..];
             }
-            return await Show(await http.PostAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/c2d", Json(new JsonObject { ["payload"] = pr.GetValue(c2dPayload), ["properties"] = props }), ct));
-        }, devArg, c2dPayload, prop));
+            var body = new JsonObject { ["payload"] = pr.GetValue(c2dPayload), ["properties"] = props };
+            if (pr.GetValue(ttlOpt) is { } ttl) body["ttlSeconds"] = ttl;
+            return await Show(await http.PostAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/c2d", Json(body), ct));
+        }, devArg, c2dPayload, prop, ttlOpt));
+
+        root.Subcommands.Add(Client("c2d-list", "List a device's C2D queue: state (queued, delivered, completed, expired, deadlettered) and delivery count.", async (pr, http, ct) =>
+            await Show(await http.GetAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/c2d", ct)), devArg));
 
         root.Subcommands.Add(Client("commands", "List a device's command invocations and responses.", async (pr, http, ct) =>
             await Show(await http.GetAsync($"api/devices/{Uri.EscapeDataString(pr.GetValue(devArg)!)}/commands", ct)), devArg));

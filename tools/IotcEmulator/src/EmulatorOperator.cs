@@ -149,16 +149,29 @@ public sealed class EmulatorOperator
 
     // ---------------- C2D ----------------
 
-    /// <summary>Queues a cloud-to-device message; it is delivered now if the device is subscribed, else when it subscribes.</summary>
+    /// <summary>IoT Hub's default time to live of a C2D message.</summary>
+    public static readonly TimeSpan DefaultC2dTimeToLive = TimeSpan.FromHours(1);
+
+    /// <summary>IoT Hub's maximum time to live of a C2D message.</summary>
+    public static readonly TimeSpan MaxC2dTimeToLive = TimeSpan.FromHours(48);
+
+    /// <summary>Enqueues a cloud-to-device message; it is delivered now if the device is subscribed, else when it is.
+    /// It stays pending until the device acknowledges it (PUBACK), is sent again after a reconnect, and expires after
+    /// <paramref name="timeToLive"/> (default 1 h, at most 48 h) unless completed first.</summary>
     /// <returns>The queue id (also sent as <c>$.mid</c>).</returns>
-    public async Task<long> SendC2dAsync(string deviceId, string payload, IReadOnlyDictionary<string, string?>? properties = null)
+    /// <exception cref="KeyNotFoundException">No such device.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The time to live is not positive or above 48 h.</exception>
+    /// <exception cref="DeviceQueueFullException">The device already has 50 pending messages.</exception>
+    public async Task<long> SendC2dAsync(string deviceId, string payload, IReadOnlyDictionary<string, string?>? properties = null, TimeSpan? timeToLive = null)
     {
+        var ttl = timeToLive ?? DefaultC2dTimeToLive;
+        if (ttl <= TimeSpan.Zero || ttl > MaxC2dTimeToLive) throw new ArgumentOutOfRangeException(nameof(timeToLive), "C2D time to live must be more than 0 and at most 48 hours");
         if (await GetDeviceAsync(deviceId).ConfigureAwait(false) is null) throw new KeyNotFoundException($"device '{deviceId}' not found");
-        return await _hub.SendC2dAsync(deviceId, Encoding.UTF8.GetBytes(payload), properties ?? new Dictionary<string, string?>()).ConfigureAwait(false);
+        return await _hub.SendC2dAsync(deviceId, Encoding.UTF8.GetBytes(payload), properties ?? new Dictionary<string, string?>(), ttl).ConfigureAwait(false);
     }
 
-    /// <summary>The C2D queue (all states) of a device, or of all devices when null.</summary>
-    public Task<IReadOnlyList<C2dMessageInfo>> ListC2dAsync(string? deviceId = null) => Task.Run(() => (IReadOnlyList<C2dMessageInfo>)_store.ListC2d(deviceId, false));
+    /// <summary>The C2D queue (all states, with delivery counts) of a device, or of all devices when null.</summary>
+    public Task<IReadOnlyList<C2dMessageInfo>> ListC2dAsync(string? deviceId = null) => Task.Run(() => (IReadOnlyList<C2dMessageInfo>)_store.ListC2d(deviceId));
 
     // ---------------- fault injection ----------------
 

@@ -18,10 +18,10 @@ internal sealed class HubService : IAsyncDisposable
     // Messages the emulator injects carry this sender prefix plus the target client id, so the enqueue
     // interceptor can hand each one to exactly that device (all devices subscribe to the same $iothub filters).
     const string InjectMarker = "\u0001iotc-emulator>";
-    const string GenKey = "iotc.gen";
-    const string ExpiryKey = "iotc.expiry";
-    const string ModelKey = "iotc.model";
-    const string AuthKey = "iotc.auth";
+    const string SessionKey = "iotc.session";
+
+    /// <summary>IoT Hub's default maximum delivery count of a C2D message: once reached, the message is dead-lettered.</summary>
+    internal const int C2dMaxDeliveryCount = 10;
 
     readonly Store _store;
     readonly Faults _faults;
@@ -30,19 +30,75 @@ internal sealed class HubService : IAsyncDisposable
     readonly MqttServer _server;
     readonly ConcurrentDictionary<string, Conn> _conns = new(StringComparer.OrdinalIgnoreCase);
     readonly ConcurrentDictionary<string, TaskCompletionSource<(int Status, string? Payload)>> _pendingMethods = new(StringComparer.Ordinal);
-    long _generation;
+    // What CONNECT validation decided, picked up by the connected handler. MQTTnet hands a resumed session its old
+    // session items, so per-connection facts cannot travel in the items of the validating event.
+    readonly ConcurrentDictionary<string, ConnectInfo> _validated = new(StringComparer.OrdinalIgnoreCase);
     long _rid;
+
+    sealed record ConnectInfo(DateTimeOffset Expiry, string? ModelId, AttestationKind Auth, bool CleanSession, DateTimeOffset ValidatedUtc);
 
     sealed class Conn
     {
-        public required long Gen { get; init; }
+        /// <summary>Tells this connection from a later one of the same device (the session, and its items, may be shared).</summary>
+        public required EndPoint? RemoteEndPoint { get; init; }
         public required string ClientId { get; init; }
         public required DateTimeOffset Expiry { get; init; }
+        public required HubSession Session { get; init; }
         public CancellationTokenSource Cts { get; } = new();
-        public volatile bool Methods;
-        public volatile bool TwinResponses;
-        public volatile bool Desired;
-        public volatile bool C2d;
+    }
+
+    /// <summary>
+    /// The device's MQTT session as IoT Hub keeps it: which of its topics it listens to and the C2D messages handed to
+    /// MQTTnet for it that the device has not acknowledged yet. It lives in MQTTnet's session items, so it lasts exactly
+    /// as long as MQTTnet's session: across connections with clean session 0, discarded by a clean session 1 connect.
+    /// </summary>
+    sealed class HubSession
+    {
+        public int Connections;
+        public volatile bool C2dAtMostOnce;
+
+        /// <summary>The granted filters (IoT Hub allows a handful) and what each gives.</summary>
+        public ConcurrentDictionary<string, Grant> Filters { get; } = new(StringComparer.Ordinal);
+
+        public ConcurrentDictionary<long, byte> C2dInFlight { get; } = new();
+
+        bool Has(Grant g)
+        {
+            foreach (var f in Filters) if (f.Value == g) return true;
+            return false;
+        }
+
+        public bool Methods => Has(Grant.Methods);
+        public bool TwinResponses => Has(Grant.TwinResponses);
+        public bool Desired => Has(Grant.Desired);
+        public bool C2d => Has(Grant.C2d);
+    }
+
+    /// <summary>What a subscription filter gives the device.</summary>
+    internal enum Grant { Refused, Harmless, Methods, TwinResponses, Desired, C2d }
+
+    /// <summary>
+    /// The filters IoT Hub accepts from a device: the documented ones, <c>$iothub/methods/#</c> (the Python iotc SDK)
+    /// and <c>devices/+/messages/devicebound/#</c> (Azure SDK for C's C2D filter); the device's own harmless topics
+    /// (such as its telemetry topic) are acknowledged without effect; anything else is refused.
+    /// </summary>
+    internal static Grant Classify(string deviceId, string topic)
+    {
+        switch (topic)
+        {
+            case "$iothub/methods/POST/#" or "$iothub/methods/#": return Grant.Methods;
+            case "$iothub/twin/res/#": return Grant.TwinResponses;
+            case "$iothub/twin/PATCH/properties/desired/#": return Grant.Desired;
+            case "devices/+/messages/devicebound/#": return Grant.C2d;
+        }
+        var own = "devices/" + deviceId + "/";
+        if (topic == own + "messages/devicebound/#") return Grant.C2d;
+        if (topic.StartsWith(own, StringComparison.Ordinal) && !topic.Contains('+') && !topic[own.Length..].Contains('#') ||
+            topic == own + "messages/events/#")
+        {
+            return Grant.Harmless;
+        }
+        return Grant.Refused;
     }
 
     public event Action<TelemetryMessage>? TelemetryReceived;
@@ -66,6 +122,9 @@ internal sealed class HubService : IAsyncDisposable
             // (thumbprint or enrolled CA), as IoT Hub does; no chain to a public root is expected.
             .WithClientCertificate(static (_, _, _, _) => true)
             .WithMaxPendingMessagesPerClient(10_000)
+            // IoT Hub keeps a clean-session-0 session (subscriptions, unacknowledged QoS 1 messages) across connections
+            // and answers session-present (MQTT 3.1.1 §3.1.2.4, §3.2.2.2); MQTTnet does exactly that with this switch.
+            .WithPersistentSessions()
             .Build();
         options.DefaultCommunicationTimeout = TimeSpan.FromSeconds(30);
         _server = new MqttServerFactory().CreateMqttServer(options);
@@ -74,6 +133,8 @@ internal sealed class HubService : IAsyncDisposable
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribingAsync;
         _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
+        _server.ClientUnsubscribedTopicAsync += OnUnsubscribedAsync;
+        _server.ClientAcknowledgedPublishPacketAsync += OnAcknowledgedAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingClientEnqueueAsync += OnEnqueueAsync;
         Options = options;
@@ -86,6 +147,22 @@ internal sealed class HubService : IAsyncDisposable
     public Task StartAsync() => _server.StartAsync();
 
     public bool IsConnected(string deviceId) => _conns.ContainsKey(deviceId);
+
+    /// <summary>
+    /// The device's open connection. MQTTnet sends CONNACK just before it raises the connected event, so a device can
+    /// already act on its CONNACK while the emulator is still registering it: a connection accepted moments ago is
+    /// waited for (briefly) rather than reported offline.
+    /// </summary>
+    async Task<Conn?> ConnAsync(string deviceId)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (_conns.TryGetValue(deviceId, out var c)) return c;
+            if (!_validated.TryGetValue(deviceId, out var v) || DateTimeOffset.UtcNow - v.ValidatedUtc > TimeSpan.FromSeconds(5)) return null;
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+        return _conns.GetValueOrDefault(deviceId);
+    }
 
     int _outboundHooked;
 
@@ -214,23 +291,34 @@ internal sealed class HubService : IAsyncDisposable
         if (_faults.TokenLifetimeCap is { } cap && now + cap < expiry) expiry = now + cap;
 
         query.TryGetValue("model-id", out var modelId);
-        e.SessionItems[GenKey] = Interlocked.Increment(ref _generation);
-        e.SessionItems[ExpiryKey] = expiry;
-        e.SessionItems[ModelKey] = modelId;
-        e.SessionItems[AuthKey] = device.Attestation;
+        // Becomes the session's state when MQTTnet starts a new session; a resumed session keeps its own.
+        e.SessionItems[SessionKey] = new HubSession();
+        _validated[id] = new ConnectInfo(expiry, modelId, device.Attestation, e.CleanSession != false, now);
     }
 
     async Task OnConnectedAsync(ClientConnectedEventArgs e)
     {
-        if (e.SessionItems[GenKey] is not long gen) return;
-        var expiry = (DateTimeOffset)e.SessionItems[ExpiryKey]!;
-        var conn = new Conn { Gen = gen, ClientId = e.ClientId, Expiry = expiry };
+        if (!_validated.TryRemove(e.ClientId, out var info) || e.SessionItems[SessionKey] is not HubSession session) return;
+        var resumed = Interlocked.Increment(ref session.Connections) > 1;
+        var conn = new Conn { RemoteEndPoint = e.RemoteEndPoint, ClientId = e.ClientId, Expiry = info.Expiry, Session = session };
         if (_conns.TryGetValue(e.ClientId, out var old)) old.Cts.Cancel();
         _conns[e.ClientId] = conn;
-        var model = e.SessionItems[ModelKey] as string;
-        _log($"hub: '{e.ClientId}' connected from {e.RemoteEndPoint} ({e.SessionItems[AuthKey]}{(model is null ? "" : ", model " + model)}), session ends {expiry:u}");
+        var model = info.ModelId;
+        var kind = resumed ? "session resumed" : info.CleanSession ? "clean session" : "new persistent session";
+        _log($"hub: '{e.ClientId}' connected from {e.RemoteEndPoint} ({info.Auth}{(model is null ? "" : ", model " + model)}, {kind}), token valid until {info.Expiry:u}");
         await Task.Run(() => _store.MarkConnection(e.ClientId, true, model)).ConfigureAwait(false);
         _ = CloseAtExpiryAsync(conn);
+        if (resumed)
+        {
+            // MQTTnet sends the resumed session's unacknowledged QoS 1 messages again: each is one more delivery.
+            var again = session.C2dInFlight.Keys.ToArray();
+            if (again.Length > 0)
+            {
+                await Task.Run(() => _store.CountC2dRedelivery(again)).ConfigureAwait(false);
+                _log($"hub: redelivering {again.Length} unacknowledged C2D message(s) to '{e.ClientId}' in its resumed session");
+            }
+            if (session.C2d) await Task.Run(() => FlushC2dAsync(e.ClientId)).ConfigureAwait(false);
+        }
     }
 
     async Task CloseAtExpiryAsync(Conn conn)
@@ -257,8 +345,7 @@ internal sealed class HubService : IAsyncDisposable
             _log($"hub: '{e.ClientId}' taken over by a new connection; old one dropped");
             return;
         }
-        if (e.SessionItems?[GenKey] is not long gen) return;
-        if (_conns.TryGetValue(e.ClientId, out var c) && c.Gen == gen && _conns.TryRemove(new KeyValuePair<string, Conn>(e.ClientId, c)))
+        if (_conns.TryGetValue(e.ClientId, out var c) && Equals(c.RemoteEndPoint, e.RemoteEndPoint) && _conns.TryRemove(new KeyValuePair<string, Conn>(e.ClientId, c)))
         {
             c.Cts.Cancel();
             _log($"hub: '{e.ClientId}' disconnected ({e.DisconnectType})");
@@ -278,40 +365,61 @@ internal sealed class HubService : IAsyncDisposable
             e.TopicFilter.QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce;
         }
         e.Response.ReasonCode = e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? MqttSubscribeReasonCode.GrantedQoS0 : MqttSubscribeReasonCode.GrantedQoS1;
-        var own = "devices/" + id + "/";
-        if (topic is "$iothub/methods/POST/#" or "$iothub/twin/res/#" or "$iothub/twin/PATCH/properties/desired/#" || topic == own + "messages/devicebound/#")
+        switch (Classify(id, topic))
         {
-            return Task.CompletedTask;
+            case Grant.Refused:
+                e.ProcessSubscription = false;
+                e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+                _log($"hub: refused subscription of '{id}' to '{topic}': not one of the device's topics");
+                break;
+            case Grant.Harmless:
+                // Older SDKs subscribe to harmless topics of their own (e.g. their telemetry topic): acknowledged, nothing granted.
+                e.ProcessSubscription = false;
+                _log($"hub: '{id}' subscribed to '{topic}': acknowledged without effect");
+                break;
         }
-        if (topic.StartsWith(own, StringComparison.Ordinal) && !topic.Contains('+') && !topic[own.Length..].Contains('#') ||
-            topic == own + "messages/events/#")
-        {
-            // Older SDKs subscribe to harmless topics of their own (e.g. their telemetry topic): acknowledged, nothing granted.
-            e.ProcessSubscription = false;
-            _log($"hub: '{id}' subscribed to '{topic}': acknowledged without effect");
-            return Task.CompletedTask;
-        }
-        e.ProcessSubscription = false;
-        e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-        _log($"hub: refused subscription of '{id}' to '{topic}': not one of the device's topics");
         return Task.CompletedTask;
     }
 
     async Task OnSubscribedAsync(ClientSubscribedTopicEventArgs e)
     {
-        if (!_conns.TryGetValue(e.ClientId, out var c)) return;
-        switch (e.TopicFilter.Topic)
+        if (e.SessionItems[SessionKey] is not HubSession s) return;
+        var grant = Classify(e.ClientId, e.TopicFilter.Topic);
+        if (grant is Grant.Refused or Grant.Harmless) return;
+        if (grant == Grant.C2d)
         {
-            case "$iothub/methods/POST/#": c.Methods = true; break;
-            case "$iothub/twin/res/#": c.TwinResponses = true; break;
-            case "$iothub/twin/PATCH/properties/desired/#": c.Desired = true; break;
-            default:
-                if (e.TopicFilter.Topic.EndsWith("/messages/devicebound/#", StringComparison.Ordinal))
-                {
-                    c.C2d = true;
-                    await Task.Run(() => FlushC2dAsync(e.ClientId)).ConfigureAwait(false);
-                }
-                break;
+            // A QoS 0 subscription gets C2D at QoS 0: nothing to acknowledge, so a message is completed when sent.
+            s.C2dAtMostOnce = e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce;
+        }
+        s.Filters[e.TopicFilter.Topic] = grant;
+        if (grant == Grant.C2d) await Task.Run(() => FlushC2dAsync(e.ClientId)).ConfigureAwait(false);
+    }
+
+    Task OnUnsubscribedAsync(ClientUnsubscribedTopicEventArgs e)
+    {
+        (e.SessionItems[SessionKey] as HubSession)?.Filters.TryRemove(e.TopicFilter, out _);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The device PUBACKed a message the hub sent it: a C2D message is completed.</summary>
+    async Task OnAcknowledgedAsync(ClientAcknowledgedPublishPacketEventArgs e)
+    {
+        var prefix = "devices/" + e.ClientId + "/messages/devicebound/";
+        var topic = e.PublishPacket.Topic;
+        if (!topic.StartsWith(prefix, StringComparison.Ordinal)) return;
+        if (!PropertyBag.Parse(topic[prefix.Length..]).TryGetValue("$.mid", out var mid) || !long.TryParse(mid, System.Globalization.CultureInfo.InvariantCulture, out var id)) return;
+        // Under the delivery lock: a flush that already read the message as pending must not see it leave the
+        // session's in-flight set before the store says completed, or it would send it once more.
+        await _c2dLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var completed = await Task.Run(() => _store.CompleteC2d(e.ClientId, id)).ConfigureAwait(false);
+            (e.SessionItems[SessionKey] as HubSession)?.C2dInFlight.TryRemove(id, out _);
+            if (completed) _log($"hub: '{e.ClientId}' acknowledged C2D message {id}: completed");
+        }
+        finally
+        {
+            _c2dLock.Release();
         }
     }
 
@@ -440,7 +548,7 @@ internal sealed class HubService : IAsyncDisposable
     public async Task<CommandResult> InvokeAsync(string deviceId, string name, string? payloadJson, TimeSpan timeout, CancellationToken ct)
     {
         var id = await Task.Run(() => _store.AddCommand(deviceId, name, payloadJson), ct).ConfigureAwait(false);
-        if (!_conns.TryGetValue(deviceId, out var c) || !c.Methods)
+        if (await ConnAsync(deviceId).ConfigureAwait(false) is not { Session.Methods: true } c)
         {
             _log($"hub: command '{name}' for '{deviceId}' not sent: device offline or not subscribed to methods");
             var body = Error(404, "Device is not online or not subscribed to methods").Replace("404001", "404103");
@@ -483,7 +591,7 @@ internal sealed class HubService : IAsyncDisposable
         var push = (JsonObject)patch.DeepClone();
         push.Remove("$version");
         push["$version"] = version;
-        if (_conns.TryGetValue(deviceId, out var c) && c.Desired)
+        if (await ConnAsync(deviceId).ConfigureAwait(false) is { Session.Desired: true } c)
         {
             await DeliverAsync(c.ClientId, $"$iothub/twin/PATCH/properties/desired/?$version={version}", Encoding.UTF8.GetBytes(push.ToJsonString())).ConfigureAwait(false);
             _log($"hub: pushed desired patch v{version} to '{deviceId}'");
@@ -497,7 +605,7 @@ internal sealed class HubService : IAsyncDisposable
 
     public async Task<bool> PushMalformedDesiredAsync(string deviceId)
     {
-        if (!_conns.TryGetValue(deviceId, out var c) || !c.Desired) return false;
+        if (await ConnAsync(deviceId).ConfigureAwait(false) is not { Session.Desired: true } c) return false;
         var twin = _store.GetTwin(deviceId);
         var v = (twin?.DesiredVersion ?? 1) + 1;
         _log($"hub: fault: pushing a malformed desired patch to '{deviceId}' (nothing stored)");
@@ -505,27 +613,46 @@ internal sealed class HubService : IAsyncDisposable
         return true;
     }
 
-    public async Task<long> SendC2dAsync(string deviceId, byte[] payload, IReadOnlyDictionary<string, string?> props)
+    /// <summary>Enqueues a C2D message (refused when the device queue holds <see cref="Store.C2dQueueDepth"/>) and delivers what the device can take now.</summary>
+    public async Task<long> SendC2dAsync(string deviceId, byte[] payload, IReadOnlyDictionary<string, string?> props, TimeSpan ttl)
     {
-        var id = await Task.Run(() => _store.AddC2d(deviceId, payload, props)).ConfigureAwait(false);
+        var id = await Task.Run(() => _store.AddC2d(deviceId, payload, props, ttl)).ConfigureAwait(false)
+            ?? throw new DeviceQueueFullException(deviceId, Store.C2dQueueDepth);
+        _log($"hub: C2D message {id} enqueued for '{deviceId}' (expires in {ttl.TotalSeconds:0} s)");
         await FlushC2dAsync(deviceId).ConfigureAwait(false);
         return id;
     }
 
     readonly SemaphoreSlim _c2dLock = new(1, 1);
 
+    /// <summary>
+    /// Sends the device every pending C2D message (enqueued, or delivered earlier and never acknowledged) that its
+    /// current session does not already hold; MQTTnet itself re-sends what the session holds when it is resumed.
+    /// </summary>
     async Task FlushC2dAsync(string deviceId)
     {
-        if (!_conns.TryGetValue(deviceId, out var c) || !c.C2d) return;
+        if (await ConnAsync(deviceId).ConfigureAwait(false) is not { Session.C2d: true } c) return;
         await _c2dLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var m in _store.ListC2d(deviceId, queuedOnly: true))
+            var s = c.Session;
+            foreach (var m in _store.PendingC2d(deviceId))
             {
+                if (s.C2dInFlight.ContainsKey(m.Id)) continue;
+                if (m.DeliveryCount >= C2dMaxDeliveryCount)
+                {
+                    _store.DeadLetterC2d(m.Id);
+                    _log($"hub: C2D message {m.Id} for '{deviceId}' dead-lettered after {m.DeliveryCount} deliveries without acknowledgement");
+                    continue;
+                }
                 var props = new Dictionary<string, string?>(m.Properties) { ["$.mid"] = m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["$.to"] = $"/devices/{c.ClientId}/messages/deviceBound" };
-                await DeliverAsync(c.ClientId, $"devices/{c.ClientId}/messages/devicebound/{PropertyBag.Format(props)}", m.Payload, MqttQualityOfServiceLevel.AtLeastOnce).ConfigureAwait(false);
-                _store.MarkC2dDelivered(m.Id);
-                _log($"hub: delivered C2D message {m.Id} to '{deviceId}'");
+                var atMostOnce = s.C2dAtMostOnce;
+                // Recorded before it goes out, so that a quick PUBACK finds the message delivered.
+                if (!atMostOnce) s.C2dInFlight[m.Id] = 0;
+                _store.MarkC2dDelivered(m.Id, completed: atMostOnce);
+                await DeliverAsync(c.ClientId, $"devices/{c.ClientId}/messages/devicebound/{PropertyBag.Format(props)}", m.Payload,
+                    atMostOnce ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce).ConfigureAwait(false);
+                _log($"hub: delivered C2D message {m.Id} to '{deviceId}' (delivery {m.DeliveryCount + 1}{(atMostOnce ? ", QoS 0: completed" : "")})");
             }
         }
         finally

@@ -46,7 +46,8 @@ internal static class RestApi
     static object C2d(C2dMessageInfo m) => new
     {
         id = m.Id, deviceId = m.DeviceId, payload = Encoding.UTF8.GetString(m.Payload), properties = m.Properties,
-        enqueuedUtc = m.EnqueuedUtc, state = m.State, deliveredUtc = m.DeliveredUtc,
+        enqueuedUtc = m.EnqueuedUtc, state = m.State, deliveredUtc = m.DeliveredUtc, deliveryCount = m.DeliveryCount,
+        expiresUtc = m.ExpiresUtc, completedUtc = m.CompletedUtc,
     };
 
     static object Twin(TwinDocument t) => new
@@ -126,11 +127,20 @@ internal static class RestApi
         api.MapPost("/devices/{id}/c2d", async (HttpContext ctx, string id) =>
         {
             var b = await BodyObject(ctx);
-            if (b is null || S(b, "payload") is not { } payload) return Problem(400, "body must be {\"payload\":\"…\",\"properties\":{…}}");
+            if (b is null || S(b, "payload") is not { } payload) return Problem(400, "body must be {\"payload\":\"…\",\"properties\":{…},\"ttlSeconds\":n}");
             var props = new Dictionary<string, string?>();
             if (b["properties"] is JsonObject p) foreach (var (k, v) in p) props[k] = v?.ToString();
-            try { return Ok(new { id = await op.SendC2dAsync(id, payload, props) }, 201); }
+            TimeSpan? ttl = null;
+            if (b["ttlSeconds"] is JsonValue t)
+            {
+                if (!t.TryGetValue<double>(out var seconds)) return Problem(400, "'ttlSeconds' must be a number");
+                ttl = TimeSpan.FromSeconds(seconds);
+            }
+            try { return Ok(new { id = await op.SendC2dAsync(id, payload, props, ttl) }, 201); }
             catch (KeyNotFoundException ex) { return Problem(404, ex.Message); }
+            catch (ArgumentOutOfRangeException ex) { return Problem(400, ex.Message); }
+            // IoT Hub answers a full device queue with 403004 DeviceMaximumQueueDepthExceeded.
+            catch (DeviceQueueFullException ex) { return Ok(new { error = ex.Message, errorCode = 403004 }, 403); }
         });
         api.MapGet("/devices/{id}/c2d", async (string id) => Ok((await op.ListC2dAsync(id)).Select(C2d)));
 
