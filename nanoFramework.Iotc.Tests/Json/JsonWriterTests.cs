@@ -89,6 +89,25 @@ namespace nanoFramework.Iotc.Tests.Json
         }
 
         [TestMethod]
+        [DataRow(20.5, "20.5")]
+        [DataRow(21.5, "21.5")]
+        [DataRow(0.1, "0.1")]
+        [DataRow(-3.0, "-3")]
+        [DataRow(123456789.125, "123456789.125")]
+        public void Writer_Doubles_AreWrittenShortAndExact(double value, string expected)
+        {
+            // nanoCLR's double.ToString() gives 20.499999999999998 for 20.5, which reads back as another number.
+            Assert.AreEqual(expected, new JsonWriter().Number(value).ToString());
+        }
+
+        [TestMethod]
+        public void Writer_Doubles_NeedingAll17Digits_StillRoundTrip()
+        {
+            double third = 1.0 / 3.0;
+            Assert.AreEqual(third, JsonValue.Parse(new JsonWriter().Number(third).ToString()).GetDouble(0));
+        }
+
+        [TestMethod]
         public void Writer_RawValue_IsValidated()
         {
             Assert.AreEqual("[25,\"on\",null]", new JsonWriter().BeginArray().RawValue("25").RawValue("\"on\"").RawValue("null").EndArray().ToString());

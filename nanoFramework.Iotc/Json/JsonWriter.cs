@@ -175,13 +175,32 @@ namespace nanoFramework.Iotc.Json
 
             BeforeValue();
 #if NANOFRAMEWORK_1_0
-            // nanoFramework formats with '.' and has no culture; "R" is not supported there.
-            _buffer.Append(value.ToString());
+            _buffer.Append(RoundTripText(value));
 #else
             _buffer.Append(value.ToString("R", CultureInfo.InvariantCulture));
 #endif
             return this;
         }
+
+#if NANOFRAMEWORK_1_0
+        // Measured on nanoCLR: "R" throws NotImplementedException, and ToString() and "G17" write 20.5 as
+        // 20.499999999999998, which reads back as another number; "G15" is right for 20.5 but too short for 1/3.
+        // So the shortest of G15..G17 that parses back to the same value ('.' always: nanoFramework has no culture).
+        private static string RoundTripText(double value)
+        {
+            for (int digits = 15; digits < 17; digits++)
+            {
+                string text = value.ToString(digits == 15 ? "G15" : "G16");
+                double back;
+                if (double.TryParse(text, out back) && back == value)
+                {
+                    return text;
+                }
+            }
+
+            return value.ToString("G17");
+        }
+#endif
 
         /// <summary>Writes <c>true</c> or <c>false</c>.</summary>
         /// <param name="value">The boolean.</param>
