@@ -2,6 +2,8 @@
 
 using System;
 using System.Collections;
+using System.Threading;
+using nanoFramework.Iotc.Pump;
 using nanoFramework.TestFramework;
 
 namespace nanoFramework.Iotc.Tests.Pump
@@ -217,13 +219,19 @@ namespace nanoFramework.Iotc.Tests.Pump
 
 #if !NANOFRAMEWORK_1_0
             // 256 KB + 1 byte: too much memory for a board's test run, so only here.
+            t = new FakeTransport();
+            device = NewDevice(t, null);
             device.SetOutboxLimits(4, 1024 * 1024);
+            DeviceTests.ConnectNow(t, device);
             string tooBig = new string('x', (256 * 1024) + 1);
             Assert.Contains("262144", Expect(typeof(ArgumentException), "payload", null, () => device.SendTelemetry(tooBig)).Message);
             Assert.AreEqual(0, device.PendingMessages);
 #endif
 
+            t = new FakeTransport();
+            device = NewDevice(t, null);
             device.SetOutboxLimits(4, 64 * 1024);
+            DeviceTests.ConnectNow(t, device);
             int id = device.SendTelemetry(big);
             Assert.IsTrue(id > 0);
             Assert.AreEqual(1, device.PendingMessages);
@@ -366,11 +374,10 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
-        public void Disconnect_InsideMessageSent_StopsTheFlush()
+        public void Disconnect_InsideMessageSent_StopsThePump_AndKeepsWhatIsUnconfirmed()
         {
             FakeTransport t = new FakeTransport();
             Device device = Connected(t, null);
-            device.SetQosLevel(0);
             ArrayList sent = new ArrayList();
             device.On(IotcEvents.MessageSent, info =>
             {
@@ -380,9 +387,16 @@ namespace nanoFramework.Iotc.Tests.Pump
             device.SendTelemetry("1");
             device.SendTelemetry("2");
             device.DoNext();
+            t.Current.Ack(1);
+            device.DoNext();
+            Assert.AreEqual(1, sent.Count);
+            Assert.IsFalse(device.IsConnected);
+
+            // The second PUBACK comes from a connection the application closed: it confirms nothing now.
+            t.Current.Ack(2);
+            device.DoNext();
             Assert.AreEqual(1, sent.Count);
             Assert.AreEqual(1, device.PendingMessages, "the second message waits for the next Connect");
-            Assert.IsFalse(device.IsConnected);
         }
 
         // ---- hostile server input -----------------------------------------------------------------------------
@@ -415,15 +429,20 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void TwinResponse_ServerErrorsForever_AreRetriedAFewTimes_ThenReported()
         {
             FakeTransport t = new FakeTransport();
-            Device device = Connected(t, null);
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetReconnectBackoff(1000, 8000);
+            DeviceTests.ConnectNow(t, device);
             ArrayList sent = new ArrayList();
             device.On(IotcEvents.MessageSent, info => sent.Add(info.StatusCode));
             device.SendProperty("{\"p\":1}");
             int publishes = 0;
+            long lastPublishAt = 0;
             int seenTopics = t.Current.Topics.Count;
-            for (int round = 0; round < 20 && sent.Count == 0; round++)
+            for (int round = 0; round < 200 && sent.Count == 0; round++)
             {
                 device.DoNext();
+                clock.Now += 250;
                 if (t.Current.Topics.Count == seenTopics)
                 {
                     continue;
@@ -432,6 +451,10 @@ namespace nanoFramework.Iotc.Tests.Pump
                 seenTopics = t.Current.Topics.Count;
                 string topic = t.Current.Topic(seenTopics - 1);
                 publishes++;
+
+                // 429 means slow down: each retry waits the back-off (at least 80 % of 1 s), not the next DoNext.
+                Assert.IsTrue(publishes == 1 || clock.Now - lastPublishAt >= 800, "retry " + publishes + " came after " + (clock.Now - lastPublishAt) + " ms");
+                lastPublishAt = clock.Now;
                 t.Current.Deliver("$iothub/twin/res/" + (round % 2 == 0 ? "503" : "429") + "/?$rid=" + topic.Substring(topic.IndexOf("$rid=") + 5), string.Empty);
             }
 
@@ -536,27 +559,73 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
-        public void ServerBurst_BetweenTwoDoNextCalls_IsBoundedByTheInbox_AndLogged()
+        public void ServerBurst_FromTheTransportThread_WaitsForRoom_AndNothingIsLost()
         {
+            // Both MQTT clients PUBACK a message on receipt, so the inbox must never drop one: when 64 are waiting the
+            // transport's thread waits (back-pressure) until DoNext() takes them.
             FakeTransport t = new FakeTransport();
-            ArrayList log = new ArrayList();
-            Device device = Connected(t, log);
-            int received = 0;
-            device.On(IotcEvents.MessageReceived, info => received++);
-            for (int i = 0; i < 500; i++)
+            Device device = Connected(t, null);
+            ArrayList received = new ArrayList();
+            device.On(IotcEvents.MessageReceived, info => received.Add(info.Properties.Get("n")));
+            FakeMqtt mqtt = t.Current;
+            int[] delivered = new int[1];
+            Thread transport = new Thread(() =>
             {
-                t.Current.Deliver("devices/dev-1/messages/devicebound/n=" + i, "{}");
-                t.Current.Puback(1000 + i);
+                for (int i = 0; i < 200; i++)
+                {
+                    mqtt.Deliver("devices/dev-1/messages/devicebound/n=" + i, "{}");
+                    delivered[0] = i + 1;
+                }
+            });
+            transport.Start();
+            for (int i = 0; i < 400 && delivered[0] < Inbox.MaxMessages; i++)
+            {
+                Thread.Sleep(5);
             }
 
-            device.DoNext();
-            Assert.AreEqual(64, received);
-            Assert.IsTrue(AnyLineContains(log, "dropped because the inbox was full"));
-            Assert.IsTrue(device.IsConnected);
+            Thread.Sleep(100);
+            Assert.AreEqual(Inbox.MaxMessages, delivered[0], "the transport thread waits while 64 messages wait");
 
-            t.Current.Deliver("devices/dev-1/messages/devicebound/n=last", "{}");
-            device.DoNext();
-            Assert.AreEqual(65, received, "the next DoNext takes messages again");
+            for (int i = 0; i < 4000 && received.Count < 200; i++)
+            {
+                device.DoNext();
+                Thread.Sleep(1);
+            }
+
+            Assert.IsTrue(transport.Join(5000));
+            Assert.AreEqual(200, received.Count);
+            for (int i = 0; i < 200; i++)
+            {
+                Assert.AreEqual(i.ToString(), (string)received[i], "in order");
+            }
+        }
+
+        [TestMethod]
+        public void LargeCloudToDeviceMessages_QueuedWhileTheAppIsBusy_AllReachTheApp()
+        {
+            // Three 30 KB messages arriving between two DoNext() calls: the byte budget holds two, the third waits.
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, null);
+            ArrayList sizes = new ArrayList();
+            device.On(IotcEvents.MessageReceived, info => sizes.Add(info.Payload.Length));
+            FakeMqtt mqtt = t.Current;
+            string body = "\"" + new string('x', 30 * 1024) + "\"";
+            Thread transport = new Thread(() =>
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    mqtt.Deliver("devices/dev-1/messages/devicebound/n=" + i, body);
+                }
+            });
+            transport.Start();
+            for (int i = 0; i < 4000 && sizes.Count < 3; i++)
+            {
+                device.DoNext();
+                Thread.Sleep(1);
+            }
+
+            Assert.IsTrue(transport.Join(5000));
+            Assert.AreEqual(3, sizes.Count);
         }
 
         [TestMethod]

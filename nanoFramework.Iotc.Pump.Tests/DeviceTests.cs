@@ -29,6 +29,13 @@ namespace nanoFramework.Iotc.Tests.Pump
             return device;
         }
 
+        /// <summary>Connects a device made with <see cref="NewDevice"/> (and configured: settings are fixed at Connect).</summary>
+        internal static void ConnectNow(FakeTransport transport, Device device)
+        {
+            transport.AddAssignment(Hub, "dev-1");
+            device.Connect();
+        }
+
         internal static Device Connected(FakeTransport transport, FakeClock clock)
         {
             transport.AddAssignment(Hub, "dev-1");
@@ -124,8 +131,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void Telemetry_WithQos0_IsConfirmedByTheWrite()
         {
             FakeTransport t = new FakeTransport();
-            Device device = Connected(t, new FakeClock());
+            Device device = NewDevice(t, new FakeClock());
             device.SetQosLevel(0);
+            ConnectNow(t, device);
             _events.Clear();
             int id = device.SendState("{\"status\":\"WARNING\"}");
             device.DoNext();
@@ -221,8 +229,8 @@ namespace nanoFramework.Iotc.Tests.Pump
 
             device.DoNext();
             Assert.StartsWith("$iothub/twin/PATCH/properties/reported/?$rid=", t.Current.Topic(1));
-            Assert.AreEqual("{\"setPoint\":{\"value\":21.5,\"ac\":200,\"ad\":\"completed\",\"av\":5}}", t.Current.Text(1));
-            Assert.AreEqual("{\"fanSpeed\":{\"value\":{\"rpm\":9000},\"ac\":400,\"ad\":\"too fast\",\"av\":5}}", t.Current.Text(2));
+            // Both acks in one reported patch (coalesced: a 1,000-key patch must not need 1,000 publishes).
+            Assert.AreEqual("{\"setPoint\":{\"value\":21.5,\"ac\":200,\"ad\":\"completed\",\"av\":5},\"fanSpeed\":{\"value\":{\"rpm\":9000},\"ac\":400,\"ad\":\"too fast\",\"av\":5}}", t.Current.Text(1));
         }
 
         [TestMethod]
@@ -343,8 +351,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = Connected(t, clock);
+            Device device = NewDevice(t, clock);
             device.SetReconnectBackoff(100, 1000);
+            ConnectNow(t, device);
             _events.Clear();
 
             int a = device.SendTelemetry("{\"n\":1}");
@@ -383,8 +392,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = Connected(t, clock);
+            Device device = NewDevice(t, clock);
             device.SetReconnectBackoff(100, 400);
+            ConnectNow(t, device);
             device.On(IotcEvents.Command, info => info.SetResponse(200, "{\"ok\":true}"));
             FakeMqtt first = t.Current;
 
@@ -469,12 +479,19 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void FullOutbox_FailsFast_AndNeverDrops()
         {
             FakeTransport t = new FakeTransport();
-            Device device = Connected(t, new FakeClock());
+            Device device = NewDevice(t, new FakeClock());
             device.SetOutboxLimits(3, 1000);
+            ConnectNow(t, device);
             device.SendTelemetry("1");
             device.SendTelemetry("2");
             device.SendTelemetry("3");
-            Assert.ThrowsException(typeof(InvalidOperationException), () => device.SendTelemetry("4"));
+            // A distinct type for "try later" (not connected is InvalidOperationException), and a way to ask without one.
+            Assert.ThrowsException(typeof(IotcOutboxFullException), () => device.SendTelemetry("4"));
+            Assert.AreEqual(3, device.PendingMessages);
+            Assert.IsFalse(device.CanSend);
+            int id;
+            Assert.IsFalse(device.TrySendTelemetry("4", null, out id));
+            Assert.AreEqual(0, id);
             Assert.AreEqual(3, device.PendingMessages);
         }
 
@@ -540,8 +557,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = Connected(t, clock);
+            Device device = NewDevice(t, clock);
             device.SetReconnectBackoff(1000, 8000);
+            ConnectNow(t, device);
             _events.Clear();
             t.FailConnect = true;
             t.Current.Drop();
@@ -571,8 +589,18 @@ namespace nanoFramework.Iotc.Tests.Pump
             t.FailConnect = false;
             t.AddAssignment(Hub, "dev-1");
             int dpsRequests = t.HttpRequests.Count;
+            long slept = clock.Slept;
             clock.Now += 10000;
-            device.DoNext();
+            for (int i = 0; i < 100 && !device.IsConnected; i++)
+            {
+                // DPS as pump states: one exchange (DPS request or MQTT connect) per DoNext, and no sleeping in it.
+                int exchanges = t.HttpRequests.Count + t.Connections.Count;
+                device.DoNext();
+                Assert.IsTrue(t.HttpRequests.Count + t.Connections.Count - exchanges <= 1, "one network exchange per DoNext");
+                clock.Now += 100;
+            }
+
+            Assert.AreEqual(slept, clock.Slept, "DoNext never sleeps through DPS's Retry-After");
             Assert.IsTrue(device.IsConnected);
             Assert.AreEqual(dpsRequests + 2, t.HttpRequests.Count, "re-provisioned through DPS");
             Assert.StartsWith("ConnectionStatus:0:", (string)_events[_events.Count - 1]);
@@ -584,8 +612,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = Connected(t, clock);
+            Device device = NewDevice(t, clock);
             device.SetReconnectBackoff(1000, 8000);
+            ConnectNow(t, device);
             ArrayList seen = new ArrayList();
             device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag));
 
@@ -610,8 +639,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = Connected(t, clock);
+            Device device = NewDevice(t, clock);
             device.SetReconnectBackoff(100, 400);
+            ConnectNow(t, device);
             _events.Clear();
             t.ConnackCode = 5;
             t.AddHttp(401, "{\"errorCode\":401002,\"trackingId\":\"trk-2\",\"message\":\"Unauthorized\"}", -1);
@@ -629,8 +659,9 @@ namespace nanoFramework.Iotc.Tests.Pump
 
             // DPS said no this time: that is final, and the device says so instead of retrying forever.
             string last = (string)_events[_events.Count - 1];
-            Assert.StartsWith("ConnectionStatus:401:", last);
-            Assert.Contains("fatal", last);
+            // Giving up has its own code; the refusal that caused it is in the text.
+            Assert.StartsWith("ConnectionStatus:" + IotcStatus.GaveUp + ":", last);
+            Assert.Contains("status 401", last);
             int connections = t.Connections.Count;
             clock.Now += 60000;
             device.DoNext();

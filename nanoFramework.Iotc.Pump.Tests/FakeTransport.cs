@@ -18,6 +18,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         public int ConnackCode;
         public bool FailConnect;
 
+        /// <summary>Plays a client that refuses a message itself (not the link): Publish throws ArgumentException for topics containing this.</summary>
+        public string RefuseTopicsContaining;
+
         public FakeMqtt Current
         {
             get { return Connections.Count == 0 ? null : (FakeMqtt)Connections[Connections.Count - 1]; }
@@ -125,6 +128,11 @@ namespace nanoFramework.Iotc.Tests.Pump
             if (!Open)
             {
                 throw new TransportException("not connected (fake)");
+            }
+
+            if (_owner.RefuseTopicsContaining != null && topic.IndexOf(_owner.RefuseTopicsContaining) >= 0)
+            {
+                throw new ArgumentException("topic refused (fake)", "topic");
             }
 
             Topics.Add(topic);

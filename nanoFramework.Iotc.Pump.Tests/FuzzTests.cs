@@ -33,6 +33,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             device.SetTransportFactory(t);
             device.SetClock(new FakeClock());
 
+            // The "hub" here acknowledges only every 50 messages: a window of 16 keeps the application's sends flowing.
+            device.SetInFlightWindow(16, 30000);
+
             // Level All, checked line by line (not kept: 1,200 messages of up to 100 KB would be too much for a board).
             int[] logStats = new int[3];
             device.SetLogLevel(IotLogLevel.All);

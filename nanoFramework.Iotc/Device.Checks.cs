@@ -3,6 +3,7 @@
 using System;
 using nanoFramework.Iotc.Json;
 using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Pump;
 using nanoFramework.Iotc.Text;
 
 namespace nanoFramework.Iotc
@@ -20,12 +21,12 @@ namespace nanoFramework.Iotc
                 throw new ArgumentNullException("payload");
             }
 
-            if (_state == StateIdle)
+            if (_session.State == Session.Idle)
             {
                 throw new InvalidOperationException(api + " before Connect(): connect first");
             }
 
-            if (_state == StateDisconnected)
+            if (_session.State == Session.Stopped)
             {
                 throw new InvalidOperationException(api + " after Disconnect() or a fatal connection failure: connect again first");
             }
@@ -34,7 +35,7 @@ namespace nanoFramework.Iotc
         private void CheckNotStarted(string api)
         {
             CheckNotDisposed();
-            if (_state != StateIdle)
+            if (_options.Frozen)
             {
                 throw new InvalidOperationException(api + " must be called before Connect()");
             }
@@ -42,7 +43,7 @@ namespace nanoFramework.Iotc
 
         private void CheckNotDisposed()
         {
-            if (_state == StateDisposed)
+            if (_disposed)
             {
                 throw new ObjectDisposedException("Device");
             }
@@ -126,7 +127,13 @@ namespace nanoFramework.Iotc
 
             for (int i = 0; i < value.Count; i++)
             {
-                Validation.ValidatePropertyName(value.GetName(i), "payload");
+                string name = value.GetName(i);
+                if (name == null)
+                {
+                    throw new ArgumentException("a property name cannot hold U+0000 (\\u0000)", "payload");
+                }
+
+                Validation.ValidatePropertyName(name, "payload");
                 CheckPropertyNames(value.GetValue(i));
             }
         }
@@ -160,38 +167,13 @@ namespace nanoFramework.Iotc
 
         private static int ParsePort(string text, string paramName)
         {
-            int port;
-            if (!int.TryParse(text, out port) || port < 1 || port > 65535)
+            long port = Ordinal.ParseDigits(text, 5);
+            if (port < 1 || port > 65535)
             {
                 throw new ArgumentException("the port must be 1..65535", paramName);
             }
 
-            return port;
-        }
-
-        /// <summary>True when lines of <paramref name="level"/> are logged: per-message lines check it first, so a quiet device builds no strings.</summary>
-        private bool Logs(IotLogLevel level)
-        {
-            return _logLevel != IotLogLevel.Disabled && (level != IotLogLevel.All || _logLevel == IotLogLevel.All);
-        }
-
-        internal void Log(IotLogLevel level, string line)
-        {
-            if (!Logs(level))
-            {
-                return;
-            }
-
-            string text = "[iotc] " + line;
-            IotcLogSink sink = _logSink;
-            if (sink != null)
-            {
-                sink(text);
-            }
-            else
-            {
-                Console.WriteLine(text);
-            }
+            return (int)port;
         }
     }
 }

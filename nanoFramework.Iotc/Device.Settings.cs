@@ -1,7 +1,7 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
-using nanoFramework.Iotc.Pump;
+using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc
@@ -18,14 +18,14 @@ namespace nanoFramework.Iotc
                 throw new ArgumentOutOfRangeException("logLevel");
             }
 
-            _logLevel = logLevel;
+            _log.Level = logLevel;
         }
 
         /// <summary>Replaces where log lines go (default: <c>Console.WriteLine</c>). Null restores the default.</summary>
         /// <param name="sink">The sink.</param>
         public void SetLogSink(IotcLogSink sink)
         {
-            _logSink = sink;
+            _log.Sink = sink;
         }
 
         /// <summary>
@@ -49,20 +49,22 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("give a host name (optionally host:port), not a URL", "host");
             }
 
+            // host, host:port, [IPv6] or [IPv6]:port; a bare IPv6 address is ambiguous with a port and refused.
             int colon = name.LastIndexOf(':');
-            if (colon >= 0 && name.IndexOf(']') < colon)
+            int bracket = name.LastIndexOf(']');
+            if (colon >= 0 && bracket < colon)
             {
                 port = ParsePort(name.Substring(colon + 1), "host");
                 name = name.Substring(0, colon);
             }
 
-            if (name.Length == 0 || name.IndexOf('/') >= 0 || name.IndexOf(' ') >= 0)
+            if (!Validation.IsHostName(name))
             {
-                throw new ArgumentException("not a host name", "host");
+                throw new ArgumentException("not a host name (letters, digits, '-' and '.', or an IPv6 address in brackets), optionally with :port", "host");
             }
 
-            _serviceHost = name;
-            _servicePort = port;
+            _options.ServiceHost = name;
+            _options.ServicePort = port;
         }
 
         /// <summary>Sets the IoT Hub MQTT port (default 8883). Call before <see cref="Connect"/>.</summary>
@@ -75,19 +77,20 @@ namespace nanoFramework.Iotc
                 throw new ArgumentOutOfRangeException("port");
             }
 
-            _mqttPort = port;
+            _options.MqttPort = port;
         }
 
         /// <summary>Sets the QoS for telemetry (0 or 1; default 1). Properties, acks and command responses always use QoS 1.</summary>
         /// <param name="qosLevel">0 or 1.</param>
         public void SetQosLevel(int qosLevel)
         {
+            CheckNotStarted("SetQosLevel");
             if (qosLevel != 0 && qosLevel != 1)
             {
                 throw new ArgumentOutOfRangeException("qosLevel", "IoT Hub supports QoS 0 and 1");
             }
 
-            _qos = qosLevel;
+            _options.Qos = qosLevel;
         }
 
         /// <summary>
@@ -97,12 +100,13 @@ namespace nanoFramework.Iotc
         /// <param name="seconds">10 .. 31,536,000 (one year).</param>
         public void SetTokenExpiration(int seconds)
         {
+            CheckNotStarted("SetTokenExpiration");
             if (seconds < 10 || seconds > 31536000)
             {
                 throw new ArgumentOutOfRangeException("seconds", "between 10 seconds and one year");
             }
 
-            _tokenLifetimeSeconds = seconds;
+            _options.TokenLifetimeSeconds = seconds;
         }
 
         /// <summary>
@@ -124,7 +128,7 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("a DTDL model id looks like dtmi:com:example:Model;1", "modelId");
             }
 
-            _modelId = modelId;
+            _options.ModelId = modelId;
         }
 
         /// <summary>
@@ -145,7 +149,7 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("not a PEM certificate", "pem");
             }
 
-            _rootCaPem = pem;
+            _options.RootCaPem = pem;
         }
 
         /// <summary>
@@ -157,6 +161,10 @@ namespace nanoFramework.Iotc
         public void SetLegacyAcknowledgements(bool legacy)
         {
             _legacyAcks = legacy;
+            if (_twin != null)
+            {
+                _twin.LegacyAcks = legacy;
+            }
         }
 
         /// <summary>Bounds the outbox (default 32 messages, 32 KB). When it is full, <c>Send*</c> throws instead of dropping.</summary>
@@ -164,7 +172,31 @@ namespace nanoFramework.Iotc
         /// <param name="maxBytes">At least 1.</param>
         public void SetOutboxLimits(int maxMessages, int maxBytes)
         {
-            _outbox.SetLimits(maxMessages, maxBytes);
+            CheckNotStarted("SetOutboxLimits");
+            _publisher.SetLimits(maxMessages, maxBytes);
+        }
+
+        /// <summary>
+        /// Sets how many QoS 1 messages may wait for their PUBACK at once (default 8, sized for M2Mqtt on a board; a
+        /// desktop can go higher) and how long one may wait before the link counts as stalled and is reconnected
+        /// (unconfirmed messages are then sent again). Call before <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="messages">1..1024.</param>
+        /// <param name="timeoutMilliseconds">1,000..600,000 (default 30,000).</param>
+        public void SetInFlightWindow(int messages, int timeoutMilliseconds)
+        {
+            CheckNotStarted("SetInFlightWindow");
+            if (messages < 1 || messages > 1024)
+            {
+                throw new ArgumentOutOfRangeException("messages");
+            }
+
+            if (timeoutMilliseconds < 1000 || timeoutMilliseconds > 600000)
+            {
+                throw new ArgumentOutOfRangeException("timeoutMilliseconds");
+            }
+
+            _publisher.SetWindow(messages, timeoutMilliseconds);
         }
 
         /// <summary>Sets the reconnect back-off: first delay and cap, in milliseconds (default 1,000 and 60,000).</summary>
@@ -172,6 +204,7 @@ namespace nanoFramework.Iotc
         /// <param name="maxMilliseconds">Cap (≥ <paramref name="minMilliseconds"/>).</param>
         public void SetReconnectBackoff(int minMilliseconds, int maxMilliseconds)
         {
+            CheckNotStarted("SetReconnectBackoff");
             if (minMilliseconds < 1)
             {
                 throw new ArgumentOutOfRangeException("minMilliseconds");
@@ -182,7 +215,8 @@ namespace nanoFramework.Iotc
                 throw new ArgumentOutOfRangeException("maxMilliseconds");
             }
 
-            _backoff = new Backoff(minMilliseconds, maxMilliseconds, _deviceId.GetHashCode());
+            _options.BackoffMinMilliseconds = minMilliseconds;
+            _options.BackoffMaxMilliseconds = maxMilliseconds;
         }
 
         /// <summary>Sets the MQTT keep-alive (default 60 s) and the connect/request time-out (default 30 s).</summary>
@@ -190,6 +224,7 @@ namespace nanoFramework.Iotc
         /// <param name="timeoutMilliseconds">500 .. 120,000.</param>
         public void SetTimeouts(int keepAliveSeconds, int timeoutMilliseconds)
         {
+            CheckNotStarted("SetTimeouts");
             if (keepAliveSeconds < 5 || keepAliveSeconds > 1200)
             {
                 throw new ArgumentOutOfRangeException("keepAliveSeconds");
@@ -200,8 +235,8 @@ namespace nanoFramework.Iotc
                 throw new ArgumentOutOfRangeException("timeoutMilliseconds");
             }
 
-            _keepAliveSeconds = keepAliveSeconds;
-            _timeoutMilliseconds = timeoutMilliseconds;
+            _options.KeepAliveSeconds = keepAliveSeconds;
+            _options.TimeoutMilliseconds = timeoutMilliseconds;
         }
 
         /// <summary>Uses these transports instead of the platform's (tests, custom stacks). Call before <see cref="Connect"/>.</summary>
@@ -214,7 +249,7 @@ namespace nanoFramework.Iotc
                 throw new ArgumentNullException("transports");
             }
 
-            _transports = transports;
+            _options.Transports = transports;
         }
 
         /// <summary>Uses this clock instead of the system clock (tests). Call before <see cref="Connect"/>.</summary>
@@ -227,7 +262,7 @@ namespace nanoFramework.Iotc
                 throw new ArgumentNullException("clock");
             }
 
-            _clock = clock;
+            _options.Clock = clock;
         }
     }
 }

@@ -2,6 +2,7 @@
 
 using System;
 using System.Collections;
+using System.Threading;
 using nanoFramework.Iotc.Json;
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Pump;
@@ -14,17 +15,15 @@ namespace nanoFramework.Iotc
     /// <summary>
     /// An Azure IoT Central device (Python: <c>iotc.Device</c>). Single-threaded and cooperative: <see cref="Connect"/>
     /// provisions through DPS and opens the IoT Hub MQTT session; after that the application calls
-    /// <see cref="DoNext"/> in its loop, and every callback runs inside that call, on that thread.
+    /// <see cref="DoNext"/> in its loop, and every callback runs inside that call, on that thread, in the order things
+    /// happened.
     /// <para>
-    /// Data path: <c>SendTelemetry</c> puts a message in the bounded outbox and returns its id; <c>DoNext</c> publishes
-    /// it through the transport; the transport's PUBACK lands in the inbox; the next <c>DoNext</c> takes it out of the
-    /// outbox and raises <c>MessageSent</c> with that id. A lost link puts unconfirmed messages back in line and
-    /// <c>DoNext</c> reconnects with back-off.
-    /// </para>
-    /// <para>
-    /// The class is split by concern: this file has the public API and the pump loop; Device.Messages.cs the data path
-    /// (inbox, outbox, callbacks); Device.Session.cs provisioning and (re)connecting; Device.Settings.cs the setters;
-    /// Device.Checks.cs argument checks and logging.
+    /// This class is the Python-shaped facade. The work is done by parts that own their state (namespace
+    /// <c>nanoFramework.Iotc.Pump</c>): <c>Session</c> (DPS and MQTT connection as non-blocking states, back-off, token
+    /// renewal), <c>Publisher</c> (outbox, in-flight window and time-out, confirmations), <c>TwinSync</c> (twin GET,
+    /// desired versions, coalesced acks), the <c>Inbox</c> the transport's thread fills (with back-pressure, never
+    /// dropping) and one ordered <c>CallbackQueue</c> that DoNext drains. Each DoNext: take what arrived, one session
+    /// step (at most one network exchange), settings acks, publish what the window allows, raise the callbacks.
     /// </para>
     /// </summary>
     public partial class Device : IDisposable
@@ -32,72 +31,17 @@ namespace nanoFramework.Iotc
         /// <summary>The global DPS endpoint (Python default).</summary>
         public const string DefaultServiceHost = "global.azure-devices-provisioning.net";
 
-        private const int StateIdle = 0;
-        private const int StateConnected = 1;
-        private const int StateReconnecting = 2;
-        private const int StateDisconnected = 3;
-        private const int StateDisposed = 4;
-
-        /// <summary>Publishes of one reported patch answered 429/5xx before it is reported as failed.</summary>
-        private const int MaxTwinAttempts = 5;
-
-        /// <summary>How long a reported patch waits for its twin response before it is sent again (IoT Hub answers within seconds).</summary>
-        private const int TwinResponseTimeoutMs = 30000;
-
-        /// <summary>Outbox messages published but not yet confirmed, at most.</summary>
-        private const int MaxInFlight = 16;
-
-        /// <summary>How long one DPS registration (register plus polls) may take.</summary>
-        private const long ProvisioningTimeoutMs = 120000;
-
-        private readonly string _scopeId;
-        private readonly string _deviceId;
-        private readonly string _deviceKey;
-        private readonly IotConnectType _credType;
-        private readonly string _clientCertificatePem;
-        private readonly string _clientPrivateKeyPem;
-
+        private readonly DeviceOptions _options = new DeviceOptions();
+        private readonly Logger _log = new Logger();
         private readonly HandlerTable _handlers = new HandlerTable();
+        private readonly CallbackQueue _callbacks = new CallbackQueue();
         private readonly Inbox _inbox = new Inbox();
-        private readonly Outbox _outbox = new Outbox(32, 32 * 1024);
-        private readonly ArrayList _pendingCallbacks = new ArrayList();
-
-        private ITransportFactory _transports;
-        private IClock _clock = new SystemClock();
-        private IotcLogSink _logSink;
-        private IotLogLevel _logLevel = IotLogLevel.Disabled;
-
-        private string _serviceHost = DefaultServiceHost;
-        private int _servicePort = 443;
-        private int _mqttPort = 8883;
-        private int _qos = 1;
-        private int _tokenLifetimeSeconds = 3600;
-        private string _modelId;
-        private string _rootCaPem;
+        private Session _session;
+        private Publisher _publisher;
+        private TwinSync _twin;
         private bool _legacyAcks;
-        private int _keepAliveSeconds = 60;
-        private int _timeoutMilliseconds = 30000;
-        private Backoff _backoff = new Backoff(1000, 60000, 0);
-
-        private int _state = StateIdle;
+        private bool _disposed;
         private bool _inPump;
-        private IMqttTransport _mqtt;
-        private int _generation;
-        private string _hubHost;
-        private string _hubDeviceId;
-        private long _renewAtMs;
-        private long _nextAttemptAtMs;
-        private int _failedAttempts;
-        private int _authFailures;
-        private int _networkFailures;
-        private bool _reprovision;
-        private int _nextMessageId;
-        private string _telemetryTopic;
-        private int _nextRequestId;
-        private string _twinGetRequestId;
-        private int _twinGetAttempts;
-        private long _twinGetRetryAtMs;
-        private long _desiredVersion = -1;
 
         /// <summary>
         /// Creates a device that authenticates with a symmetric key (Python: <c>Device(scopeId, key, deviceId, credType)</c>).
@@ -130,11 +74,11 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("the key is empty", "symmetricKey");
             }
 
-            _scopeId = scopeId;
-            _deviceId = deviceId;
-            _credType = credType;
-            _deviceKey = credType == IotConnectType.SymmetricGroupKey ? SasToken.DeriveDeviceKey(symmetricKey, deviceId) : symmetricKey;
-            CreatePlatformTransports(ref _transports);
+            _options.ScopeId = scopeId;
+            _options.DeviceId = deviceId;
+            _options.CredType = credType;
+            _options.DeviceKey = credType == IotConnectType.SymmetricGroupKey ? SasToken.DeriveDeviceKey(symmetricKey, deviceId) : symmetricKey;
+            Init();
         }
 
         /// <summary>
@@ -169,8 +113,8 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("not a PEM private key", "privateKeyPem");
             }
 
-            _clientCertificatePem = certificatePem;
-            _clientPrivateKeyPem = privateKeyPem;
+            _options.ClientCertificatePem = certificatePem;
+            _options.ClientPrivateKeyPem = privateKeyPem;
         }
 
         /// <summary>
@@ -190,10 +134,10 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("without a key only X.509 (the certificate stored on the device) is possible", "credType");
             }
 
-            _scopeId = scopeId;
-            _deviceId = deviceId;
-            _credType = IotConnectType.X509Certificate;
-            CreatePlatformTransports(ref _transports);
+            _options.ScopeId = scopeId;
+            _options.DeviceId = deviceId;
+            _options.CredType = IotConnectType.X509Certificate;
+            Init();
         }
 
         /// <summary>
@@ -214,31 +158,47 @@ namespace nanoFramework.Iotc
         /// <summary>Each platform build (board, .NET) supplies its transports here; the portable core has none.</summary>
         static partial void CreatePlatformTransports(ref ITransportFactory factory);
 
+        private void Init()
+        {
+            CreatePlatformTransports(ref _options.Transports);
+            _session = new Session(this, _options, _inbox, _callbacks, _log);
+            _publisher = new Publisher(this, _callbacks, _log);
+        }
+
         /// <summary>
         /// True while the MQTT session is up (Python: <c>isConnected()</c>). After a lost link it is false until
         /// <see cref="DoNext"/> has reconnected, so keep calling <see cref="DoNext"/> rather than looping on this.
         /// </summary>
         public bool IsConnected
         {
-            get { return _state == StateConnected && _mqtt != null && _mqtt.IsConnected; }
+            get { return !_disposed && _session.IsConnected; }
+        }
+
+        /// <summary>
+        /// True when a message can be queued now: connected (or reconnecting after a first connect) and the outbox has
+        /// room for one more. The cheap check for a sending loop; <see cref="TrySendTelemetry"/> does check and send at once.
+        /// </summary>
+        public bool CanSend
+        {
+            get { return !_disposed && IsStarted() && _publisher.HasRoom(1); }
         }
 
         /// <summary>The device id.</summary>
         public string DeviceId
         {
-            get { return _deviceId; }
+            get { return _options.DeviceId; }
         }
 
         /// <summary>The IoT hub DPS assigned, once connected; null before.</summary>
         public string HubHost
         {
-            get { return _hubHost; }
+            get { return _session.HubHost; }
         }
 
         /// <summary>Messages waiting for confirmation (sent or not yet sent).</summary>
         public int PendingMessages
         {
-            get { return _outbox.Count; }
+            get { return _publisher.Count; }
         }
 
         /// <summary>
@@ -265,8 +225,8 @@ namespace nanoFramework.Iotc
 
         /// <summary>
         /// Provisions the device through DPS, then opens the IoT Hub MQTT session, subscribes and fetches the twin
-        /// (Python: <c>connect()</c>). Blocks until connected or failed. <c>ConnectionStatus</c> is raised before it
-        /// returns or throws (status 0 when connected).
+        /// (Python: <c>connect()</c>). Blocks until connected or failed (the pump itself never blocks: DoNext takes one
+        /// step at a time). <c>ConnectionStatus</c> is raised before it returns or throws (status 0 when connected).
         /// </summary>
         /// <exception cref="IotcException">Provisioning or the hub refused, or could not be reached; see its status.</exception>
         /// <exception cref="InvalidOperationException">Already connected, called from inside a callback, or no transport for this platform.</exception>
@@ -280,31 +240,42 @@ namespace nanoFramework.Iotc
                 throw new InvalidOperationException("Connect() was called from inside a callback; call it from the application loop instead");
             }
 
-            if (_state == StateConnected || _state == StateReconnecting)
+            int state = _session.State;
+            if (state != Session.Idle && state != Session.Stopped)
             {
                 throw new InvalidOperationException("already connected; call Disconnect() first");
             }
 
-            if (_transports == null)
+            if (_options.Transports == null)
             {
                 throw new InvalidOperationException("no transport for this platform; call SetTransportFactory first");
             }
 
-            Log(IotLogLevel.ApiOnly, "connect: device '" + _deviceId + "', scope '" + _scopeId + "', DPS " + _serviceHost + ":" + _servicePort);
+            if (!_options.Frozen)
+            {
+                // The settings are final from here on; the parts that depend on them are made once.
+                _options.Frozen = true;
+                Backoff backoff = new Backoff(_options.BackoffMinMilliseconds, _options.BackoffMaxMilliseconds, Backoff.Seed(_options.DeviceId, _options.Clock.NowMilliseconds));
+                _twin = new TwinSync(this, _callbacks, _log, _publisher, backoff);
+                _twin.LegacyAcks = _legacyAcks;
+                _publisher.Twin = _twin;
+                _session.Start(_publisher, _twin, backoff);
+            }
+
+            _log.Log(IotLogLevel.ApiOnly, "connect: device '" + _options.DeviceId + "', scope '" + _options.ScopeId + "', DPS " + _options.ServiceHost + ":" + _options.ServicePort);
+            // Not a finally block: callbacks may throw and catch inside, and nanoCLR crashed (measured) on an exception
+            // thrown in code running from a finally block.
             try
             {
-                ConnectOnce();
-                _failedAttempts = 0;
+                _session.ConnectBlocking();
             }
-            catch (IotcException ex)
+            catch (IotcException)
             {
-                _state = StateDisconnected;
-                RaiseConnectionStatus(FailureStatus(ex), ex.Message);
-                DeliverPendingCallbacks();
+                DeliverCallbacks();
                 throw;
             }
 
-            DeliverPendingCallbacks();
+            DeliverCallbacks();
         }
 
         /// <summary>Sends telemetry (Python: <c>sendTelemetry</c>) with content type JSON/UTF-8.</summary>
@@ -312,7 +283,8 @@ namespace nanoFramework.Iotc
         /// <returns>The message id <c>MessageSent</c> will report.</returns>
         /// <exception cref="ArgumentNullException"><paramref name="payload"/> is null.</exception>
         /// <exception cref="ArgumentException">The payload is larger than 256 KB.</exception>
-        /// <exception cref="InvalidOperationException">Not connected yet, disconnected, or the outbox is full.</exception>
+        /// <exception cref="InvalidOperationException">Not connected yet, or disconnected.</exception>
+        /// <exception cref="IotcOutboxFullException">The outbox is full: call DoNext() until MessageSent frees room (or use <see cref="TrySendTelemetry"/>).</exception>
         public int SendTelemetry(string payload)
         {
             return SendTelemetry(payload, null);
@@ -322,9 +294,27 @@ namespace nanoFramework.Iotc
         /// <param name="payload">The message text.</param>
         /// <param name="properties">Application properties, or null.</param>
         /// <returns>The message id <c>MessageSent</c> will report.</returns>
+        /// <exception cref="ArgumentException">The message (payload and the topic its properties make) exceeds IoT Hub's or MQTT's limits, or the outbox.</exception>
+        /// <exception cref="IotcOutboxFullException">The outbox is full for now.</exception>
         public int SendTelemetry(string payload, PropertyBag properties)
         {
-            return EnqueueTelemetry("SendTelemetry", payload, properties);
+            return Accept(TelemetryMessage("SendTelemetry", payload, properties), "SendTelemetry", true);
+        }
+
+        /// <summary>
+        /// Sends telemetry if the outbox has room, without an exception when it has not (flow control for a tight loop;
+        /// exceptions are expensive on a microcontroller).
+        /// </summary>
+        /// <param name="payload">The message text.</param>
+        /// <param name="properties">Application properties, or null.</param>
+        /// <param name="messageId">The id MessageSent will report; 0 when not accepted.</param>
+        /// <returns>True when queued; false when the outbox is full (call DoNext() and try again).</returns>
+        /// <exception cref="ArgumentException">The message can never be sent (too large for IoT Hub, MQTT or the outbox).</exception>
+        /// <exception cref="InvalidOperationException">Not connected yet, or disconnected.</exception>
+        public bool TrySendTelemetry(string payload, PropertyBag properties, out int messageId)
+        {
+            messageId = Accept(TelemetryMessage("TrySendTelemetry", payload, properties), "TrySendTelemetry", false);
+            return messageId != 0;
         }
 
         /// <summary>Sends device state (Python: <c>sendState</c>); on the wire it is telemetry.</summary>
@@ -332,7 +322,7 @@ namespace nanoFramework.Iotc
         /// <returns>The message id <c>MessageSent</c> will report.</returns>
         public int SendState(string payload)
         {
-            return EnqueueTelemetry("SendState", payload, null);
+            return Accept(TelemetryMessage("SendState", payload, null), "SendState", true);
         }
 
         /// <summary>Sends an event (Python: <c>sendEvent</c>); on the wire it is telemetry.</summary>
@@ -340,7 +330,7 @@ namespace nanoFramework.Iotc
         /// <returns>The message id <c>MessageSent</c> will report.</returns>
         public int SendEvent(string payload)
         {
-            return EnqueueTelemetry("SendEvent", payload, null);
+            return Accept(TelemetryMessage("SendEvent", payload, null), "SendEvent", true);
         }
 
         /// <summary>
@@ -377,13 +367,13 @@ namespace nanoFramework.Iotc
             m.Text = payload;
             m.Payload = Utf8.GetBytes(payload);
             m.Qos = 1;
-            return Enqueue(m, "SendProperty");
+            return Accept(m, "SendProperty", true);
         }
 
         /// <summary>
-        /// Does the pending work (Python: <c>doNext()</c>): takes what the transport received, raises callbacks, sends
-        /// acks, responses and queued messages, renews the token and reconnects after a loss. Never blocks longer than a
-        /// reconnect attempt. Call it often (e.g. every 10–100 ms).
+        /// Does the pending work (Python: <c>doNext()</c>): takes what the transport received, raises callbacks in order,
+        /// sends acks, responses and queued messages, renews the token and reconnects after a loss. At most one network
+        /// exchange (a DPS request or an MQTT connect, each bounded by SetTimeouts) per call. Call it often (every 10–100 ms).
         /// </summary>
         /// <exception cref="InvalidOperationException">Called from inside a callback.</exception>
         /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
@@ -398,42 +388,22 @@ namespace nanoFramework.Iotc
             _inPump = true;
             try
             {
-                // Also while reconnecting: late events of dead connections are discarded rather than left to pile up.
+                _inbox.SetPumpThread(Thread.CurrentThread);
                 ProcessInbox();
-
-                if (_state == StateConnected && _clock.NowMilliseconds >= _renewAtMs)
+                if (_twin != null)
                 {
-                    Log(IotLogLevel.ApiOnly, "SAS token at 80% of its lifetime: reconnecting with a fresh one");
-                    CloseTransport();
-                    _outbox.MarkAllForResend();
-                    _state = StateReconnecting;
-                    _nextAttemptAtMs = _clock.NowMilliseconds;
-                    RaiseConnectionStatus(IotcStatus.TokenRenewal, "renewing SAS token");
-                }
+                    long now = _options.Clock.NowMilliseconds;
+                    _session.Step(now);
 
-                if (_state == StateReconnecting && _clock.NowMilliseconds >= _nextAttemptAtMs)
-                {
-                    TryReconnect();
-                }
-
-                if (_state == StateConnected && _twinGetRetryAtMs != 0 && _clock.NowMilliseconds >= _twinGetRetryAtMs)
-                {
-                    try
+                    // Callbacks first, so command responses and setting acks they produce go out in this same call.
+                    DeliverCallbacks();
+                    if (_session.State == Session.Connected)
                     {
-                        RequestTwin(_mqtt);
-                    }
-                    catch (TransportException ex)
-                    {
-                        OnConnectionLost("twin GET failed: " + ex.Message);
+                        Publish(now);
                     }
                 }
 
-                if (_state == StateConnected)
-                {
-                    FlushOutbox();
-                }
-
-                DeliverPendingCallbacks();
+                DeliverCallbacks();
             }
             finally
             {
@@ -444,32 +414,308 @@ namespace nanoFramework.Iotc
         /// <summary>Closes the session (Python: <c>disconnect()</c>). Idempotent. Unconfirmed messages stay in the outbox for a later <see cref="Connect"/>.</summary>
         public void Disconnect()
         {
-            if (_state == StateDisposed || _state == StateIdle || _state == StateDisconnected)
+            if (_disposed)
             {
                 return;
             }
 
-            Log(IotLogLevel.ApiOnly, "disconnect");
-            CloseTransport();
-            _outbox.MarkAllForResend();
-            _state = StateDisconnected;
-            RaiseConnectionStatus(IotcStatus.Disconnected, "disconnected by the application");
+            int state = _session.State;
+            if (state == Session.Idle || state == Session.Stopped)
+            {
+                return;
+            }
+
+            _log.Log(IotLogLevel.ApiOnly, "disconnect");
+            _session.Stop("disconnected by the application", IotcStatus.Disconnected);
             if (!_inPump)
             {
-                DeliverPendingCallbacks();
+                DeliverCallbacks();
             }
         }
 
         /// <summary>Disconnects and releases the transport. The device cannot be used afterwards.</summary>
         public void Dispose()
         {
-            if (_state == StateDisposed)
+            if (_disposed)
             {
                 return;
             }
 
             Disconnect();
-            _state = StateDisposed;
+            _disposed = true;
+        }
+
+        // ---- the pump ------------------------------------------------------------------------------------------------
+
+        private void ProcessInbox()
+        {
+            ArrayList events = _inbox.TakeAll();
+            for (int i = 0; i < events.Count; i++)
+            {
+                InboundEvent e = (InboundEvent)events[i];
+                if (e.Generation != _session.Generation || _session.State != Session.Connected)
+                {
+                    // Late events of a closed connection: its unconfirmed messages are sent again anyway.
+                    continue;
+                }
+
+                try
+                {
+                    switch (e.Kind)
+                    {
+                        case InboundEvent.Published:
+                            _publisher.OnPuback(e.PacketId);
+                            break;
+                        case InboundEvent.Message:
+                            OnMessage(e.Topic, e.Payload);
+                            break;
+                        case InboundEvent.Lost:
+                            _session.OnLinkLost(e.Reason, _options.Clock.NowMilliseconds);
+                            break;
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // Hostile or unexpected server input must never break the pump.
+                    _log.Log(IotLogLevel.ApiOnly, "ignored a server message that could not be handled: " + ex.Message);
+                }
+            }
+
+            events.Clear();
+            if (_session.State == Session.Connected && !_session.IsConnected)
+            {
+                _session.OnLinkLost("transport closed", _options.Clock.NowMilliseconds);
+            }
+        }
+
+        private void OnMessage(string topic, byte[] payload)
+        {
+            HubTopicInfo message = HubTopicParser.Parse(topic);
+            if (_log.Logs(IotLogLevel.All))
+            {
+                _log.Log(IotLogLevel.All, "received " + topic + " (" + payload.Length + " bytes)");
+            }
+
+            switch (message.Kind)
+            {
+                case HubTopicKind.MethodRequest:
+                    PendingCallback command = Pending(PendingCallback.Command, IotcEvents.Command);
+                    command.Info.Tag = message.MethodName;
+                    command.Info.Payload = Utf8.GetString(payload);
+                    command.RequestId = message.RequestId;
+                    _callbacks.Add(command);
+                    break;
+                case HubTopicKind.TwinResponse:
+                    _twin.OnTwinResponse(message.Status, message.RequestId, Utf8.GetString(payload), _options.Clock.NowMilliseconds, _session.Generation);
+                    break;
+                case HubTopicKind.DesiredPatch:
+                    _twin.OnDesiredPatch(Utf8.GetString(payload), message.Version, _session.Generation);
+                    break;
+                case HubTopicKind.CloudToDevice:
+                    if (message.DeviceId != _session.HubDeviceId)
+                    {
+                        _log.Log(IotLogLevel.ApiOnly, "ignored a cloud-to-device message for another device");
+                        break;
+                    }
+
+                    // IoT Central queues offline commands as C2D messages named by a "method-name" property.
+                    string methodName = message.Properties == null ? null : message.Properties.Get("method-name");
+                    PendingCallback c2d = Pending(PendingCallback.CloudToDevice, methodName != null ? IotcEvents.EnqueuedCommand : IotcEvents.MessageReceived);
+                    c2d.Info.Payload = Utf8.GetString(payload);
+                    c2d.Info.Tag = methodName;
+                    c2d.Info.Properties = message.Properties;
+                    _callbacks.Add(c2d);
+                    break;
+                default:
+                    _log.Log(IotLogLevel.ApiOnly, "ignored a message on an unexpected topic");
+                    break;
+            }
+        }
+
+        private PendingCallback Pending(int kind, string eventName)
+        {
+            PendingCallback c = new PendingCallback();
+            c.Kind = kind;
+            c.Generation = _session.Generation;
+            c.Info = new IotcCallbackInfo(this, eventName);
+            return c;
+        }
+
+        private void Publish(long now)
+        {
+            IMqttTransport mqtt = _session.Mqtt;
+            try
+            {
+                _twin.Step(mqtt, now);
+            }
+            catch (TransportException ex)
+            {
+                _session.OnLinkLost("twin GET failed: " + ex.Message, now);
+                return;
+            }
+
+            string lost = _publisher.Flush(mqtt, _session.HubDeviceId, now);
+            if (lost != null)
+            {
+                _session.OnLinkLost(lost, now);
+            }
+        }
+
+        private void DeliverCallbacks()
+        {
+            PendingCallback c;
+            while ((c = _callbacks.Take()) != null)
+            {
+                // Commands and settings arrived acknowledged, so a lost link does not cancel them (answers go out after
+                // the reconnect); after Disconnect()/Dispose() the rest is not raised: a setting's version then stays
+                // undelivered and the next Connect()'s twin GET brings it again.
+                bool stopped = _disposed || _session.State == Session.Stopped;
+                switch (c.Kind)
+                {
+                    case PendingCallback.Command:
+                        if (!stopped)
+                        {
+                            RunCommand(c);
+                        }
+
+                        break;
+                    case PendingCallback.Setting:
+                        if (!stopped)
+                        {
+                            Invoke(_handlers.Get(IotcEvents.SettingsUpdated), c.Info);
+                            _twin.OnSettingRaised(c);
+                        }
+
+                        break;
+                    case PendingCallback.CloudToDevice:
+                        IotcCallback handler = _handlers.Get(c.Info.EventName);
+                        if (handler == null)
+                        {
+                            _log.Log(IotLogLevel.ApiOnly, "cloud-to-device message with no " + c.Info.EventName + " handler");
+                        }
+
+                        Invoke(handler, c.Info);
+                        break;
+                    default:
+                        Invoke(_handlers.Get(c.Info.EventName), c.Info);
+                        break;
+                }
+            }
+        }
+
+        private void RunCommand(PendingCallback c)
+        {
+            string name = c.Info.Tag;
+            if (!_publisher.Outbox.HasRoom(0, true))
+            {
+                // Running a command that cannot be answered would do the work while the operator sees a failure;
+                // not running it lets the hub time it out, which tells the truth.
+                _log.Log(IotLogLevel.ApiOnly, "command '" + name + "' ($rid " + c.RequestId + ") not run: the outbox is full, so it could not be answered; the hub will time it out");
+                return;
+            }
+
+            IotcCallback handler = _handlers.Get(IotcEvents.Command);
+            int status;
+            string response;
+            if (handler == null)
+            {
+                status = MethodProtocol.NoHandlerStatus;
+                response = MethodProtocol.NoHandlerBody(name);
+                _log.Log(IotLogLevel.ApiOnly, "command '" + name + "' has no handler: answering 501");
+            }
+            else
+            {
+                Invoke(handler, c.Info);
+                status = c.Info.HasResponse ? c.Info.ResponseCode : MethodProtocol.DefaultStatus;
+                response = c.Info.HasResponse ? CommandResponseBody(c.Info.ResponseMessage) : MethodProtocol.EmptyBody;
+                if (status < 0)
+                {
+                    // A negative status cannot go in the response topic; answer something the operator can read.
+                    _log.Log(IotLogLevel.ApiOnly, "command '" + name + "': the callback set response code " + status + "; answering 500");
+                    status = 500;
+                    response = MethodProtocol.MessageBody("the device set an invalid response code");
+                }
+            }
+
+            OutboundMessage m = new OutboundMessage();
+            m.Kind = OutboundMessage.CommandResponse;
+            m.Status = status;
+            m.RequestId = c.RequestId;
+            m.Payload = Utf8.GetBytes(response);
+            m.Qos = 1;
+            if (!_publisher.TryAddAutomatic(m))
+            {
+                _log.Log(IotLogLevel.ApiOnly, "the response to command '" + name + "' ($rid " + c.RequestId + ") was NOT sent: the outbox is full");
+            }
+        }
+
+        /// <summary>A command's response body: JSON text goes as-is, anything else as a JSON string.</summary>
+        private static string CommandResponseBody(string message)
+        {
+            if (message == null || message.Length == 0)
+            {
+                return MethodProtocol.EmptyBody;
+            }
+
+            JsonValue parsed;
+            return JsonValue.TryParse(message, out parsed) ? message : JsonWriter.Quote(message);
+        }
+
+        private void Invoke(IotcCallback handler, IotcCallbackInfo info)
+        {
+            if (handler == null)
+            {
+                return;
+            }
+
+            bool wasInPump = _inPump;
+            _inPump = true;
+            try
+            {
+                handler(info);
+            }
+            catch (Exception ex)
+            {
+                // A throwing callback is the application's bug; it must not stop acks or the pump.
+                _log.Log(IotLogLevel.ApiOnly, info.EventName + " callback threw " + ex.GetType().Name + ": " + ex.Message);
+            }
+            finally
+            {
+                _inPump = wasInPump;
+            }
+        }
+
+        // ---- outbound ------------------------------------------------------------------------------------------------
+
+        private OutboundMessage TelemetryMessage(string api, string payload, PropertyBag properties)
+        {
+            CheckCanSend(api, payload);
+            OutboundMessage m = new OutboundMessage();
+            m.Kind = OutboundMessage.Telemetry;
+            m.Text = payload;
+            m.Topic = properties == null ? _session.TelemetryTopic : HubTopics.Telemetry(_session.HubDeviceId, properties);
+            m.Payload = Utf8.GetBytes(payload);
+            m.Qos = _options.Qos;
+            return m;
+        }
+
+        /// <summary>Validates and queues; returns the id, or 0 (or throws <see cref="IotcOutboxFullException"/>) when the outbox is full.</summary>
+        private int Accept(OutboundMessage m, string api, bool throwWhenFull)
+        {
+            _publisher.Validate(m);
+            int id = _publisher.TryAdd(m, api);
+            if (id == 0 && throwWhenFull)
+            {
+                throw new IotcOutboxFullException(api + ": the outbox is full (" + _publisher.Count + " messages, " + _publisher.Outbox.Bytes + " bytes waiting); call DoNext() until MessageSent frees room, or raise SetOutboxLimits");
+            }
+
+            return id;
+        }
+
+        private bool IsStarted()
+        {
+            int state = _session.State;
+            return state != Session.Idle && state != Session.Stopped;
         }
     }
 }

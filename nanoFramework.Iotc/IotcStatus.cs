@@ -25,5 +25,18 @@ namespace nanoFramework.Iotc
 
         /// <summary>A server answer could not be understood (e.g. a malformed DPS response).</summary>
         public const int ProtocolError = -5;
+
+        /// <summary>MessageSent: the transport refused to publish this message (it left the outbox unsent).</summary>
+        public const int PublishRefused = -6;
+
+        /// <summary>
+        /// ConnectionStatus: a refusal retrying cannot fix (DPS 400/401/403/404, CONNACK 1/2, a key refused again and
+        /// again, a clock that gives no valid token). The SDK stopped; the payload says which refusal. Every other
+        /// non-zero status is followed by another attempt.
+        /// </summary>
+        public const int GaveUp = -7;
+
+        /// <summary>The device clock gives no valid SAS expiry (e.g. not set, or past 2100): set it (SNTP) and connect again.</summary>
+        public const int InvalidClock = -8;
     }
 }

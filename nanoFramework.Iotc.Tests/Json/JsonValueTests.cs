@@ -206,11 +206,15 @@ namespace nanoFramework.Iotc.Tests.Json
         }
 
         [TestMethod]
-        public void Parse_RejectsEscapedNul_WhichDeviceStringsCannotHold()
+        public void EscapedNul_ParsesButIsNeverDecoded_WhichDeviceStringsCannotHold()
         {
-            // The escape itself is plain ASCII, so this runs on the device too: "a\u0000" must not be read as "a" there.
-            AssertRejected("\"a\\u0000b\"");
-            AssertRejected("{\"a\\u0000\":1}");
+            // The escape itself is plain ASCII, so this runs on the device too: "a\u0000b" must not be read as "a"
+            // there. The document stays readable (one bad twin value must not hide the others); the string is not given out.
+            JsonValue value = JsonValue.Parse("{\"a\\u0000\":1,\"b\":\"x\\u0000y\",\"c\":2}");
+            Assert.IsNull(value.GetName(0));
+            Assert.AreEqual("fallback", value.GetMember("b").GetString("fallback"));
+            Assert.AreEqual("\"x\\u0000y\"", value.GetMember("b").RawText);
+            Assert.AreEqual(2L, value.GetMember("c").GetInt64(0));
             Assert.AreEqual("\u0001", JsonValue.Parse("\"\\u0001\"").GetString());
         }
 

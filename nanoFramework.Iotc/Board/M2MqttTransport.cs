@@ -288,6 +288,8 @@ namespace nanoFramework.Iotc.Board
 
             try
             {
+                // May wait while the pump's inbox is full (back-pressure): M2Mqtt has already acknowledged this
+                // message, so it must not be dropped; meanwhile M2Mqtt's dispatch thread takes nothing new.
                 events.OnMessage(e.Topic, e.Message == null ? new byte[0] : e.Message);
             }
             catch (Exception)

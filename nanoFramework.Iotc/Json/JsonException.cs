@@ -8,7 +8,7 @@ namespace nanoFramework.Iotc.Json
     /// Thrown when JSON text is malformed, too deep or too long. The message never repeats the input text,
     /// only the reason and the character position.
     /// </summary>
-    public class JsonException : Exception
+    internal class JsonException : Exception
     {
         private readonly int _position;
 

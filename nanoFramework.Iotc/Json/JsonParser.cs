@@ -304,14 +304,10 @@ namespace nanoFramework.Iotc.Json
                 throw new JsonException("Invalid \\u escape", at);
             }
 
+            // \u0000 is valid JSON; the document stays readable. Only decoding such a string is refused
+            // (JsonValue.GetString), because nanoFramework strings end at U+0000: one bad value must not make a whole
+            // twin document unreadable, and its raw text (six ASCII characters) can still be passed on.
             _pos += 6;
-            if (unit == 0)
-            {
-                // nanoFramework strings are NUL-terminated UTF-8 inside the runtime: a decoded U+0000 would silently cut
-                // a name or value short on the board (e.g. "a\u0000b" read as "a"), so refuse it on every platform.
-                throw new JsonException("\\u0000 is not supported (device strings cannot hold U+0000)", at);
-            }
-
             if (unit >= 0xDC00 && unit <= 0xDFFF)
             {
                 throw new JsonException("Lone low surrogate escape", at);

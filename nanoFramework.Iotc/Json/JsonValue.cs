@@ -16,7 +16,7 @@ namespace nanoFramework.Iotc.Json
     /// (as JavaScript's <c>JSON.parse</c> does) while <see cref="Count"/>/<see cref="GetName"/> still list every member.
     /// Typed getters never throw on a wrong type: server input is untrusted, so they return a default or false.
     /// </summary>
-    public sealed class JsonValue
+    internal sealed class JsonValue
     {
         /// <summary>Default nesting limit of <see cref="Parse(string)"/>.</summary>
         public const int DefaultMaxDepth = 32;
@@ -239,7 +239,7 @@ namespace nanoFramework.Iotc.Json
             return GetString(null);
         }
 
-        /// <summary>Returns the decoded string, or <paramref name="defaultValue"/> when this is not a string.</summary>
+        /// <summary>Returns the decoded string, or <paramref name="defaultValue"/> when this is not a string or holds an escaped U+0000 (which device strings cannot hold).</summary>
         /// <param name="defaultValue">The fallback.</param>
         /// <returns>The string with every escape resolved, or the fallback.</returns>
         public string GetString(string defaultValue)
@@ -256,7 +256,9 @@ namespace nanoFramework.Iotc.Json
 
             char[] chars = new char[_length - 2];
             int n = Decode(chars);
-            return new string(chars, 0, n);
+
+            // An escaped U+0000: nanoFramework strings end there, so the text cannot be given out on any platform.
+            return n < 0 ? defaultValue : new string(chars, 0, n);
         }
 
         /// <summary>Returns the boolean, or <paramref name="defaultValue"/> when this is not <c>true</c>/<c>false</c>.</summary>
@@ -443,7 +445,7 @@ namespace nanoFramework.Iotc.Json
             return _length - 2 == text.Length && Chars.At(_source, _start + 1, _start + _length - 1, text);
         }
 
-        /// <summary>Decodes this (already validated) string's content into <paramref name="chars"/>; returns the length.</summary>
+        /// <summary>Decodes this (already validated) string's content into <paramref name="chars"/>; returns the length, or -1 at an escaped U+0000.</summary>
         private int Decode(char[] chars)
         {
             int n = 0;
@@ -480,7 +482,13 @@ namespace nanoFramework.Iotc.Json
                         break;
                     case 'u':
                         // Surrogate pairs were checked by the parser; each \uXXXX is one UTF-16 unit.
-                        chars[n++] = (char)JsonParser.ReadHex4(_source, i, end);
+                        int unit = JsonParser.ReadHex4(_source, i, end);
+                        if (unit == 0)
+                        {
+                            return -1;
+                        }
+
+                        chars[n++] = (char)unit;
                         i += 4;
                         break;
                     default:

@@ -3,7 +3,7 @@
 namespace nanoFramework.Iotc.Json
 {
     /// <summary>The kind of a parsed JSON value.</summary>
-    public enum JsonValueKind
+    internal enum JsonValueKind
     {
         /// <summary>An object: <c>{…}</c>.</summary>
         Object = 1,

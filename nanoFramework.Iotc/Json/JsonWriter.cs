@@ -14,7 +14,7 @@ namespace nanoFramework.Iotc.Json
     /// Strings escape <c>"</c>, <c>\</c> and control characters (as <c>\n</c>, <c>\t</c>… or <c>\u00XX</c>) and keep
     /// non-ASCII text as is; lone surrogates are written as <c>\uXXXX</c> escapes so the output stays well-formed UTF-16.
     /// </summary>
-    public sealed class JsonWriter
+    internal sealed class JsonWriter
     {
         private readonly StringBuffer _buffer;
 

@@ -16,4 +16,7 @@ using System.Runtime.InteropServices;
 [assembly: AssemblyFileVersion("0.1.0.0")]
 
 // Unit tests exercise internal protocol helpers.
+// The tests, and the benchmarks of internal parts (bench/, bench/nf); the public API is the Python one plus its extras.
 [assembly: InternalsVisibleTo("NFUnitTest")]
+[assembly: InternalsVisibleTo("Iotc.Bench")]
+[assembly: InternalsVisibleTo("TextScaling.NfBench")]

@@ -10,7 +10,7 @@ namespace nanoFramework.Iotc.Protocol
     /// The top-level desired properties of a twin GET response or a desired patch, in document order, without the
     /// <c>$</c>-prefixed metadata (<c>$version</c>, <c>$metadata</c>). Each value is available as its raw JSON text.
     /// </summary>
-    public sealed class DesiredProperties
+    internal sealed class DesiredProperties
     {
         // Alternating name (string) and value (JsonValue).
         private readonly ArrayList _entries = new ArrayList();

@@ -11,7 +11,7 @@ namespace nanoFramework.Iotc.Protocol
     /// (Learn: "Use symmetric keys over HTTPS without an SDK" and the DPS device REST API "Runtime Registration";
     /// Azure SDK for C <c>az_iot_provisioning_client.c</c> for the JSON field names).
     /// </summary>
-    public static class DpsProtocol
+    internal static class DpsProtocol
     {
         /// <summary>The DPS REST API version used (≥ 2019-03-31 is needed for the <c>payload</c> member).</summary>
         public const string ApiVersion = "2021-06-01";

@@ -6,7 +6,7 @@ namespace nanoFramework.Iotc.Protocol
     /// One DPS HTTP answer, as parsed by <see cref="DpsProtocol.ParseResponse"/>. Unknown fields are ignored; a body that
     /// is not the expected JSON gives <see cref="IsMalformed"/> instead of an exception.
     /// </summary>
-    public sealed class DpsResult
+    internal sealed class DpsResult
     {
         /// <summary>Registration status <c>assigning</c>.</summary>
         public const string StatusAssigning = "assigning";

@@ -3,7 +3,7 @@
 namespace nanoFramework.Iotc.Protocol
 {
     /// <summary>The parts of an incoming IoT Hub topic, as classified by <see cref="HubTopicParser.Parse"/>.</summary>
-    public sealed class HubTopicInfo
+    internal sealed class HubTopicInfo
     {
         private static readonly PropertyBag EmptyBag = new PropertyBag();
 

@@ -3,7 +3,7 @@
 namespace nanoFramework.Iotc.Protocol
 {
     /// <summary>What an incoming IoT Hub MQTT topic is.</summary>
-    public enum HubTopicKind
+    internal enum HubTopicKind
     {
         /// <summary>Not a topic this SDK handles, or malformed.</summary>
         Unknown = 0,

@@ -9,7 +9,7 @@ namespace nanoFramework.Iotc.Protocol
     /// for C <c>az_iot_hub_client_methods_parse_received_topic</c>, <c>…_twin_parse_received_topic</c>,
     /// <c>…_c2d_parse_received_topic</c>). Never throws: anything unexpected is <see cref="HubTopicKind.Unknown"/>.
     /// </summary>
-    public static class HubTopicParser
+    internal static class HubTopicParser
     {
         // char[] so a topic is scanned through one ToCharArray() (see Text.Chars); topics with property bags can be long.
         private static readonly char[] MethodPrefix = "$iothub/methods/POST/".ToCharArray();

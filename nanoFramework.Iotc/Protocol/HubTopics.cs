@@ -10,7 +10,7 @@ namespace nanoFramework.Iotc.Protocol
     /// hub using the MQTT protocol"; Azure SDK for C <c>az_iot_hub_client.c</c>, <c>az_iot_hub_client_twin.c</c>,
     /// <c>az_iot_hub_client_methods.c</c>, <c>az_iot_hub_client_telemetry.c</c>).
     /// </summary>
-    public static class HubTopics
+    internal static class HubTopics
     {
         /// <summary>The IoT Hub MQTT API version this SDK speaks.</summary>
         public const string ApiVersion = "2021-04-12";
@@ -105,8 +105,18 @@ namespace nanoFramework.Iotc.Protocol
         public static string Telemetry(string deviceId, PropertyBag properties, string componentName, string messageId)
         {
             Validation.ValidateDeviceId(deviceId, "deviceId");
+            // A system property the application's bag sets itself is the application's: one $.ct, never two.
             PropertyBag system = new PropertyBag();
-            system.Add("$.ct", JsonContentType).Add("$.ce", Utf8ContentEncoding);
+            if (properties == null || !properties.Contains("$.ct"))
+            {
+                system.Add("$.ct", JsonContentType);
+            }
+
+            if (properties == null || !properties.Contains("$.ce"))
+            {
+                system.Add("$.ce", Utf8ContentEncoding);
+            }
+
             if (componentName != null && componentName.Length > 0)
             {
                 system.Add("$.sub", componentName);
@@ -122,7 +132,11 @@ namespace nanoFramework.Iotc.Protocol
             system.AppendEncoded(buffer);
             if (properties != null && properties.Count > 0)
             {
-                buffer.Append('&');
+                if (system.Count > 0)
+                {
+                    buffer.Append('&');
+                }
+
                 properties.AppendEncoded(buffer);
             }
 

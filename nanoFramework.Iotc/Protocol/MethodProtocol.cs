@@ -10,7 +10,7 @@ namespace nanoFramework.Iotc.Protocol
     /// Direct method (command) helpers (Learn: "Communicate with an IoT hub using the MQTT protocol" — respond to a direct
     /// method; "IoT Plug and Play conventions" — component commands are named <c>{component}*{command}</c>).
     /// </summary>
-    public static class MethodProtocol
+    internal static class MethodProtocol
     {
         /// <summary>Status sent when the application handled the command without setting a response.</summary>
         public const int DefaultStatus = 200;

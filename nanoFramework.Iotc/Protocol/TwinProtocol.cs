@@ -10,7 +10,7 @@ namespace nanoFramework.Iotc.Protocol
     /// Twin documents and writable-property acknowledgements (Learn: "Understand and use device twins in IoT Hub",
     /// "IoT Plug and Play conventions" — writable properties; Azure SDK for C <c>az_iot_hub_client_properties.c</c>).
     /// </summary>
-    public static class TwinProtocol
+    internal static class TwinProtocol
     {
         /// <summary>Ack code: the desired value was applied.</summary>
         public const int AckCompleted = 200;
@@ -106,14 +106,31 @@ namespace nanoFramework.Iotc.Protocol
             return writer.ToString();
         }
 
-        private static void WriteAckBody(JsonWriter writer, string rawValue, int code, string description, long version, bool legacy)
+        /// <summary>
+        /// Writes one ack object. The value is the desired value's own JSON text (never re-formatted). Legacy iotc form:
+        /// a desired <c>{"value":v}</c> is answered with <c>v</c> (as the Python SDK does), not wrapped twice. A desired
+        /// <c>null</c> (the operator removed the setting) is acknowledged without <c>value</c>: in a merge patch
+        /// <c>"value":null</c> would delete the member instead of saying anything.
+        /// </summary>
+        internal static void WriteAckBody(JsonWriter writer, string rawValue, int code, string description, long version, bool legacy)
         {
             if (rawValue == null)
             {
                 throw new ArgumentNullException("rawValue");
             }
 
-            writer.BeginObject().Name("value").RawValue(rawValue);
+            JsonValue parsed = JsonValue.Parse(rawValue);
+            if (legacy && parsed.Kind == JsonValueKind.Object && parsed.GetMember("value") != null)
+            {
+                parsed = parsed.GetMember("value");
+            }
+
+            writer.BeginObject();
+            if (!parsed.IsNull)
+            {
+                writer.Name("value").RawValue(parsed.RawText);
+            }
+
             writer.Name(legacy ? "statusCode" : "ac").Number(code);
             if (description != null)
             {
@@ -132,9 +149,10 @@ namespace nanoFramework.Iotc.Protocol
             for (int i = 0; i < desired.Count; i++)
             {
                 string name = desired.GetName(i);
-                if (IsServiceName(name))
+                if (name == null || IsServiceName(name))
                 {
-                    // $version, $metadata and other service metadata are not settings.
+                    // $version, $metadata and other service metadata are not settings; nor is a name with an escaped
+                    // U+0000, which a device string cannot hold (the other settings still count).
                     continue;
                 }
 

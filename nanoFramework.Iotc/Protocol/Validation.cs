@@ -9,7 +9,7 @@ namespace nanoFramework.Iotc.Protocol
     /// Argument checks for the public API, so bad input fails early with an exception that names the parameter
     /// instead of being refused by the service later.
     /// </summary>
-    public static class Validation
+    internal static class Validation
     {
         /// <summary>Longest device id IoT Hub accepts (characters).</summary>
         public const int MaxDeviceIdLength = 128;
@@ -164,6 +164,64 @@ namespace nanoFramework.Iotc.Protocol
             {
                 throw new ArgumentException("The payload exceeds IoT Hub's 256 KB message limit.", paramName);
             }
+        }
+
+        /// <summary>
+        /// True for a DNS host name (RFC 1123: 1–253 characters, dot-separated labels of 1–63 ASCII letters, digits and
+        /// hyphens, no label starting or ending with a hyphen; an IPv4 address is such a name) or a bracketed IPv6
+        /// literal such as <c>[::1]</c>. Nothing else can reach a TLS connect or an HTTP <c>Host:</c> header.
+        /// </summary>
+        /// <param name="host">The host (null gives false).</param>
+        /// <returns>Whether it is a usable host.</returns>
+        public static bool IsHostName(string host)
+        {
+            if (host == null)
+            {
+                return false;
+            }
+
+            char[] chars = Chars.Of(host);
+            if (chars.Length > 2 && chars[0] == '[' && chars[chars.Length - 1] == ']')
+            {
+                for (int i = 1; i < chars.Length - 1; i++)
+                {
+                    char c = chars[i];
+                    if (!(c == ':' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            if (chars.Length == 0 || chars.Length > 253)
+            {
+                return false;
+            }
+
+            int labelStart = 0;
+            for (int i = 0; i <= chars.Length; i++)
+            {
+                if (i == chars.Length || chars[i] == '.')
+                {
+                    int length = i - labelStart;
+                    if (length < 1 || length > 63 || chars[labelStart] == '-' || chars[i - 1] == '-')
+                    {
+                        return false;
+                    }
+
+                    labelStart = i + 1;
+                    continue;
+                }
+
+                if (!IsAsciiAlphanumeric(chars[i]) && chars[i] != '-')
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private static bool IsAsciiAlphanumeric(char c)

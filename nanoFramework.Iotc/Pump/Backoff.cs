@@ -4,8 +4,12 @@ using System;
 
 namespace nanoFramework.Iotc.Pump
 {
-    /// <summary>Exponential back-off with jitter: min · 2^attempt, capped, then ±20 % so a fleet does not retry in step.</summary>
-    internal class Backoff
+    /// <summary>
+    /// The one retry policy: exponential back-off from a minimum to a maximum with ±20 % jitter, and which statuses
+    /// are worth retrying. The jitter is seeded per device (its id and the boot clock), so a fleet that lost its
+    /// hub at the same moment does not come back in lock-step.
+    /// </summary>
+    internal sealed class Backoff
     {
         private readonly Random _random;
         private readonly int _minMilliseconds;
@@ -18,7 +22,29 @@ namespace nanoFramework.Iotc.Pump
             _random = new Random(seed);
         }
 
-        /// <summary>The delay before retry number <paramref name="attempt"/> (0 = first retry).</summary>
+        internal int MinMilliseconds
+        {
+            get { return _minMilliseconds; }
+        }
+
+        internal int MaxMilliseconds
+        {
+            get { return _maxMilliseconds; }
+        }
+
+        /// <summary>A per-device seed: the same id on two boots, or two ids at the same moment, give different jitter.</summary>
+        internal static int Seed(string deviceId, long nowMilliseconds)
+        {
+            return deviceId.GetHashCode() ^ (int)nowMilliseconds ^ (int)(nowMilliseconds >> 32);
+        }
+
+        /// <summary>Throttled (429) or a service fault (5xx): asking again later may succeed. Used for DPS and twin requests.</summary>
+        internal static bool IsRetryable(int status)
+        {
+            return status == 429 || (status >= 500 && status < 600);
+        }
+
+        /// <summary>The wait before retry number <paramref name="attempt"/> (0 = first): min·2^attempt capped at max, ±20 %.</summary>
         internal int Delay(int attempt)
         {
             long delay = _minMilliseconds;
@@ -32,7 +58,6 @@ namespace nanoFramework.Iotc.Pump
                 delay = _maxMilliseconds;
             }
 
-            // Jitter in [-20 %, +20 %].
             long jitter = delay / 5;
             if (jitter > 0)
             {

@@ -1,72 +1,86 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System.Collections;
+using System.Threading;
 
 namespace nanoFramework.Iotc.Pump
 {
     /// <summary>
-    /// The only place transport threads touch: they append, the pump thread takes. A lock around an ArrayList is
-    /// enough here (the device's mscorlib has no concurrent collections).
-    /// <para>
-    /// Bounded: if the application calls <c>DoNext</c> too rarely for what the server sends (or the server floods), the
-    /// excess server messages and PUBACKs are dropped and counted rather than exhausting a board's memory. A dropped
-    /// PUBACK or twin response leaves its message in flight until the next reconnect re-sends it; a dropped command
-    /// times out at the hub. Connection-lost events are never dropped.
-    /// </para>
+    /// Hands what the transport's thread receives to the pump. Bounded, and lossless: when the messages waiting reach
+    /// the limit, the transport's thread WAITS for DoNext() to take them (back-pressure) instead of dropping them:
+    /// both MQTT clients acknowledge a message on receipt, so a message dropped here would be lost for good.
+    /// While it waits, the client reads nothing more from the socket, so memory stays bounded.
+    /// Events of a closed connection are discarded (its unacknowledged messages are sent again by the hub).
     /// </summary>
-    internal class Inbox
+    internal sealed class Inbox
     {
-        /// <summary>Server messages waiting at most (one is always accepted, whatever its size).</summary>
+        /// <summary>Messages waiting before the transport's thread has to wait (one large message always fits).</summary>
         internal const int MaxMessages = 64;
 
-        /// <summary>Payload bytes of the waiting server messages at most.</summary>
+        /// <summary>Payload bytes waiting before the transport's thread has to wait.</summary>
         internal const int MaxMessageBytes = 64 * 1024;
 
-        /// <summary>PUBACKs waiting at most (the pump has at most a few dozen messages in flight).</summary>
-        internal const int MaxPublished = 256;
+        private const int WaitStepMs = 5;
 
         private readonly object _sync = new object();
         private ArrayList _events = new ArrayList();
         private ArrayList _spare = new ArrayList();
         private int _messages;
         private int _messageBytes;
-        private int _published;
-        private int _dropped;
+        private int _generation;
+        private Thread _pumpThread;
 
-        internal void Post(InboundEvent e)
+        /// <summary>The connection whose events are accepted from now on; waiting posts of older ones give up.</summary>
+        internal void Open(int generation)
         {
             lock (_sync)
             {
-                if (e.Kind == InboundEvent.Message)
-                {
-                    int size = e.Payload == null ? 0 : e.Payload.Length;
-                    if (_messages > 0 && (_messages >= MaxMessages || _messageBytes + size > MaxMessageBytes))
-                    {
-                        _dropped++;
-                        return;
-                    }
-
-                    _messages++;
-                    _messageBytes += size;
-                }
-                else if (e.Kind == InboundEvent.Published)
-                {
-                    if (_published >= MaxPublished)
-                    {
-                        _dropped++;
-                        return;
-                    }
-
-                    _published++;
-                }
-
-                _events.Add(e);
+                _generation = generation;
             }
         }
 
-        /// <summary>Takes everything posted so far, oldest first. The returned list is reused by the next call.</summary>
-        /// <param name="dropped">How many events were dropped since the last call because the inbox was full.</param>
-        internal ArrayList TakeAll(out int dropped)
+        /// <summary>The thread that calls <see cref="TakeAll"/>: it is never made to wait for itself.</summary>
+        internal void SetPumpThread(Thread thread)
+        {
+            _pumpThread = thread;
+        }
+
+        internal void Post(InboundEvent e)
+        {
+            bool onPumpThread = Thread.CurrentThread == _pumpThread;
+            while (true)
+            {
+                lock (_sync)
+                {
+                    if (e.Generation != _generation)
+                    {
+                        return;
+                    }
+
+                    if (e.Kind != InboundEvent.Message)
+                    {
+                        // Acks and losses are small and bounded by the in-flight window: never wait for them.
+                        _events.Add(e);
+                        return;
+                    }
+
+                    int size = e.Payload == null ? 0 : e.Payload.Length;
+                    if (_messages == 0 || onPumpThread || (_messages < MaxMessages && _messageBytes + size <= MaxMessageBytes))
+                    {
+                        _messages++;
+                        _messageBytes += size;
+                        _events.Add(e);
+                        return;
+                    }
+                }
+
+                // Full: wait for DoNext() to take what is here (mscorlib on the board has no Monitor.Wait).
+                Thread.Sleep(WaitStepMs);
+            }
+        }
+
+        /// <summary>Everything received so far, oldest first; the list is reused, so copy nothing out of it after the next call.</summary>
+        internal ArrayList TakeAll()
         {
             lock (_sync)
             {
@@ -74,11 +88,8 @@ namespace nanoFramework.Iotc.Pump
                 _events = _spare;
                 _spare = taken;
                 _events.Clear();
-                dropped = _dropped;
-                _dropped = 0;
                 _messages = 0;
                 _messageBytes = 0;
-                _published = 0;
                 return taken;
             }
         }

@@ -48,5 +48,14 @@ namespace nanoFramework.Iotc.Pump
 
         /// <summary>When the current attempt was published (clock milliseconds), to expire lost twin responses.</summary>
         internal long SentAtMs;
+
+        /// <summary>Not published before this time (a reported patch answered 429/5xx waits its back-off).</summary>
+        internal long NotBeforeMs;
+
+        /// <summary>What the message costs the outbox: payload plus its own topic bytes (a property bag can be large).</summary>
+        internal int Size;
+
+        /// <summary>For a coalesced setting acknowledgement: the names it answers (TwinSync keeps the rest).</summary>
+        internal string[] AckedNames;
     }
 }

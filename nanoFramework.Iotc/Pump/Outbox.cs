@@ -65,13 +65,13 @@ namespace nanoFramework.Iotc.Pump
         internal void Add(OutboundMessage message)
         {
             _items.Add(message);
-            _bytes += message.Payload.Length;
+            _bytes += message.Size;
         }
 
         internal void RemoveAt(int index)
         {
             OutboundMessage m = (OutboundMessage)_items[index];
-            _bytes -= m.Payload.Length;
+            _bytes -= m.Size;
             _items.RemoveAt(index);
         }
 

@@ -10,7 +10,7 @@ namespace nanoFramework.Iotc.Security
     /// Keys longer than the 64-byte block are hashed first, as RFC 2104 requires. <see cref="Dispose"/> clears the
     /// key-derived pads. An instance is not thread-safe.
     /// </summary>
-    public sealed class HmacSha256 : IDisposable
+    internal sealed class HmacSha256 : IDisposable
     {
         /// <summary>Size of a MAC in bytes (32).</summary>
         public const int HashSize = Sha256.HashSize;

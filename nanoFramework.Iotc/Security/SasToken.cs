@@ -13,7 +13,7 @@ namespace nanoFramework.Iotc.Security
     /// <c>SharedAccessSignature sr={urlencode(resource)}&amp;sig={urlencode(base64(HMAC-SHA256(key, urlencode(resource) + "\n" + expiry)))}&amp;se={expiry}[&amp;skn={keyName}]</c>.
     /// Errors never include the key, the signature or the token.
     /// </summary>
-    public static class SasToken
+    internal static class SasToken
     {
         /// <summary>Latest accepted expiry: 2100-01-01T00:00:00Z in Unix seconds. Anything later is almost certainly a unit mistake (milliseconds).</summary>
         public const long MaxExpiry = 4102444800;

@@ -10,7 +10,7 @@ namespace nanoFramework.Iotc.Security
     /// <see cref="Final()"/>) or one-shot (<see cref="Hash"/>). The block loop uses only the instance's fixed buffers.
     /// An instance is not thread-safe.
     /// </summary>
-    public sealed class Sha256
+    internal sealed class Sha256
     {
         /// <summary>Size of a digest in bytes (32).</summary>
         public const int HashSize = 32;

@@ -8,7 +8,7 @@ namespace nanoFramework.Iotc.Text
     /// A growable character buffer: the device's mscorlib has no <c>StringBuilder</c>. Capacity doubles when full.
     /// Numbers are written with ASCII digits and '-' regardless of the current culture.
     /// </summary>
-    public sealed class StringBuffer
+    internal sealed class StringBuffer
     {
         private char[] _chars;
         private int _length;

@@ -9,7 +9,7 @@ namespace nanoFramework.Iotc.Text
     /// <c>A-Z a-z 0-9 - _ . ~</c> stay, every other UTF-8 byte becomes <c>%XX</c> with upper-case hex.
     /// One encoder serves SAS <c>sr</c>/<c>sig</c>, <c>model-id</c> and message property bags.
     /// </summary>
-    public static class UrlEncoding
+    internal static class UrlEncoding
     {
         /// <summary>Percent-encodes <paramref name="value"/>.</summary>
         /// <param name="value">The text to encode.</param>

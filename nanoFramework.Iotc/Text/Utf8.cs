@@ -7,7 +7,7 @@ namespace nanoFramework.Iotc.Text
     /// <summary>
     /// UTF-8 encoding and decoding without <c>System.Text.Encoding</c>, which the device's mscorlib does not have.
     /// </summary>
-    public static class Utf8
+    internal static class Utf8
     {
         /// <summary>Returns the number of bytes <see cref="GetBytes(string)"/> produces for <paramref name="text"/>.</summary>
         /// <param name="text">The text to measure.</param>

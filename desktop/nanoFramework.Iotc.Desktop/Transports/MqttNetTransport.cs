@@ -23,7 +23,6 @@ namespace nanoFramework.Iotc.Desktop
         private readonly IMqttClient _client = new MqttClientFactory().CreateMqttClient();
         private IMqttEvents _events;
         private volatile bool _closed;
-        private readonly Queue<PendingPublish> _inFlight = new Queue<PendingPublish>();
         private int _nextPacketId;
 
         /// <inheritdoc/>
@@ -134,17 +133,10 @@ namespace nanoFramework.Iotc.Desktop
                 return 0;
             }
 
-            // MQTTnet completes each publish task when its PUBACK arrives, but runs the continuations on the thread
-            // pool, so two acks can be reported in either order. Report them in publish order instead: an ack waits
-            // (briefly) for the earlier ones. On the board, M2Mqtt raises its events in arrival order anyway.
-            PendingPublish pending;
-            lock (_inFlight)
-            {
-                _nextPacketId = _nextPacketId % 65535 + 1;
-                pending = new PendingPublish(_nextPacketId);
-                _inFlight.Enqueue(pending);
-            }
-
+            // MQTTnet completes each publish task when its PUBACK arrives and hides the packet id: hand out our own id
+            // and report each ack as it comes. Not in publish order: one withheld PUBACK must not hold back the
+            // confirmations of the messages after it (the pump's in-flight time-out deals with the missing one).
+            int packetId = Interlocked.Increment(ref _nextPacketId) % 65535 + 1;
             Task<MqttClientPublishResult> sending;
             try
             {
@@ -152,18 +144,18 @@ namespace nanoFramework.Iotc.Desktop
             }
             catch (Exception ex)
             {
-                pending.Done = true;
                 throw new TransportException("MQTT publish failed: " + Describe(ex), ex);
             }
 
             sending.ContinueWith(t =>
             {
                 _ = t.Exception;
-                pending.Acknowledged = t.Status == TaskStatus.RanToCompletion && t.Result.IsSuccess;
-                pending.Done = true;
-                ReportAcknowledgedInOrder();
+                if (t.Status == TaskStatus.RanToCompletion && t.Result.IsSuccess && !_closed)
+                {
+                    _events.OnPublished(packetId);
+                }
             });
-            return pending.PacketId;
+            return packetId;
         }
 
         /// <inheritdoc/>
@@ -195,25 +187,12 @@ namespace nanoFramework.Iotc.Desktop
             _client.Dispose();
         }
 
-        private void ReportAcknowledgedInOrder()
-        {
-            lock (_inFlight)
-            {
-                while (_inFlight.Count > 0 && _inFlight.Peek().Done)
-                {
-                    PendingPublish done = _inFlight.Dequeue();
-                    if (done.Acknowledged && !_closed)
-                    {
-                        _events.OnPublished(done.PacketId);
-                    }
-                }
-            }
-        }
-
         private Task OnReceived(MqttApplicationMessageReceivedEventArgs e)
         {
             if (!_closed)
             {
+                // May wait while the pump's inbox is full (back-pressure) rather than drop: a message handed to us is one
+                // the hub will consider delivered.
                 _events.OnMessage(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload.ToArray());
             }
 
@@ -268,20 +247,6 @@ namespace nanoFramework.Iotc.Desktop
             }
 
             return inner == ex ? ex.GetType().Name + ": " + ex.Message : ex.GetType().Name + ": " + ex.Message + " <- " + inner.GetType().Name + ": " + inner.Message;
-        }
-
-        private sealed class PendingPublish
-        {
-            internal PendingPublish(int packetId)
-            {
-                PacketId = packetId;
-            }
-
-            internal int PacketId { get; }
-
-            internal volatile bool Done;
-
-            internal bool Acknowledged;
         }
     }
 }

@@ -1,0 +1,371 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Text;
+using nanoFramework.Iotc.Transport;
+
+namespace nanoFramework.Iotc.Pump
+{
+    /// <summary>
+    /// The outbound path: the bounded outbox, message ids, the in-flight window and its time-out, publishing, and
+    /// matching confirmations (PUBACK; a reported patch's twin response is matched by <see cref="TwinSync"/>).
+    /// Invariants: every accepted message gets a distinct id and leaves the outbox exactly once, reported through
+    /// <c>MessageSent</c> (confirmed, refused by the hub, or refused by the transport); at most <see cref="Window"/>
+    /// messages are in flight; a message that can never be published is refused at <c>Send*</c>, not queued.
+    /// </summary>
+    internal sealed class Publisher
+    {
+        /// <summary>
+        /// Default in-flight window. M2Mqtt keeps every unconfirmed QoS 1 publish (packet and retry state) in its own
+        /// queue on the board's heap and the hub gives one device no priority, so a handful in flight already keeps an
+        /// ESP32's link busy; 8 bounds that memory while the desktop build can raise it (SetInFlightWindow).
+        /// </summary>
+        internal const int DefaultWindow = 8;
+
+        /// <summary>Default time a QoS 1 publish may wait for its PUBACK before the link counts as stalled (as the Azure SDKs do).</summary>
+        internal const int DefaultInFlightTimeoutMs = 30000;
+
+        /// <summary>How long a reported patch waits for its twin response before it is sent again.</summary>
+        internal const int TwinResponseTimeoutMs = 30000;
+
+        /// <summary>Publishes of one reported patch before it is given up (reported as 408 or the last status).</summary>
+        internal const int MaxTwinAttempts = 5;
+
+        /// <summary>MQTT 3.1.1 section 1.5.3: a topic name is at most 65,535 UTF-8 bytes.</summary>
+        internal const int MaxTopicBytes = 65535;
+
+        private readonly Device _device;
+        private readonly CallbackQueue _callbacks;
+
+        /// <summary>Where finished ack patches are reported (set once by Device; the two parts refer to each other).</summary>
+        internal TwinSync Twin;
+        private readonly Logger _log;
+        private readonly Outbox _outbox = new Outbox(32, 32 * 1024);
+        private int _window = DefaultWindow;
+        private int _inFlightTimeoutMs = DefaultInFlightTimeoutMs;
+        private int _nextMessageId;
+        private int _nextRequestId;
+
+        internal Publisher(Device device, CallbackQueue callbacks, Logger log)
+        {
+            _device = device;
+            _callbacks = callbacks;
+            _log = log;
+        }
+
+        internal int Count
+        {
+            get { return _outbox.Count; }
+        }
+
+        internal int Window
+        {
+            get { return _window; }
+        }
+
+        internal Outbox Outbox
+        {
+            get { return _outbox; }
+        }
+
+        internal void SetLimits(int maxMessages, int maxBytes)
+        {
+            _outbox.SetLimits(maxMessages, maxBytes);
+        }
+
+        internal void SetWindow(int messages, int inFlightTimeoutMs)
+        {
+            _window = messages;
+            _inFlightTimeoutMs = inFlightTimeoutMs;
+        }
+
+        /// <summary>True when a message of <paramref name="size"/> outbox bytes would be accepted now.</summary>
+        internal bool HasRoom(int size)
+        {
+            return _outbox.HasRoom(size, false);
+        }
+
+        internal string NextRequestId()
+        {
+            _nextRequestId = _nextRequestId == int.MaxValue ? 1 : _nextRequestId + 1;
+            return _nextRequestId.ToString();
+        }
+
+        /// <summary>
+        /// Checks what can be checked before a message is accepted: IoT Hub's 256 KB, the MQTT topic limit, and an outbox
+        /// that could ever hold it. Sets <see cref="OutboundMessage.Size"/>.
+        /// </summary>
+        internal void Validate(OutboundMessage m)
+        {
+            int topicBytes = m.Topic == null ? 64 : Utf8.GetByteCount(m.Topic);
+            if (topicBytes > MaxTopicBytes)
+            {
+                throw new ArgumentException("the property bag makes the topic " + topicBytes + " bytes; MQTT allows at most " + MaxTopicBytes, "properties");
+            }
+
+            m.Size = m.Payload.Length + topicBytes;
+            if (m.Size > Validation.MaxPayloadBytes)
+            {
+                throw new ArgumentException("the message is " + m.Size + " bytes with its topic; IoT Hub accepts at most " + Validation.MaxPayloadBytes, "payload");
+            }
+
+            if (m.Size > _outbox.MaxBytes)
+            {
+                // It would never fit, however long the application waits: "outbox full" would be misleading.
+                throw new ArgumentException("the message is " + m.Size + " bytes with its topic; the outbox holds at most " + _outbox.MaxBytes + " (SetOutboxLimits)", "payload");
+            }
+        }
+
+        /// <summary>Accepts a validated message when there is room: gives it an id and returns it; 0 when the outbox is full.</summary>
+        internal int TryAdd(OutboundMessage m, string api)
+        {
+            if (!_outbox.HasRoom(m.Size, false))
+            {
+                return 0;
+            }
+
+            _nextMessageId = _nextMessageId == int.MaxValue ? 1 : _nextMessageId + 1;
+            m.MessageId = _nextMessageId;
+            _outbox.Add(m);
+            if (_log.Logs(IotLogLevel.ApiOnly))
+            {
+                _log.Log(IotLogLevel.ApiOnly, api + ": message " + m.MessageId + " queued (" + m.Payload.Length + " bytes)");
+            }
+
+            return m.MessageId;
+        }
+
+        /// <summary>Queues an automatic answer (command response, setting ack) in the outbox's small reserve; false when it does not fit now.</summary>
+        internal bool TryAddAutomatic(OutboundMessage m)
+        {
+            m.Size = m.Payload.Length + 64;
+            if (!_outbox.HasRoom(m.Size, true) && (m.Size > Validation.MaxPayloadBytes || HasAutomatic()))
+            {
+                // A single answer larger than the reserve (e.g. the ack of a 100 KB setting) still goes, alone.
+                return false;
+            }
+
+            _outbox.Add(m);
+            return true;
+        }
+
+        private bool HasAutomatic()
+        {
+            for (int i = 0; i < _outbox.Count; i++)
+            {
+                int kind = _outbox[i].Kind;
+                if (kind == OutboundMessage.SettingAck || kind == OutboundMessage.CommandResponse)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Publishes what the window allows. Returns null, or the reason the link must be treated as lost (the transport
+        /// failed, or a publish waited longer than the in-flight time-out for its PUBACK).
+        /// </summary>
+        internal string Flush(IMqttTransport mqtt, string hubDeviceId, long now)
+        {
+            string stalled = ExpireInFlight(now);
+            if (stalled != null)
+            {
+                return stalled;
+            }
+
+            int inFlight = _outbox.InFlightCount();
+            for (int i = 0; i < _outbox.Count && inFlight < _window; i++)
+            {
+                OutboundMessage m = _outbox[i];
+                if (m.InFlight || m.NotBeforeMs > now)
+                {
+                    continue;
+                }
+
+                string topic = m.Topic;
+                if (m.Kind == OutboundMessage.Property || m.Kind == OutboundMessage.SettingAck)
+                {
+                    m.TwinRequestId = NextRequestId();
+                    topic = HubTopics.TwinPatchReported(m.TwinRequestId);
+                }
+                else if (m.Kind == OutboundMessage.CommandResponse)
+                {
+                    topic = HubTopics.MethodResponse(m.Status, m.RequestId);
+                }
+
+                int packetId;
+                try
+                {
+                    packetId = mqtt.Publish(topic, m.Payload, m.Qos);
+                }
+                catch (TransportException ex)
+                {
+                    m.TwinRequestId = null;
+                    return "publish failed: " + ex.Message;
+                }
+                catch (Exception ex)
+                {
+                    // Not the link: the transport refuses this message. It leaves the outbox, reported, instead of
+                    // blocking a slot or turning into a reconnect loop.
+                    _outbox.RemoveAt(i);
+                    i--;
+                    _log.Log(IotLogLevel.ApiOnly, "message " + m.MessageId + " refused by the transport (" + ex.GetType().Name + ": " + ex.Message + "); dropped");
+                    Report(m, IotcStatus.PublishRefused);
+                    continue;
+                }
+
+                m.Attempts++;
+                if (_log.Logs(IotLogLevel.All))
+                {
+                    _log.Log(IotLogLevel.All, "published " + topic + " (" + m.Payload.Length + " bytes, QoS " + m.Qos + ")");
+                }
+
+                if (m.Qos == 0 && m.Kind == OutboundMessage.Telemetry)
+                {
+                    // QoS 0 is confirmed by the write itself.
+                    _outbox.RemoveAt(i);
+                    i--;
+                    Report(m, IotcStatus.Connected);
+                    continue;
+                }
+
+                m.InFlight = true;
+                m.PacketId = packetId;
+                m.SentAtMs = now;
+                inFlight++;
+            }
+
+            return null;
+        }
+
+        /// <summary>A PUBACK: confirms telemetry (MessageSent) and command responses; reported patches wait for their twin response.</summary>
+        internal void OnPuback(int packetId)
+        {
+            int index = _outbox.IndexOfPacket(packetId);
+            if (index < 0)
+            {
+                return;
+            }
+
+            OutboundMessage m = _outbox[index];
+            if (m.Kind == OutboundMessage.Telemetry || m.Kind == OutboundMessage.CommandResponse)
+            {
+                _outbox.RemoveAt(index);
+                Report(m, IotcStatus.Connected);
+            }
+        }
+
+        /// <summary>The reported patch (property or ack) published under <paramref name="rid"/>, still in the outbox; null if none.</summary>
+        internal OutboundMessage FindTwinRequest(string rid)
+        {
+            int index = _outbox.IndexOfTwinRequest(rid);
+            return index < 0 ? null : _outbox[index];
+        }
+
+        /// <summary>Takes <paramref name="m"/> out of the outbox and reports it (MessageSent for the application's own messages).</summary>
+        internal void Complete(OutboundMessage m, int status)
+        {
+            for (int i = 0; i < _outbox.Count; i++)
+            {
+                if (_outbox[i] == m)
+                {
+                    _outbox.RemoveAt(i);
+                    Report(m, status);
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Publishes <paramref name="m"/> again, not before <paramref name="notBeforeMs"/>.</summary>
+        internal void Retry(OutboundMessage m, long notBeforeMs)
+        {
+            m.InFlight = false;
+            m.TwinRequestId = null;
+            m.PacketId = 0;
+            m.NotBeforeMs = notBeforeMs;
+        }
+
+        /// <summary>After a lost link: everything unconfirmed goes out again on the next connection (at least once).</summary>
+        internal void MarkAllForResend()
+        {
+            _outbox.MarkAllForResend();
+        }
+
+        private string ExpireInFlight(long now)
+        {
+            for (int i = 0; i < _outbox.Count; i++)
+            {
+                OutboundMessage m = _outbox[i];
+                if (!m.InFlight)
+                {
+                    continue;
+                }
+
+                if (m.TwinRequestId == null)
+                {
+                    if (m.Qos > 0 && now - m.SentAtMs >= _inFlightTimeoutMs)
+                    {
+                        return "no PUBACK for message " + (m.MessageId != 0 ? m.MessageId.ToString() : "(automatic)") + " after " + (_inFlightTimeoutMs / 1000) + " s";
+                    }
+
+                    continue;
+                }
+
+                // A reported patch is confirmed only by its twin response. If that never comes (lost by the service),
+                // send it again under a new $rid, a few times; then report it as timed out (408).
+                if (now - m.SentAtMs < TwinResponseTimeoutMs)
+                {
+                    continue;
+                }
+
+                if (m.Attempts < MaxTwinAttempts)
+                {
+                    _log.Log(IotLogLevel.ApiOnly, "no twin response for $rid " + m.TwinRequestId + " after " + (TwinResponseTimeoutMs / 1000) + " s: sending the patch again");
+                    Retry(m, 0);
+                    continue;
+                }
+
+                _outbox.RemoveAt(i);
+                i--;
+                Report(m, 408);
+            }
+
+            return null;
+        }
+
+        private void Report(OutboundMessage m, int status)
+        {
+            if (m.Kind == OutboundMessage.SettingAck)
+            {
+                Twin.OnAckDone(m, status);
+                return;
+            }
+
+            if (m.Kind == OutboundMessage.CommandResponse)
+            {
+                if (status != IotcStatus.Connected)
+                {
+                    _log.Log(IotLogLevel.ApiOnly, "a command response could not be sent (status " + status + ")");
+                }
+
+                return;
+            }
+
+            if (_log.Logs(IotLogLevel.All))
+            {
+                _log.Log(IotLogLevel.All, "message " + m.MessageId + " confirmed" + (status == 0 ? string.Empty : " with status " + status));
+            }
+
+            PendingCallback c = new PendingCallback();
+            c.Kind = PendingCallback.MessageSent;
+            c.Info = new IotcCallbackInfo(_device, IotcEvents.MessageSent);
+            c.Info.Payload = m.Text;
+            c.Info.MessageId = m.MessageId;
+            c.Info.StatusCode = status;
+            _callbacks.Add(c);
+        }
+    }
+}

@@ -1,0 +1,423 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using System.Threading;
+using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Security;
+using nanoFramework.Iotc.Transport;
+
+namespace nanoFramework.Iotc.Pump
+{
+    /// <summary>
+    /// The connection as states, each <see cref="Step"/> doing at most one network exchange:
+    /// <code>
+    /// Idle --Connect()--> Provisioning (DPS: register, wait Retry-After, poll) --> Connecting (MQTT) --> Connected
+    /// Connected --link lost / stalled / token at 80 %--> Waiting (back-off) --> [Provisioning after repeated refusals] --> Connecting
+    /// any --Disconnect()--> Stopped;  a refusal retrying cannot fix --> Stopped (ConnectionStatus GaveUp)
+    /// </code>
+    /// Back-off: exponential with per-device jitter; a connection that does not last
+    /// <see cref="DeviceOptions.MinStableConnectionMilliseconds"/> keeps escalating it instead of starting over.
+    /// </summary>
+    internal sealed class Session
+    {
+        internal const int Idle = 0;
+        internal const int Provisioning = 1;
+        internal const int Connecting = 2;
+        internal const int Connected = 3;
+        internal const int Waiting = 4;
+        internal const int Stopped = 5;
+
+        private readonly Device _device;
+        private readonly DeviceOptions _options;
+        private readonly Inbox _inbox;
+        private readonly CallbackQueue _callbacks;
+        private readonly Logger _log;
+        private Publisher _publisher;
+        private TwinSync _twin;
+        private Backoff _backoff;
+
+        private int _state = Idle;
+        private IMqttTransport _mqtt;
+        private int _generation;
+        private string _hubHost;
+        private string _hubDeviceId;
+        private string _telemetryTopic;
+        private DpsRegistration _dps;
+        private bool _reprovision;
+        private long _renewAtMs;
+        private long _connectedAtMs;
+        private long _nextAttemptAtMs;
+        private int _failedAttempts;
+        private int _authFailures;
+        private int _networkFailures;
+
+        internal Session(Device device, DeviceOptions options, Inbox inbox, CallbackQueue callbacks, Logger log)
+        {
+            _device = device;
+            _options = options;
+            _inbox = inbox;
+            _callbacks = callbacks;
+            _log = log;
+        }
+
+        internal int State
+        {
+            get { return _state; }
+        }
+
+        internal IMqttTransport Mqtt
+        {
+            get { return _mqtt; }
+        }
+
+        internal int Generation
+        {
+            get { return _generation; }
+        }
+
+        internal string HubHost
+        {
+            get { return _hubHost; }
+        }
+
+        internal string HubDeviceId
+        {
+            get { return _hubDeviceId; }
+        }
+
+        /// <summary>The telemetry topic without properties, shared by every such message (built when DPS assigns the id).</summary>
+        internal string TelemetryTopic
+        {
+            get { return _telemetryTopic; }
+        }
+
+        internal bool IsConnected
+        {
+            get { return _state == Connected && _mqtt != null && _mqtt.IsConnected; }
+        }
+
+        internal Backoff Backoff
+        {
+            get { return _backoff; }
+        }
+
+        /// <summary>Wires the other parts and the back-off (at Connect(), when the options are final).</summary>
+        internal void Start(Publisher publisher, TwinSync twin, Backoff backoff)
+        {
+            _publisher = publisher;
+            _twin = twin;
+            _backoff = backoff;
+        }
+
+        /// <summary>
+        /// The blocking Connect(): runs the states (sleeping through DPS's Retry-After) until connected; a failure is
+        /// thrown (ConnectionStatus is queued first) and leaves the session stopped.
+        /// </summary>
+        internal void ConnectBlocking()
+        {
+            _inbox.SetPumpThread(Thread.CurrentThread);
+            _state = _hubHost == null || _reprovision ? Provisioning : Connecting;
+            while (_state != Connected)
+            {
+                try
+                {
+                    if (_state == Provisioning)
+                    {
+                        StartProvisioning();
+                        ApplyAssignment(_dps.Register());
+                    }
+
+                    ConnectMqtt();
+                }
+                catch (IotcException ex)
+                {
+                    _state = Stopped;
+                    _dps = null;
+                    RaiseStatus(FailureStatus(ex), ex.Message);
+                    throw;
+                }
+            }
+
+            _failedAttempts = 0;
+        }
+
+        /// <summary>One pump step: token renewal, a due reconnect or DPS request. At most one network exchange.</summary>
+        internal void Step(long now)
+        {
+            if (_state == Connected && now >= _renewAtMs)
+            {
+                _log.Log(IotLogLevel.ApiOnly, "SAS token at 80% of its lifetime: reconnecting with a fresh one");
+                DropLink();
+                _state = Waiting;
+                _nextAttemptAtMs = now;
+                RaiseStatus(IotcStatus.TokenRenewal, "renewing SAS token");
+            }
+
+            if (_state == Waiting && now >= _nextAttemptAtMs)
+            {
+                if (_authFailures >= 3 || _networkFailures >= 5)
+                {
+                    _log.Log(IotLogLevel.ApiOnly, "repeated failures at " + _hubHost + ": provisioning again through DPS");
+                    _reprovision = true;
+                }
+
+                _state = _reprovision || _hubHost == null ? Provisioning : Connecting;
+            }
+
+            try
+            {
+                if (_state == Provisioning)
+                {
+                    if (_dps == null)
+                    {
+                        StartProvisioning();
+                    }
+
+                    if (now < _dps.NextRequestAtMs)
+                    {
+                        return;
+                    }
+
+                    DpsResult result = _dps.Step();
+                    if (result != null)
+                    {
+                        // The DPS exchange was this step's network work; the MQTT connect is the next DoNext's.
+                        ApplyAssignment(result);
+                        _state = Connecting;
+                    }
+
+                    return;
+                }
+
+                if (_state == Connecting)
+                {
+                    // The failure count is not reset here: only a connection that lasts resets it (OnLinkLost).
+                    ConnectMqtt();
+                }
+            }
+            catch (IotcException ex)
+            {
+                OnAttemptFailed(ex, now);
+            }
+        }
+
+        /// <summary>The link is gone (transport event, publish failure, PUBACK time-out): back off, then reconnect.</summary>
+        internal void OnLinkLost(string reason, long now)
+        {
+            if (_state != Connected)
+            {
+                return;
+            }
+
+            _log.Log(IotLogLevel.ApiOnly, "connection lost: " + reason);
+            bool stable = now - _connectedAtMs >= _options.MinStableConnectionMilliseconds;
+            DropLink();
+            _state = Waiting;
+
+            // A connection that dies at once (duplicate identity, a hub closing it) must not retry at the first step forever.
+            int attempt = stable ? 0 : _failedAttempts;
+            _failedAttempts = attempt + 1;
+            int delay = _backoff.Delay(attempt);
+            _nextAttemptAtMs = now + delay;
+            RaiseStatus(IotcStatus.ConnectionLost, "connection lost: " + reason + "; reconnecting in " + delay + " ms");
+        }
+
+        /// <summary>Disconnect(): closes the link; unconfirmed messages stay for a later Connect().</summary>
+        internal void Stop(string reason, int status)
+        {
+            if (_state == Idle || _state == Stopped)
+            {
+                return;
+            }
+
+            DropLink();
+            _dps = null;
+            _state = Stopped;
+            RaiseStatus(status, reason);
+        }
+
+        private void StartProvisioning()
+        {
+            _dps = new DpsRegistration(
+                _options.Transports.CreateHttpTransport(), _options.Clock, _log, _options.ServiceHost, _options.ServicePort, _options.ScopeId, _options.DeviceId,
+                _options.CredType == IotConnectType.X509Certificate ? null : _options.DeviceKey, _options.ModelId, _options.Tls(),
+                _options.TokenLifetimeSeconds, _options.TimeoutMilliseconds, _options.ProvisioningTimeoutMilliseconds);
+        }
+
+        private void ApplyAssignment(DpsResult result)
+        {
+            _dps = null;
+            _reprovision = false;
+            _hubHost = result.AssignedHub;
+            _hubDeviceId = result.DeviceId;
+
+            // Telemetry without properties (the common case) shares one topic string: less garbage per message on a
+            // board's small heap. DPS decides the device id, so this is the place it can change.
+            _telemetryTopic = HubTopics.Telemetry(_hubDeviceId, null);
+            _state = Connecting;
+        }
+
+        private void ConnectMqtt()
+        {
+            long now = _options.Clock.NowMilliseconds;
+            string password = null;
+            if (_options.CredType != IotConnectType.X509Certificate)
+            {
+                password = SasToken.ForHub(_hubHost, _hubDeviceId, _options.DeviceKey, TokenExpiry(now, _options.TokenLifetimeSeconds));
+            }
+
+            MqttConnectOptions connect = new MqttConnectOptions();
+            connect.Host = _hubHost;
+            connect.Port = _options.MqttPort;
+            connect.ClientId = _hubDeviceId;
+            connect.Username = HubTopics.Username(_hubHost, _hubDeviceId, _options.ModelId, null);
+            connect.Password = password;
+            connect.KeepAliveSeconds = _options.KeepAliveSeconds;
+            connect.TimeoutMilliseconds = _options.TimeoutMilliseconds;
+            connect.Tls = _options.Tls();
+
+            // A fresh transport per attempt: reusing a client after a drop hangs some stacks.
+            _generation++;
+            _inbox.Open(_generation);
+            IMqttTransport mqtt = _options.Transports.CreateMqttTransport();
+            _log.Log(IotLogLevel.ApiOnly, "MQTT: connecting to " + _hubHost + ":" + _options.MqttPort + " as '" + _hubDeviceId + "'");
+            int connack;
+            try
+            {
+                connack = mqtt.Connect(connect, new ConnectionEvents(_inbox, _generation));
+            }
+            catch (TransportException ex)
+            {
+                SafeClose(mqtt);
+                _networkFailures++;
+                throw new IotcException("IoT Hub " + _hubHost + ":" + _options.MqttPort + " unreachable: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
+            }
+
+            if (connack != 0)
+            {
+                SafeClose(mqtt);
+                if (connack == 4 || connack == 5)
+                {
+                    _authFailures++;
+                }
+
+                throw new IotcException("IoT Hub refused the connection: CONNACK " + connack + " (" + ConnackText(connack) + ")", connack, 0, null, null);
+            }
+
+            try
+            {
+                mqtt.Subscribe(HubTopics.Subscriptions(_hubDeviceId));
+                _twin.OnConnected(mqtt);
+            }
+            catch (TransportException ex)
+            {
+                SafeClose(mqtt);
+                _networkFailures++;
+                throw new IotcException("IoT Hub connection lost while subscribing: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
+            }
+
+            _mqtt = mqtt;
+            _state = Connected;
+            _authFailures = 0;
+            _networkFailures = 0;
+            _connectedAtMs = now;
+            _renewAtMs = now + (long)_options.TokenLifetimeSeconds * 800;
+            _log.Log(IotLogLevel.ApiOnly, "MQTT: connected to " + _hubHost + "; " + _publisher.Count + " message(s) waiting");
+            RaiseStatus(IotcStatus.Connected, "connected");
+        }
+
+        /// <summary>A SAS expiry for a token made now; a clock far off (before 1970, past 2100) is a connection failure, not an argument error.</summary>
+        internal static long TokenExpiry(long nowMilliseconds, int lifetimeSeconds)
+        {
+            long expiry = nowMilliseconds / 1000 + lifetimeSeconds;
+            if (expiry < 1 || expiry > SasToken.MaxExpiry)
+            {
+                throw new IotcException("the device clock (" + nowMilliseconds / 1000 + " s since 1970) gives no valid token expiry; set the clock (SNTP)", IotcStatus.InvalidClock, 0, null, null);
+            }
+
+            return expiry;
+        }
+
+        private void OnAttemptFailed(IotcException ex, long now)
+        {
+            _dps = null;
+            if (IsFatal(ex))
+            {
+                _log.Log(IotLogLevel.ApiOnly, "giving up: " + ex.Message);
+                _state = Stopped;
+                RaiseStatus(IotcStatus.GaveUp, "gave up (status " + ex.StatusCode + "): " + ex.Message);
+                return;
+            }
+
+            int delay = _backoff.Delay(_failedAttempts);
+            _failedAttempts++;
+            _state = Waiting;
+            _nextAttemptAtMs = now + delay;
+            _log.Log(IotLogLevel.ApiOnly, "reconnect attempt " + _failedAttempts + " failed (" + ex.Message + "); next in " + delay + " ms");
+            RaiseStatus(FailureStatus(ex), ex.Message);
+        }
+
+        /// <summary>Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, a clock that gives no token; a hub refusing the key 6 times.</summary>
+        private bool IsFatal(IotcException ex)
+        {
+            int s = ex.StatusCode;
+            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidClock || (s >= 4 && s <= 5 && _authFailures >= 6);
+        }
+
+        /// <summary>The ConnectionStatus code of a failed attempt: a failure never reads as 0 (connected).</summary>
+        private static int FailureStatus(IotcException ex)
+        {
+            return ex.StatusCode == IotcStatus.Connected ? IotcStatus.NetworkError : ex.StatusCode;
+        }
+
+        private void DropLink()
+        {
+            IMqttTransport mqtt = _mqtt;
+            _mqtt = null;
+            _generation++;
+            _inbox.Open(_generation);
+            if (mqtt != null)
+            {
+                SafeClose(mqtt);
+            }
+
+            _publisher.MarkAllForResend();
+            _twin.OnLinkLost();
+        }
+
+        private void RaiseStatus(int status, string reason)
+        {
+            PendingCallback c = new PendingCallback();
+            c.Kind = PendingCallback.Status;
+            c.Info = new IotcCallbackInfo(_device, IotcEvents.ConnectionStatus);
+            c.Info.StatusCode = status;
+            c.Info.Payload = reason;
+            _callbacks.Add(c);
+        }
+
+        private static void SafeClose(IMqttTransport mqtt)
+        {
+            try
+            {
+                mqtt.Close();
+            }
+            catch (Exception)
+            {
+                // Close() must not throw; a transport that does anyway must not break the pump.
+            }
+        }
+
+        private static string ConnackText(int code)
+        {
+            switch (code)
+            {
+                case 1: return "unacceptable protocol version";
+                case 2: return "identifier rejected";
+                case 3: return "server unavailable";
+                case 4: return "bad user name or password";
+                case 5: return "not authorized";
+                default: return "unknown";
+            }
+        }
+    }
+}

@@ -1,0 +1,412 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System.Collections;
+using nanoFramework.Iotc.Json;
+using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Text;
+using nanoFramework.Iotc.Transport;
+
+namespace nanoFramework.Iotc.Pump
+{
+    /// <summary>
+    /// Settings (writable properties): the twin GET after every connect, desired patches, which <c>$version</c> was
+    /// delivered, and the acknowledgements. Invariants: a setting is raised for every desired document newer than
+    /// the last one fully delivered, and a full twin GET is authoritative (after a twin reset its lower version is
+    /// delivered too); every raised setting with a version is acknowledged until the hub accepts the ack (acks wait
+    /// here, never dropped for a full outbox, and go out coalesced into patches that fit; a newer ack for the same
+    /// property replaces an older one).
+    /// </summary>
+    internal sealed class TwinSync
+    {
+        /// <summary>Largest coalesced ack patch; a single larger ack still goes out alone.</summary>
+        internal const int MaxAckPatchBytes = 8192;
+
+        private readonly Device _device;
+        private readonly CallbackQueue _callbacks;
+        private readonly Logger _log;
+        private readonly Publisher _publisher;
+        private readonly Backoff _backoff;
+
+        // Acks not yet accepted by the hub: AckEntry, in the order they were raised.
+        private readonly ArrayList _acks = new ArrayList();
+
+        private bool _legacyAcks;
+        private string _getRequestId;
+        private int _getAttempts;
+        private long _getRetryAtMs;
+        private long _deliveredVersion = -1;
+
+        internal TwinSync(Device device, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
+        {
+            _device = device;
+            _callbacks = callbacks;
+            _log = log;
+            _publisher = publisher;
+            _backoff = backoff;
+        }
+
+        internal bool LegacyAcks
+        {
+            get { return _legacyAcks; }
+            set { _legacyAcks = value; }
+        }
+
+        /// <summary>Acks waiting to be sent or confirmed.</summary>
+        internal int PendingAcks
+        {
+            get { return _acks.Count; }
+        }
+
+        /// <summary>The last desired <c>$version</c> fully delivered to the application (-1: none).</summary>
+        internal long DeliveredVersion
+        {
+            get { return _deliveredVersion; }
+        }
+
+        /// <summary>A new connection: ask for the whole twin (settings changed while offline), send acks again.</summary>
+        internal void OnConnected(IMqttTransport mqtt)
+        {
+            _getAttempts = 0;
+            for (int i = 0; i < _acks.Count; i++)
+            {
+                ((AckEntry)_acks[i]).InFlight = false;
+            }
+
+            RequestTwin(mqtt);
+        }
+
+        /// <summary>Once per DoNext while connected: a due twin GET retry, then acks into the outbox as room allows.</summary>
+        internal void Step(IMqttTransport mqtt, long now)
+        {
+            if (_getRetryAtMs != 0 && now >= _getRetryAtMs)
+            {
+                RequestTwin(mqtt);
+            }
+
+            QueueAcks();
+        }
+
+        internal void OnDesiredPatch(string body, long topicVersion, int generation)
+        {
+            Deliver(TwinProtocol.ParseDesiredPatch(body), topicVersion, false, generation);
+        }
+
+        /// <summary>A twin response: the GET, an ack patch, or the application's reported patch. False if the $rid is unknown.</summary>
+        internal void OnTwinResponse(int status, string rid, string body, long now, int generation)
+        {
+            if (rid == null)
+            {
+                return;
+            }
+
+            if (rid == _getRequestId)
+            {
+                _getRequestId = null;
+                if (status == 200)
+                {
+                    Deliver(TwinProtocol.ParseTwinGet(body), -1, true, generation);
+                }
+                else if (Backoff.IsRetryable(status) && _getAttempts < Publisher.MaxTwinAttempts)
+                {
+                    // Throttled or a service fault: the settings changed while offline still have to arrive.
+                    int delay = _backoff.Delay(_getAttempts - 1);
+                    _getRetryAtMs = now + delay;
+                    _log.Log(IotLogLevel.ApiOnly, "twin GET answered " + status + "; asking again in " + delay + " ms");
+                }
+                else
+                {
+                    _log.Log(IotLogLevel.ApiOnly, "twin GET answered " + status + "; desired properties arrive with the next change or reconnect");
+                }
+
+                return;
+            }
+
+            OutboundMessage m = _publisher.FindTwinRequest(rid);
+            if (m == null)
+            {
+                _log.Log(IotLogLevel.All, "twin response for an unknown $rid ignored");
+                return;
+            }
+
+            if (Backoff.IsRetryable(status) && m.Attempts < Publisher.MaxTwinAttempts)
+            {
+                // Throttled or a service fault: the same patch again, after a back-off (not at once: 429 means slow down).
+                int delay = _backoff.Delay(m.Attempts - 1);
+                _log.Log(IotLogLevel.ApiOnly, "reported patch answered " + status + "; sending it again in " + delay + " ms");
+                _publisher.Retry(m, now + delay);
+                return;
+            }
+
+            // Anything but 2xx is a refusal; a status that is not HTTP-like (e.g. 0) must not read as success.
+            bool accepted = status >= 200 && status < 300;
+            _publisher.Complete(m, accepted ? IotcStatus.Connected : (status >= 100 && status < 600 ? status : IotcStatus.ProtocolError));
+        }
+
+        /// <summary>Called by Device after the SettingsUpdated callback ran: records the ack and, at a document's end, its version.</summary>
+        internal void OnSettingRaised(PendingCallback c)
+        {
+            if (c.EndsDocument && c.Info.DesiredVersion >= 0)
+            {
+                _deliveredVersion = c.Info.DesiredVersion;
+            }
+
+            if (c.Info.DesiredVersion < 0 || c.Name == null)
+            {
+                return;
+            }
+
+            AckEntry ack = new AckEntry();
+            ack.Component = c.Component;
+            ack.Name = c.Name;
+            ack.RawValue = c.RawValue;
+            ack.Version = c.Info.DesiredVersion;
+            ack.Cost = c.RawValue.Length + c.Name.Length + 96;
+            ack.Code = c.Info.HasResponse ? c.Info.ResponseCode : TwinProtocol.AckCompleted;
+            ack.Description = c.Info.HasResponse ? c.Info.ResponseMessage : TwinProtocol.AckCompletedDescription;
+            for (int i = 0; i < _acks.Count; i++)
+            {
+                AckEntry old = (AckEntry)_acks[i];
+                if (!old.InFlight && old.Name == ack.Name && old.Component == ack.Component)
+                {
+                    // Not sent yet: the newer answer replaces it (the hub only keeps the last one anyway).
+                    _acks.RemoveAt(i);
+                    break;
+                }
+            }
+
+            _acks.Add(ack);
+        }
+
+        /// <summary>An ack patch left the outbox: accepted, or refused for good (then its acks are dropped, with a log line).</summary>
+        internal void OnAckDone(OutboundMessage m, int status)
+        {
+            for (int i = 0; i < _acks.Count; i++)
+            {
+                AckEntry ack = (AckEntry)_acks[i];
+                if (ack.Patch == m)
+                {
+                    _acks.RemoveAt(i);
+                    i--;
+                }
+            }
+
+            if (status != IotcStatus.Connected)
+            {
+                _log.Log(IotLogLevel.ApiOnly, "the hub refused a settings acknowledgement (status " + status + "): " + m.AckedNames.Length + " ack(s) dropped");
+            }
+        }
+
+        /// <summary>A lost link: acks in flight go out again on the next connection.</summary>
+        internal void OnLinkLost()
+        {
+            _getRequestId = null;
+            _getRetryAtMs = 0;
+            for (int i = 0; i < _acks.Count; i++)
+            {
+                ((AckEntry)_acks[i]).InFlight = false;
+            }
+        }
+
+        private void RequestTwin(IMqttTransport mqtt)
+        {
+            _getRetryAtMs = 0;
+            _getAttempts++;
+            _getRequestId = _publisher.NextRequestId();
+            mqtt.Publish(HubTopics.TwinGet(_getRequestId), new byte[0], 0);
+        }
+
+        private void Deliver(DesiredProperties desired, long topicVersion, bool fromGet, int generation)
+        {
+            if (desired == null || desired.IsMalformed)
+            {
+                _log.Log(IotLogLevel.ApiOnly, "ignored a malformed desired-properties document");
+                return;
+            }
+
+            // The hub always sends the body's $version; the topic's is the fallback.
+            long version = desired.Version >= 0 ? desired.Version : topicVersion;
+            if (version >= 0 && (fromGet ? version == _deliveredVersion : version <= _deliveredVersion))
+            {
+                // Already delivered (a GET after a reconnect repeats it). A GET with a LOWER version is a twin reset
+                // (re-created device, another hub): the GET is authoritative, so that one is delivered.
+                return;
+            }
+
+            if (version < 0)
+            {
+                // The values are still the operator's wish, so deliver them; but an ack must name the version it
+                // answers (IoT Central matches "av"), and "av":-1 would be a false claim. So: no ack, and say so.
+                _log.Log(IotLogLevel.ApiOnly, "desired properties without a $version: delivered to SettingsUpdated (DesiredVersion -1) but not acknowledged");
+            }
+
+            PendingCallback last = null;
+            for (int i = 0; i < desired.Count; i++)
+            {
+                if (!desired.IsComponent(i))
+                {
+                    last = Queue(null, desired.GetName(i), desired.GetRawValue(i), version, fromGet, generation);
+                    continue;
+                }
+
+                // A Plug and Play component: {"comp":{"__t":"c","prop":v}} raises "comp*prop", like component commands.
+                JsonValue component = desired.GetValue(i);
+                for (int j = 0; j < component.Count; j++)
+                {
+                    string name = component.GetName(j);
+                    if (name != null && !TwinProtocol.IsServiceName(name) && name != "__t")
+                    {
+                        last = Queue(desired.GetName(i), name, component.GetValue(j).RawText, version, fromGet, generation);
+                    }
+                }
+            }
+
+            if (last != null)
+            {
+                last.EndsDocument = true;
+            }
+            else if (version >= 0)
+            {
+                // Nothing to raise (e.g. only $version): the version is delivered as it is.
+                _deliveredVersion = version;
+            }
+        }
+
+        private PendingCallback Queue(string component, string name, string rawValue, long version, bool fromGet, int generation)
+        {
+            PendingCallback c = new PendingCallback();
+            c.Kind = PendingCallback.Setting;
+            c.Generation = generation;
+            c.Component = component;
+            c.Name = name;
+            c.RawValue = rawValue;
+            c.FromTwinGet = fromGet;
+            c.Info = new IotcCallbackInfo(_device, IotcEvents.SettingsUpdated);
+            c.Info.Tag = component == null ? name : component + MethodProtocol.ComponentSeparator + name;
+            c.Info.Payload = rawValue;
+            c.Info.DesiredVersion = version;
+            _callbacks.Add(c);
+            return c;
+        }
+
+        /// <summary>Coalesces waiting acks into reported patches that fit, as long as the outbox has room.</summary>
+        private void QueueAcks()
+        {
+            while (true)
+            {
+                JsonWriter writer = new JsonWriter(new StringBuffer(256));
+                writer.BeginObject();
+                ArrayList taken = new ArrayList();
+                string openComponent = null;
+                for (int i = 0; i < _acks.Count; i++)
+                {
+                    AckEntry ack = (AckEntry)_acks[i];
+                    if (ack.InFlight || (taken.Count > 0 && writer.Buffer.Length + ack.Cost > MaxAckPatchBytes))
+                    {
+                        continue;
+                    }
+
+                    // One patch holds a property once; a second ack for it (a newer version in flight) waits its turn.
+                    if (Contains(taken, ack))
+                    {
+                        continue;
+                    }
+
+                    if (ack.Component != openComponent)
+                    {
+                        if (openComponent != null)
+                        {
+                            writer.EndObject();
+                        }
+
+                        if (ack.Component != null && ContainsComponent(taken, ack.Component))
+                        {
+                            // A component's object appears once per patch; its later acks go in the next patch.
+                            openComponent = null;
+                            continue;
+                        }
+
+                        openComponent = ack.Component;
+                        if (openComponent != null)
+                        {
+                            writer.Name(openComponent).BeginObject().Name("__t").String("c");
+                        }
+                    }
+
+                    writer.Name(ack.Name);
+                    TwinProtocol.WriteAckBody(writer, ack.RawValue, ack.Code, ack.Description, ack.Version, _legacyAcks && ack.Component == null);
+                    taken.Add(ack);
+                }
+
+                if (taken.Count == 0)
+                {
+                    return;
+                }
+
+                if (openComponent != null)
+                {
+                    writer.EndObject();
+                }
+
+                writer.EndObject();
+                OutboundMessage m = new OutboundMessage();
+                m.Kind = OutboundMessage.SettingAck;
+                m.Payload = Utf8.GetBytes(writer.ToString());
+                m.Qos = 1;
+                m.AckedNames = new string[taken.Count];
+                if (!_publisher.TryAddAutomatic(m))
+                {
+                    // The outbox is busy: the acks stay here and go out on a later DoNext.
+                    return;
+                }
+
+                for (int i = 0; i < taken.Count; i++)
+                {
+                    AckEntry ack = (AckEntry)taken[i];
+                    ack.InFlight = true;
+                    ack.Patch = m;
+                    m.AckedNames[i] = ack.Name;
+                }
+            }
+        }
+
+        private static bool Contains(ArrayList taken, AckEntry ack)
+        {
+            for (int i = 0; i < taken.Count; i++)
+            {
+                AckEntry other = (AckEntry)taken[i];
+                if (other.Name == ack.Name && other.Component == ack.Component)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private static bool ContainsComponent(ArrayList taken, string component)
+        {
+            for (int i = 0; i < taken.Count; i++)
+            {
+                if (((AckEntry)taken[i]).Component == component)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private sealed class AckEntry
+        {
+            internal string Component;
+            internal string Name;
+            internal string RawValue;
+            internal long Version;
+            internal int Cost;
+            internal int Code;
+            internal string Description;
+            internal bool InFlight;
+            internal OutboundMessage Patch;
+        }
+    }
+}
