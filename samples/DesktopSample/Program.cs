@@ -62,10 +62,9 @@ internal static class Program
         while (DateTime.UtcNow < end)
         {
             device.DoNext();
-            if (_canSend && counter % 20 == 0)
+            if (_canSend && counter % 20 == 0 && device.TrySendTelemetry("{\"temp\": " + random.Next(20, 45) + "}", null, out int id))
             {
-                Console.WriteLine("Sending telemetry..");
-                device.SendTelemetry("{\"temp\": " + random.Next(20, 45) + "}");
+                Console.WriteLine("Sending telemetry " + id);
             }
 
             counter++;

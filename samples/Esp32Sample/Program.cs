@@ -58,28 +58,55 @@ namespace Esp32Sample
             _device.On("Command", OnCommand);
             _device.On("SettingsUpdated", OnSettingsUpdated);
 
-            _device.Connect();
+            ConnectWithRetry();
 
             Random random = new Random();
             int counter = 0;
             // Loop for as long as the board runs: after a lost link IsConnected is false until DoNext() has reconnected.
             while (true)
             {
-                // All callbacks run here, on this thread.
+                // All callbacks run here, on this thread; a lost link is reconnected here too.
                 _device.DoNext();
-                if (_canSend)
+                if (_canSend && counter++ % 20 == 0)
                 {
-                    if (counter % 20 == 0)
+                    // TrySendTelemetry: a full outbox (the link is slow or down) is a false, not an exception.
+                    int id;
+                    if (_device.TrySendTelemetry("{\"temp\": " + (20 + random.Next(26)).ToString() + "}", null, out id))
                     {
-                        counter = 0;
-                        Debug.WriteLine("Sending telemetry..");
-                        _device.SendTelemetry("{\"temp\": " + (20 + random.Next(26)).ToString() + "}");
+                        Debug.WriteLine("Sending telemetry " + id.ToString());
                     }
-
-                    counter++;
                 }
 
                 Thread.Sleep(100);
+            }
+        }
+
+        /// <summary>
+        /// The first Connect() can fail because DPS or the network is not ready yet: try again with a growing wait.
+        /// Wrong credentials (401/403/404) will not fix themselves: stop and say so.
+        /// </summary>
+        private static void ConnectWithRetry()
+        {
+            int wait = 2000;
+            while (true)
+            {
+                try
+                {
+                    _device.Connect();
+                    return;
+                }
+                catch (IotcException ex)
+                {
+                    if (ex.StatusCode == 401 || ex.StatusCode == 403 || ex.StatusCode == 404)
+                    {
+                        Debug.WriteLine("IoT Central refused this device (" + ex.StatusCode.ToString() + "): check the ID scope, device id and key.");
+                        Thread.Sleep(Timeout.Infinite);
+                    }
+
+                    Debug.WriteLine("Connect failed (" + ex.StatusCode.ToString() + "); trying again in " + (wait / 1000).ToString() + " s");
+                    Thread.Sleep(wait);
+                    wait = wait >= 30000 ? 60000 : wait * 2;
+                }
             }
         }
 
