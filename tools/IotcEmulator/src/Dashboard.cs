@@ -26,9 +26,9 @@ internal static class Dashboard
     public static void Map(WebApplication app, EmulatorOperator op, DashboardStats stats, string? token)
     {
         app.MapGet("/", () => Results.Redirect("/dashboard/"));
-        app.MapGet("/dashboard", () => Results.Redirect("/dashboard/"));
         app.MapGet("/dashboard/{file?}", (HttpContext ctx, string? file) =>
         {
+            if (file is null && !ctx.Request.Path.Value!.EndsWith('/')) return Results.Redirect("/dashboard/"); // relative asset URLs need the slash
             file ??= "index.html";
             if (!ContentTypes.TryGetValue(file, out var type)) return Results.NotFound();
             var text = Asset(file);
