@@ -50,7 +50,7 @@ internal static class Cli
         var url = new Option<string>("--url") { Description = "Base URL of the running emulator.", DefaultValueFactory = _ => "https://localhost:8443" };
         var ca = new Option<string?>("--ca") { Description = "CA PEM to trust (default: <data>/ca.pem)." };
         var cdata = new Option<string>("--data") { Description = "Data folder of the running emulator (to find ca.pem and access-token).", DefaultValueFactory = _ => ".iotc-emulator" };
-        var token = new Option<string?>("--token") { Description = $"Access token (default: ${TokenVariable}, else <data>/access-token)." };
+        var token = new Option<string?>("--token") { Description = $"Access token (default: ${TokenVariable}, else the access-token file beside the CA PEM, i.e. in the data folder)." };
         Command Client(string name, string description, Func<ParseResult, HttpClient, CancellationToken, Task<int>> action, params Symbol[] symbols)
         {
             var c = new Command(name, description);
@@ -67,8 +67,10 @@ internal static class Cli
             {
                 try
                 {
-                    using var http = CreateClient(pr.GetValue(url)!, pr.GetValue(ca) ?? Path.Combine(pr.GetValue(cdata)!, "ca.pem"),
-                        pr.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable) ?? ReadTokenFile(pr.GetValue(cdata)!));
+                    // The emulator writes access-token beside ca.pem in its data folder.
+                    var caPath = pr.GetValue(ca) ?? Path.Combine(pr.GetValue(cdata)!, "ca.pem");
+                    using var http = CreateClient(pr.GetValue(url)!, caPath,
+                        pr.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable) ?? ReadTokenFile(Path.GetDirectoryName(Path.GetFullPath(caPath))!));
                     return await action(pr, http, ct);
                 }
                 catch (HttpRequestException ex)
