@@ -4,6 +4,7 @@
 #      device's mscorlib) only; and the nfproj file lists against the sources (the board build compiles only those).
 #   2. The shared nanoFramework-dialect tests (+ host-only and integration tests) under xunit on .NET 10.
 #   3. The IoT Central emulator's own tests.
+#   4. The emulator's web dashboard in a real (headless) browser.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -42,6 +43,9 @@ suite sdk-tests dotnet test desktop/nanoFramework.Iotc.Tests.Host/nanoFramework.
 if compgen -G "tools/IotcEmulator.Tests/*.csproj" >/dev/null; then
   suite emulator-tests dotnet test tools/IotcEmulator.Tests -nologo
 fi
+# The dashboard in headless Chromium (Debian's package; .ci/run installs it). The screenshots for docs/ are made on
+# request only: IOTC_SCREENSHOTS=docs dotnet test tools/IotcEmulator.Dashboard.Tests --filter Category=Screenshots
+suite dashboard-tests dotnet test tools/IotcEmulator.Dashboard.Tests -nologo --filter "Category!=Screenshots"
 
 rm -rf "$log"
 if [ "$skipped" -gt 0 ]; then
