@@ -50,7 +50,7 @@
     return s < 5 ? 'now' : s < 60 ? s + ' s ago' : s < 3600 ? Math.round(s / 60) + ' min ago' : new Date(iso).toLocaleString();
   }
   const badge = on => h('span', { class: 'badge ' + (on ? 'online' : 'offline'), 'data-state': on ? 'online' : 'offline' }, on ? 'online' : 'offline');
-  const props = bag => Object.entries(bag || {}).map(([k, v]) => h('div', { class: 'mono' }, v === null ? k : k + '=' + v));
+  const props = bag => Object.entries(bag || {}).map(([k, v]) => h('span', { class: 'mono prop' }, v === null ? k : k + '=' + v));
 
   // Runs an async refresh at most once at a time; errors show in the given element.
   function guarded(fn, errorEl) {
@@ -232,7 +232,7 @@
     }
 
     function drawTables() {
-      const latest = messages.slice(-25).reverse();
+      const latest = messages.slice(-15).reverse();
       messageRows.replaceChildren(...latest.map(m => h('tr', { 'data-id': m.id },
         h('td', {}, time(m.arrivedUtc)), h('td', {}, h('pre', {}, m.payload)), h('td', {}, props(m.properties)))));
       const state = new Map();
@@ -352,7 +352,7 @@
       h('section', { class: 'card' },
         h('div', { class: 'chart-head' }, h('h3', {}, 'Telemetry'), windowSelect, pauseButton), chart, legend),
       h('div', { class: 'grid' },
-        h('section', { class: 'card' }, h('h3', {}, 'Latest messages'), table('messages', ['Time', 'Payload', 'Properties'], messageRows)),
+        h('section', { class: 'card' }, h('h3', {}, 'Latest messages'), h('div', { class: 'scroll' }, table('messages', ['Time', 'Payload', 'Properties'], messageRows))),
         h('section', { class: 'card' }, h('h3', {}, 'State and events (latest non-numeric values)'), table('state-events', ['Field', 'Value', 'Time'], stateRows))),
       h('section', { class: 'card' }, h('h3', {}, 'Properties ', versions),
         table('settings', ['Setting', 'Desired', 'Set at $version', 'Reported', 'Ack (code / av / description)', 'Status'], settingRows),
