@@ -43,12 +43,45 @@ public sealed class DashboardFixture : IAsyncLifetime
         return page;
     }
 
+    /// <summary>A connected SDK device and a dashboard page open on it.</summary>
+    public async Task<DeviceView> OpenDeviceAsync(string prefix)
+    {
+        var id = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+        var context = await NewContextAsync();
+        var device = await PumpedDevice.ConnectAsync(Emu, id);
+        var page = await OpenDashboardAsync(context, "#/device/" + id);
+        await Assertions.Expect(page.Locator("#device-id")).ToHaveTextAsync(id);
+        return new DeviceView(id, context, device, page);
+    }
+
+    /// <summary>Fills the named fields of a dashboard form (<c>input</c>, <c>textarea</c> or <c>select</c>) and submits it.</summary>
+    public static async Task SubmitAsync(IPage page, string formId, params (string Name, string Value)[] fields)
+    {
+        foreach (var (name, value) in fields)
+        {
+            var field = page.Locator($"#{formId} [name={name}]");
+            if (await field.EvaluateAsync<string>("e => e.tagName") == "SELECT") await field.SelectOptionAsync(value);
+            else await field.FillAsync(value);
+        }
+        await page.ClickAsync($"#{formId} button[type=submit]");
+    }
+
     public async Task DisposeAsync()
     {
         if (Browser is not null) await Browser.DisposeAsync();
         Playwright?.Dispose();
         if (Emu is not null) await Emu.DisposeAsync();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
+    }
+}
+
+/// <summary>What <see cref="DashboardFixture.OpenDeviceAsync"/> opened; disposing closes the page and the device.</summary>
+public sealed record DeviceView(string Id, IBrowserContext Context, PumpedDevice Device, IPage Page) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await Context.DisposeAsync();
+        Device.Dispose();
     }
 }
 
@@ -60,7 +93,7 @@ public sealed class DashboardCollection : ICollectionFixture<DashboardFixture>;
 /// Everything that touches the device runs on that thread (the SDK is single-threaded); <see cref="Paused"/> stops the
 /// pump so the test can observe what happens before the device answers.
 /// </summary>
-internal sealed class PumpedDevice : IDisposable
+public sealed class PumpedDevice : IDisposable
 {
     readonly Device _device;
     readonly Thread _thread;

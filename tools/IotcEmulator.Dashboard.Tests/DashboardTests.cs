@@ -53,16 +53,11 @@ public sealed class DashboardTests(DashboardFixture fx)
     [Fact]
     public async Task A_setting_is_pending_until_the_device_acknowledges_it()
     {
-        await using var context = await fx.NewContextAsync();
-        var id = NewId("setting");
-        using var device = await PumpedDevice.ConnectAsync(fx.Emu, id);
-        var page = await fx.OpenDashboardAsync(context, "#/device/" + id);
-        await Expect(page.Locator("#device-id")).ToHaveTextAsync(id);
+        await using var view = await fx.OpenDeviceAsync("setting");
+        var (page, device) = (view.Page, view.Device);
 
         device.Paused = true; // the device reads the push only when it pumps again
-        await page.FillAsync("#desired-form input[name=name]", "fanSpeed");
-        await page.FillAsync("#desired-form textarea[name=value]", "1200");
-        await page.ClickAsync("#desired-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "desired-form", ("name", "fanSpeed"), ("value", "1200"));
         var status = page.Locator("#settings tr[data-setting='fanSpeed'] td.status");
         await Expect(status).ToHaveTextAsync("pending");
         await Task.Delay(1500); // a couple of refresh ticks: still pending while the device is silent
@@ -74,22 +69,17 @@ public sealed class DashboardTests(DashboardFixture fx)
         Assert.Contains("fanSpeed=1200", device.Settings);
 
         // A value that is not JSON is refused in the page, nothing is sent.
-        await page.FillAsync("#desired-form textarea[name=value]", "not json");
-        await page.ClickAsync("#desired-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "desired-form", ("value", "not json"));
         await Expect(page.Locator("#desired-form .error")).ToContainTextAsync("must be JSON");
     }
 
     [Fact]
     public async Task A_command_runs_and_shows_status_response_and_round_trip_time()
     {
-        await using var context = await fx.NewContextAsync();
-        var id = NewId("command");
-        using var device = await PumpedDevice.ConnectAsync(fx.Emu, id);
-        var page = await fx.OpenDashboardAsync(context, "#/device/" + id);
+        await using var view = await fx.OpenDeviceAsync("command");
+        var page = view.Page;
 
-        await page.FillAsync("#command-form input[name=name]", "reboot");
-        await page.FillAsync("#command-form textarea[name=payload]", "{\"delay\":1}");
-        await page.ClickAsync("#command-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "command-form", ("name", "reboot"), ("payload", "{\"delay\":1}"));
         await Expect(page.Locator("#command-status")).ToHaveTextAsync("200");
         await Expect(page.Locator("#command-response")).ToContainTextAsync("\"rebooted\": true");
         await Expect(page.Locator("#command-response")).ToContainTextAsync("\"delay\": 1");
@@ -100,14 +90,10 @@ public sealed class DashboardTests(DashboardFixture fx)
     [Fact]
     public async Task A_c2d_message_with_properties_is_queued_then_delivered()
     {
-        await using var context = await fx.NewContextAsync();
-        var id = NewId("c2d");
-        using var device = await PumpedDevice.ConnectAsync(fx.Emu, id);
-        var page = await fx.OpenDashboardAsync(context, "#/device/" + id);
+        await using var view = await fx.OpenDeviceAsync("c2d");
+        var (page, device) = (view.Page, view.Device);
 
-        await page.FillAsync("#c2d-form textarea[name=payload]", "hello device");
-        await page.FillAsync("#c2d-form textarea[name=properties]", "kind=greeting\nurgent");
-        await page.ClickAsync("#c2d-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "c2d-form", ("payload", "hello device"), ("properties", "kind=greeting\nurgent"));
         var row = page.Locator("#c2d tbody tr").First;
         await Expect(row).ToContainTextAsync("kind=greeting");
         await Expect(row.Locator("td.state")).ToHaveTextAsync(new Regex("^(delivered|completed)$"));
@@ -117,8 +103,7 @@ public sealed class DashboardTests(DashboardFixture fx)
         var offline = NewId("c2d-offline");
         await fx.Emu.Operator.CreateDeviceAsync(offline);
         await page.GotoAsync(fx.Emu.DashboardUri + "#/device/" + offline);
-        await page.FillAsync("#c2d-form textarea[name=payload]", "later");
-        await page.ClickAsync("#c2d-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "c2d-form", ("payload", "later"));
         await Expect(page.Locator("#c2d tbody tr").First.Locator("td.state")).ToHaveTextAsync("queued");
     }
 
@@ -214,9 +199,7 @@ public sealed class DashboardTests(DashboardFixture fx)
         await using var context = await fx.NewContextAsync();
         var page = await fx.OpenDashboardAsync(context, "#/enrollments");
         var group = NewId("fleet");
-        await page.FillAsync("#enroll-form input[name=id]", group);
-        await page.SelectOptionAsync("#enroll-form select[name=kind]", "group");
-        await page.ClickAsync("#enroll-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "enroll-form", ("id", group), ("kind", "group"));
         var created = page.Locator($"#created .secret[data-enrollment='{group}']");
         await Expect(created).ToContainTextAsync(fx.Emu.IdScope);
         var key = (await fx.Emu.Operator.ListEnrollmentsAsync()).Single(e => e.Id == group).PrimaryKey!;
@@ -243,10 +226,8 @@ public sealed class DashboardTests(DashboardFixture fx)
     [Fact]
     public async Task Fault_buttons_reach_the_emulator()
     {
-        await using var context = await fx.NewContextAsync();
-        var id = NewId("faults");
-        using var device = await PumpedDevice.ConnectAsync(fx.Emu, id);
-        var page = await fx.OpenDashboardAsync(context, "#/device/" + id);
+        await using var view = await fx.OpenDeviceAsync("faults");
+        var (page, id) = (view.Page, view.Id);
         try
         {
             await page.ClickAsync("#fault-withhold");

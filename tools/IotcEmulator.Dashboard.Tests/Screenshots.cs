@@ -50,28 +50,20 @@ public sealed class Screenshots(DashboardFixture fx)
 
         await page.GotoAsync(fx.Emu.DashboardUri + "#/device/thermostat-01");
         await page.SelectOptionAsync("#window", "1");
-        await page.FillAsync("#desired-form input[name=name]", "fanSpeed");
-        await page.FillAsync("#desired-form textarea[name=value]", "1200");
-        await page.ClickAsync("#desired-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "desired-form", ("name", "fanSpeed"), ("value", "1200"));
         await Expect(page.Locator("#settings tr[data-setting='fanSpeed'] td.status")).ToHaveTextAsync("pending");
         await Expect(page.Locator("#settings tr[data-setting='targetTemperature'] td.status")).ToHaveTextAsync("acked");
-        await page.FillAsync("#command-form input[name=name]", "getMaxMinReport");
-        await page.FillAsync("#command-form textarea[name=payload]", "{\"since\":\"2024-01-01T00:00:00Z\"}");
         thermostat.Paused = false;
-        await page.ClickAsync("#command-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "command-form", ("name", "getMaxMinReport"), ("payload", "{\"since\":\"2024-01-01T00:00:00Z\"}"));
         await Expect(page.Locator("#command-status")).ToHaveTextAsync("200");
         thermostat.Paused = true;
-        await page.FillAsync("#desired-form input[name=name]", "fanSpeed");
-        await page.FillAsync("#desired-form textarea[name=value]", "1400");
-        await page.ClickAsync("#desired-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "desired-form", ("name", "fanSpeed"), ("value", "1400"));
         await Expect(page.Locator("#settings tr[data-setting='fanSpeed'] td.status")).ToHaveTextAsync("pending");
         await Expect(page.Locator("#c2d tbody tr").First.Locator("td.state")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("delivered|completed"));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, "dashboard-device.png"), FullPage = true });
 
         await page.GotoAsync(fx.Emu.DashboardUri + "#/enrollments");
-        await page.FillAsync("#enroll-form input[name=id]", "lab-devices");
-        await page.SelectOptionAsync("#enroll-form select[name=kind]", "group");
-        await page.ClickAsync("#enroll-form button[type=submit]");
+        await DashboardFixture.SubmitAsync(page, "enroll-form", ("id", "lab-devices"), ("kind", "group"));
         await page.FillAsync("#derive-device", "lab-device-01");
         await page.ClickAsync("#created button:text('Derive device key')");
         await Expect(page.Locator("#derived-key")).Not.ToHaveTextAsync("—");
