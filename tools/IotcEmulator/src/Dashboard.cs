@@ -33,7 +33,7 @@ internal static class Dashboard
             if (!ContentTypes.TryGetValue(file, out var type)) return Results.NotFound();
             var text = Asset(file);
             // The page carries the token for its state-changing requests (a header, which other sites cannot set).
-            if (file == "index.html") text = text.Replace("{{TOKEN}}", token ?? "", StringComparison.Ordinal);
+            if (file == "index.html") text = text.Replace("{{TOKEN}}", System.Net.WebUtility.HtmlEncode(token ?? ""), StringComparison.Ordinal);
             ctx.Response.Headers["Content-Security-Policy"] = Csp;
             ctx.Response.Headers["X-Frame-Options"] = "DENY";
             return Results.Text(text, type);
@@ -52,9 +52,11 @@ internal static class Dashboard
                 if (deviceId is null || string.Equals(m.DeviceId, deviceId, StringComparison.OrdinalIgnoreCase)) channel.Writer.TryWrite(m);
             }
             op.TelemetryReceived += OnTelemetry;
+            // Ends with the page, or when the emulator stops (else an open page would hold up the shutdown).
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, app.Lifetime.ApplicationStopping);
             try
             {
-                var ct = ctx.RequestAborted;
+                var ct = stop.Token;
                 await ctx.Response.WriteAsync("retry: 1000\n\n", ct);
                 await ctx.Response.Body.FlushAsync(ct);
                 using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
