@@ -8,6 +8,7 @@
 #   3. The IoT Central emulator's own tests.
 #   4. Conformance: Microsoft's official Node.js device SDK against the emulator (tools/IotcEmulator.Conformance;
 #      needs Node.js 20 + npm; `npm ci` runs when node_modules is missing).
+#   5. The emulator's web dashboard in a real (headless) browser.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -90,6 +91,9 @@ suite sdk-tests dotnet test desktop/nanoFramework.Iotc.Tests.Host/nanoFramework.
 if compgen -G "tools/IotcEmulator.Tests/*.csproj" >/dev/null; then
   suite emulator-tests dotnet test tools/IotcEmulator.Tests -nologo
 fi
+# The dashboard in headless Chromium (Debian's package; .ci/run installs it). The screenshots for docs/ are made on
+# request only: IOTC_SCREENSHOTS=docs dotnet test tools/IotcEmulator.Dashboard.Tests --filter Category=Screenshots
+suite dashboard-tests dotnet test tools/IotcEmulator.Dashboard.Tests -nologo --filter "Category!=Screenshots"
 
 conformance() ( # a subshell: it changes directory
   cd tools/IotcEmulator.Conformance || return 1

@@ -3,6 +3,8 @@
 // The Python iotc sample loop, in C#. With no arguments it starts the local IoT Central emulator in-process, enrolls a
 // device, and plays the operator (a setting, a command) while the device runs:
 //   dotnet run --project samples/DesktopSample
+// With --dashboard it keeps running (until Ctrl+C) and prints the emulator's dashboard URL, so you can watch the device:
+//   dotnet run --project samples/DesktopSample -- --dashboard
 // Against a real IoT Central application:
 //   dotnet run --project samples/DesktopSample -- --scope <ID scope> --device <device id> --key <device or group key> [--group]
 
@@ -19,6 +21,7 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         string scope = Arg(args, "--scope");
+        bool dashboard = Array.IndexOf(args, "--dashboard") >= 0;
         int seconds = int.Parse(Arg(args, "--seconds") ?? "15");
         EmulatorHost emulator = null;
         Device device;
@@ -28,6 +31,14 @@ internal static class Program
             emulator = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = data, DpsPort = 0, MqttPort = 0, DpsRetryAfterSeconds = 1, Log = line => Console.WriteLine("  [emulator] " + line) });
             EnrollmentInfo enrollment = await emulator.Operator.EnrollSymmetricKeyAsync("sample-device");
             Console.WriteLine("emulator: DPS " + emulator.DpsEndpoint + ", hub " + emulator.HubHostName + ":" + emulator.MqttPort + ", CA " + emulator.CaCertificatePath);
+            if (dashboard)
+            {
+                Console.WriteLine();
+                Console.WriteLine("Dashboard: " + emulator.DashboardLoginUri);
+                Console.WriteLine("  (open it in a browser on this machine; it uses the emulator's development CA " + emulator.CaCertificatePath + ",");
+                Console.WriteLine("   so trust that file or accept the browser's warning once. Ctrl+C stops the sample.)");
+                Console.WriteLine();
+            }
             device = new Device(emulator.IdScope, enrollment.PrimaryKey, "sample-device", IotConnectType.SymmetricKey);
             device.SetServiceHost(emulator.DpsEndpoint);
             device.SetHubPort(emulator.MqttPort);
@@ -55,11 +66,18 @@ internal static class Program
 
         device.Connect();
 
+        using CancellationTokenSource stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (s, e) =>
+        {
+            e.Cancel = true; // finish the loop, dispose the device and the emulator
+            stop.Cancel();
+        };
+
         Task operatorPlay = emulator == null ? Task.CompletedTask : PlayOperator(emulator, seconds);
         Random random = new Random();
         int counter = 0;
-        DateTime end = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < end)
+        DateTime end = dashboard ? DateTime.MaxValue : DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < end && !stop.IsCancellationRequested)
         {
             device.DoNext();
             if (_canSend && counter % 20 == 0 && device.TrySendTelemetry("{\"temp\": " + random.Next(20, 45) + "}", null, out int id))

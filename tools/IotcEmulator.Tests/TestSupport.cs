@@ -65,7 +65,10 @@ internal static class T
         var ca = X509CertificateLoader.LoadCertificate(emu.CaCertificate.RawData);
         handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) => TrustsOnly(ca, cert, errors);
         if (clientCert is not null) handler.SslOptions.ClientCertificates = new X509CertificateCollection { clientCert };
-        return new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{emu.DpsPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+        var http = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{emu.DpsPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+        // The operator API needs the access token; DPS ignores the header (devices authenticate with SAS or certificates).
+        if (emu.AccessToken is not null) http.DefaultRequestHeaders.Add("X-Iotc-Token", emu.AccessToken);
+        return http;
     }
 
     public static HttpRequestMessage DpsRequest(HttpMethod method, string path, string? sas, string? body = null)

@@ -23,7 +23,8 @@ internal static class Cli
         var idScope = new Option<string?>("--id-scope") { Description = "DPS ID scope (default: generated once per data folder)." };
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not create the demo enrollment." };
         var dpsRetryAfter = new Option<int>("--dps-retry-after") { Description = "Retry-After seconds DPS answers while assigning.", DefaultValueFactory = _ => 3 };
-        var start = new Command("start", "Run the emulator until Ctrl+C.") { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter };
+        var noAuth = new Option<bool>("--no-auth") { Description = "Dashboard and operator API without the access token (local demos; still loopback and same-origin only)." };
+        var start = new Command("start", "Run the emulator until Ctrl+C.") { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter, noAuth };
         Func<ParseResult, CancellationToken, Task<int>> startAction = async (pr, ct) =>
         {
             var options = new EmulatorOptions
@@ -31,6 +32,7 @@ internal static class Cli
                 DataDirectory = pr.GetValue(data)!, DpsPort = pr.GetValue(dpsPort), MqttPort = pr.GetValue(mqttPort),
                 HubHostName = pr.GetValue(hubHost)!, IdScope = pr.GetValue(idScope), CreateDemoEnrollment = !pr.GetValue(noDemo),
                 DpsRetryAfterSeconds = Math.Max(1, pr.GetValue(dpsRetryAfter)),
+                RequireAccessToken = !pr.GetValue(noAuth),
             };
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             void OnSignal(System.Runtime.InteropServices.PosixSignalContext c) { c.Cancel = true; stop.Cancel(); }
@@ -43,13 +45,14 @@ internal static class Cli
         };
         start.SetAction(startAction);
         root.Subcommands.Add(start);
-        foreach (var o in new Option[] { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter }) root.Options.Add(o);
+        foreach (var o in new Option[] { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter, noAuth }) root.Options.Add(o);
         root.SetAction(startAction);
 
         // ---- client verbs ----
         var url = new Option<string>("--url") { Description = "Base URL of the running emulator.", DefaultValueFactory = _ => "https://localhost:8443" };
         var ca = new Option<string?>("--ca") { Description = "CA PEM to trust (default: <data>/ca.pem)." };
-        var cdata = new Option<string>("--data") { Description = "Data folder of the running emulator (to find ca.pem).", DefaultValueFactory = _ => ".iotc-emulator" };
+        var cdata = new Option<string>("--data") { Description = "Data folder of the running emulator (to find ca.pem and access-token).", DefaultValueFactory = _ => ".iotc-emulator" };
+        var token = new Option<string?>("--token") { Description = $"Access token (default: ${TokenVariable}, else the access-token file beside the CA PEM, i.e. in the data folder)." };
         Command Client(string name, string description, Func<ParseResult, HttpClient, CancellationToken, Task<int>> action, params Symbol[] symbols)
         {
             var c = new Command(name, description);
@@ -61,11 +64,15 @@ internal static class Cli
             c.Options.Add(url);
             c.Options.Add(ca);
             c.Options.Add(cdata);
+            c.Options.Add(token);
             c.SetAction(async (pr, ct) =>
             {
                 try
                 {
-                    using var http = CreateClient(pr.GetValue(url)!, pr.GetValue(ca) ?? Path.Combine(pr.GetValue(cdata)!, "ca.pem"));
+                    // The emulator writes access-token beside ca.pem in its data folder.
+                    var caPath = pr.GetValue(ca) ?? Path.Combine(pr.GetValue(cdata)!, "ca.pem");
+                    using var http = CreateClient(pr.GetValue(url)!, caPath,
+                        pr.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable) ?? ReadTokenFile(Path.GetDirectoryName(Path.GetFullPath(caPath))!));
                     return await action(pr, http, ct);
                 }
                 catch (HttpRequestException ex)
@@ -106,7 +113,9 @@ internal static class Cli
             return await Show(await http.PostAsync("api/enrollments", Json(body), ct));
         }, enrollId, group, key, key2, thumb, caPem));
 
-        root.Subcommands.Add(Client("enrollments", "List enrollments.", async (pr, http, ct) => await Show(await http.GetAsync("api/enrollments", ct))));
+        var reveal = new Option<bool>("--reveal") { Description = "Show the keys too." };
+        root.Subcommands.Add(Client("enrollments", "List enrollments (keys only with --reveal).", async (pr, http, ct) =>
+            await Show(await http.GetAsync(pr.GetValue(reveal) ? "api/enrollments?reveal=true" : "api/enrollments", ct)), reveal));
 
         root.Subcommands.Add(Client("devices", "List devices and their connection state.", async (pr, http, ct) =>
         {
@@ -236,6 +245,10 @@ internal static class Cli
         o.WriteLine($"  DPS endpoint:  https://localhost:{h.DpsPort}   (global endpoint host 'localhost:{h.DpsPort}')");
         o.WriteLine($"  ID scope:      {h.IdScope}");
         o.WriteLine($"  Hub endpoint:  mqtts://{h.HubHostName}:{h.MqttPort}");
+        o.WriteLine($"  Dashboard:     {h.DashboardLoginUri}");
+        o.WriteLine(h.AccessToken is null
+            ? "                 (no access token: --no-auth)"
+            : $"                 (open this URL once; the token is also in {Path.Combine(h.DataDirectory, "access-token")} for the CLI)");
         o.WriteLine($"  Operator API:  https://localhost:{h.DpsPort}/api  (see 'iotc-emulator --help')");
         o.WriteLine($"  Data folder:   {h.DataDirectory}");
         if (h.DemoEnrollment is { } d)
@@ -249,13 +262,24 @@ internal static class Cli
         o.Flush();
     }
 
-    static HttpClient CreateClient(string baseUrl, string caPath)
+    /// <summary>The environment variable the client verbs read the access token from.</summary>
+    public const string TokenVariable = "IOTC_EMULATOR_TOKEN";
+
+    static string? ReadTokenFile(string dataDir)
+    {
+        var path = Path.Combine(dataDir, "access-token");
+        return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+    }
+
+    static HttpClient CreateClient(string baseUrl, string caPath, string? accessToken)
     {
         if (!File.Exists(caPath)) throw new FileNotFoundException($"CA certificate '{caPath}' not found");
         var ca = X509Certificate2.CreateFromPem(File.ReadAllText(caPath));
         var handler = new SocketsHttpHandler();
         handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) => Trust.IsTrusted(ca, cert, errors);
-        return new HttpClient(handler) { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) };
+        if (!string.IsNullOrEmpty(accessToken)) http.DefaultRequestHeaders.Add(AccessControl.HeaderName, accessToken);
+        return http;
     }
 
     static StringContent Json(JsonNode n) => new(n.ToJsonString(), Encoding.UTF8, "application/json");

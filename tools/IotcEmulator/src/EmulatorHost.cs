@@ -23,8 +23,9 @@ public sealed class EmulatorHost : IAsyncDisposable
     int _stopped;
 
     EmulatorHost(WebApplication web, HubService hub, Store store, CertificateSet certs, Action<string> log, EmulatorOperator op,
-        string dataDirectory, string idScope, string hubHostName, int dpsPort, int mqttPort, EnrollmentInfo? demo)
+        string dataDirectory, string idScope, string hubHostName, int dpsPort, int mqttPort, EnrollmentInfo? demo, string? accessToken)
     {
+        AccessToken = accessToken;
         _web = web;
         _hub = hub;
         _store = store;
@@ -71,6 +72,16 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     /// <summary>The development CA certificate (public part only).</summary>
     public X509Certificate2 CaCertificate => _certs.Ca;
+
+    /// <summary>The token the dashboard and the operator API require (send it as <c>X-Iotc-Token</c> or
+    /// <c>Authorization: Bearer</c>), or null when <see cref="EmulatorOptions.RequireAccessToken"/> is false.</summary>
+    public string? AccessToken { get; }
+
+    /// <summary>The dashboard, e.g. <c>https://localhost:8443/dashboard/</c> (without the token).</summary>
+    public Uri DashboardUri => new($"https://localhost:{DpsPort}/dashboard/");
+
+    /// <summary>The dashboard URL to open first: it carries the token, which the page then keeps in a cookie.</summary>
+    public Uri DashboardLoginUri => AccessToken is null ? DashboardUri : new($"https://localhost:{DpsPort}/dashboard/?token={AccessToken}");
 
     /// <summary>The demo individual enrollment (symmetric key), or null when disabled.</summary>
     public EnrollmentInfo? DemoEnrollment { get; }
@@ -130,12 +141,15 @@ public sealed class EmulatorHost : IAsyncDisposable
             var op = new EmulatorOperator(store, hub, faults, log, hubHost);
             string IdScopeNow() => idScope;
             var dps = new DpsService(store, faults, log, IdScopeNow, hubHost, options.DpsRetryAfterSeconds);
+            var token = options.RequireAccessToken ? options.AccessToken ?? AccessControl.NewToken() : null;
+            WriteTokenFile(dataDir, token);
+            var dashboard = new DashboardWiring(new AccessControl(token), new DashboardStats(store, op), token);
 
             var dpsPort = options.DpsPort;
             for (var attempt = 0; ; attempt++)
             {
                 var port = dpsPort == 0 ? Ports.FindFree(ipv6) : dpsPort;
-                web = BuildWeb(dataDir, port, ipv6, certs.Server, dps, op, () => new { idScope, hubHostName = hubHost, dpsPort = port, mqttPort = hub.Port, caCertificatePath = certs.CaPemPath });
+                web = BuildWeb(dataDir, port, ipv6, certs.Server, dps, op, dashboard, () => new { idScope, hubHostName = hubHost, dpsPort = port, mqttPort = hub.Port, caCertificatePath = certs.CaPemPath });
                 try
                 {
                     await web.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -147,8 +161,8 @@ public sealed class EmulatorHost : IAsyncDisposable
                     await web.DisposeAsync().ConfigureAwait(false);
                 }
             }
-            var host = new EmulatorHost(web, hub, store, certs, log, op, dataDir, idScope, hubHost, dpsPort, hub.Port, demo);
-            log($"emulator: DPS https://localhost:{dpsPort} (ID scope {idScope}), hub mqtts://{hubHost}:{hub.Port}, data {dataDir}");
+            var host = new EmulatorHost(web, hub, store, certs, log, op, dataDir, idScope, hubHost, dpsPort, hub.Port, demo, token);
+            log($"emulator: DPS https://localhost:{dpsPort} (ID scope {idScope}), hub mqtts://{hubHost}:{hub.Port}, dashboard {host.DashboardUri}{(token is null ? " (no access token)" : "")}, data {dataDir}");
             return host;
         }
         catch
@@ -161,7 +175,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         }
     }
 
-    static WebApplication BuildWeb(string dataDir, int port, bool ipv6, X509Certificate2 cert, DpsService dps, EmulatorOperator op, Func<object> info)
+    static WebApplication BuildWeb(string dataDir, int port, bool ipv6, X509Certificate2 cert, DpsService dps, EmulatorOperator op, DashboardWiring dashboard, Func<object> info)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = dataDir, EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
@@ -184,10 +198,31 @@ public sealed class EmulatorHost : IAsyncDisposable
             if (ipv6) k.Listen(IPAddress.IPv6Loopback, port, Https);
         });
         var app = builder.Build();
+        app.Use(dashboard.Access.InvokeAsync);
         app.MapPut("/{idScope}/registrations/{registrationId}/register", (Microsoft.AspNetCore.Http.HttpContext ctx, string idScope, string registrationId) => dps.RegisterAsync(ctx, idScope, registrationId));
         app.MapGet("/{idScope}/registrations/{registrationId}/operations/{operationId}", (Microsoft.AspNetCore.Http.HttpContext ctx, string idScope, string registrationId, string operationId) => dps.Operation_(ctx, idScope, registrationId, operationId));
         RestApi.Map(app, op, info);
+        Dashboard.Map(app, op, dashboard.Stats, dashboard.Token);
         return app;
+    }
+
+    sealed record DashboardWiring(AccessControl Access, DashboardStats Stats, string? Token);
+
+    /// <summary>Writes (or removes) <c>access-token</c> in the data folder, readable by this user only: the CLI reads it
+    /// like it reads <c>ca.pem</c>. Anyone who can read the data folder can read the CA key too.</summary>
+    static void WriteTokenFile(string dataDir, string? token)
+    {
+        var path = Path.Combine(dataDir, "access-token");
+        if (token is null)
+        {
+            File.Delete(path);
+            return;
+        }
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var f = new FileStream(path, options);
+        f.Write(System.Text.Encoding.ASCII.GetBytes(token));
     }
 
     /// <summary>Stops both servers and flushes pending telemetry to SQLite. Safe to call twice.</summary>

@@ -107,6 +107,13 @@ public sealed class EmulatorOperator
         return await Task.Run(() => _store.ListTelemetry(deviceId, afterId, Math.Clamp(limit, 1, 100_000))).ConfigureAwait(false);
     }
 
+    /// <summary>The newest <paramref name="limit"/> stored messages of a device (or of all devices), oldest first.</summary>
+    public async Task<IReadOnlyList<TelemetryMessage>> GetRecentTelemetryAsync(string? deviceId, int limit = 500)
+    {
+        await _store.FlushTelemetryAsync().ConfigureAwait(false);
+        return await Task.Run(() => _store.ListRecentTelemetry(deviceId, Math.Clamp(limit, 1, 100_000))).ConfigureAwait(false);
+    }
+
     /// <summary>Number of telemetry rows committed so far (since start).</summary>
     public long PersistedTelemetryCount => _store.PersistedTelemetryCount;
 
@@ -119,11 +126,39 @@ public sealed class EmulatorOperator
     /// <returns>The new desired <c>$version</c>.</returns>
     /// <exception cref="ArgumentException">The patch is not a JSON object.</exception>
     /// <exception cref="KeyNotFoundException">No such device.</exception>
-    public Task<long> SetDesiredPropertiesAsync(string deviceId, string patchJson)
+    public async Task<long> SetDesiredPropertiesAsync(string deviceId, string patchJson)
     {
         var patch = TwinJson.TryParseObject(patchJson) ?? throw new ArgumentException("desired patch must be a JSON object", nameof(patchJson));
-        return _hub.SetDesiredAsync(deviceId, patch);
+        var names = SettingNames(patch).ToList();
+        var version = await _hub.SetDesiredAsync(deviceId, patch).ConfigureAwait(false);
+        await Task.Run(() => _store.RecordDesiredVersions(deviceId, names, version)).ConfigureAwait(false);
+        return version;
     }
+
+    /// <summary>The settings a desired patch sets: top-level names, and <c>component*name</c> inside IoT Central
+    /// components (objects marked <c>"__t":"c"</c>).</summary>
+    static IEnumerable<string> SettingNames(JsonObject patch)
+    {
+        foreach (var (name, value) in patch)
+        {
+            if (name.StartsWith('$')) continue;
+            if (value is JsonObject o && o["__t"] is JsonValue t && t.TryGetValue<string>(out var marker) && marker == "c")
+            {
+                foreach (var (inner, _) in o)
+                    if (inner != "__t" && !inner.StartsWith('$')) yield return name + "*" + inner;
+            }
+            else
+            {
+                yield return name;
+            }
+        }
+    }
+
+    /// <summary>The desired <c>$version</c> at which each setting was last set through this operator (what Azure keeps
+    /// as <c>$metadata.{name}.$lastUpdatedVersion</c>); a setting is acknowledged once the reported <c>av</c> reaches it.
+    /// Component settings are named <c>component*name</c>.</summary>
+    public Task<IReadOnlyDictionary<string, long>> GetDesiredPropertyVersionsAsync(string deviceId) =>
+        Task.Run(() => (IReadOnlyDictionary<string, long>)_store.GetDesiredVersions(deviceId));
 
     // ---------------- commands ----------------
 

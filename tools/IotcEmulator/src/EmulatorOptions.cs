@@ -30,6 +30,14 @@ public sealed class EmulatorOptions
     /// <summary>Seconds sent in DPS <c>Retry-After</c> while assigning. Default 3, as Azure sends.</summary>
     public int DpsRetryAfterSeconds { get; set; } = 3;
 
+    /// <summary>Require the access token for the dashboard and the operator API (<c>/api</c>). Default true; false is
+    /// the CLI's <c>--no-auth</c>, for local demos. DPS and the hub never use it (devices authenticate themselves).</summary>
+    public bool RequireAccessToken { get; set; } = true;
+
+    /// <summary>The access token to require. Default null: a new random one on every start
+    /// (<see cref="EmulatorHost.AccessToken"/>, also written to <c>access-token</c> in the data folder for the CLI).</summary>
+    public string? AccessToken { get; set; }
+
     /// <summary>Where log lines go. Default: standard output with a timestamp. Lines never contain keys or signatures.</summary>
     public Action<string>? Log { get; set; }
 }

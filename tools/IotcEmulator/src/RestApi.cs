@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace IotcEmulator;
 
-/// <summary>The operator REST API under <c>/api</c> (loopback only, no auth: it is a local development tool).</summary>
+/// <summary>The operator REST API under <c>/api</c> (loopback only; <see cref="AccessControl"/> requires the access token).</summary>
 internal static class RestApi
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -50,19 +50,35 @@ internal static class RestApi
         expiresUtc = m.ExpiresUtc, completedUtc = m.CompletedUtc,
     };
 
-    static object Twin(TwinDocument t) => new
+    static object Twin(TwinDocument t, IReadOnlyDictionary<string, long> desiredVersions) => new
     {
         deviceId = t.DeviceId,
         desired = JsonNode.Parse(t.DesiredJson),
         reported = JsonNode.Parse(t.ReportedJson),
+        desiredVersions, // the desired $version at which each setting was last set ("component*name" inside components)
     };
+
+    // Keys are shown when an enrollment is created, and afterwards only on an explicit ?reveal=true.
+    static EnrollmentInfo Redact(EnrollmentInfo e, bool reveal) => reveal ? e : e with { PrimaryKey = null, SecondaryKey = null };
 
     public static void Map(WebApplication app, EmulatorOperator op, Func<object> info)
     {
         var api = app.MapGroup("/api");
         api.MapGet("/info", () => Ok(info()));
 
-        api.MapGet("/enrollments", async () => Ok(await op.ListEnrollmentsAsync()));
+        api.MapGet("/enrollments", async (bool? reveal) => Ok((await op.ListEnrollmentsAsync()).Select(e => Redact(e, reveal == true))));
+        api.MapGet("/enrollments/{id}", async (string id, bool? reveal) =>
+        {
+            if ((await op.ListEnrollmentsAsync()).FirstOrDefault(e => string.Equals(e.Id, id, StringComparison.OrdinalIgnoreCase)) is not { } e) return Problem(404, "no such enrollment");
+            return Ok(Redact(e, reveal == true));
+        });
+        api.MapGet("/enrollments/{id}/derive", async (string id, string? deviceId) =>
+        {
+            if (string.IsNullOrEmpty(deviceId)) return Problem(400, "'deviceId' is required");
+            var e = (await op.ListEnrollmentsAsync()).FirstOrDefault(e => string.Equals(e.Id, id, StringComparison.OrdinalIgnoreCase));
+            if (e is not { IsGroup: true, PrimaryKey: { } groupKey }) return Problem(404, "no such symmetric-key group enrollment");
+            return Ok(new { enrollmentId = e.Id, deviceId, key = SasHelper.DeriveDeviceKey(groupKey, deviceId) });
+        });
         api.MapPost("/enrollments", async (HttpContext ctx) =>
         {
             var b = await BodyObject(ctx);
@@ -103,7 +119,7 @@ internal static class RestApi
             return Ok(new { device = dev, primaryKey = key }, 201);
         });
 
-        api.MapGet("/devices/{id}/twin", async (string id) => await op.GetTwinAsync(id) is { } t ? Ok(Twin(t)) : Problem(404, "no such device"));
+        api.MapGet("/devices/{id}/twin", async (string id) => await op.GetTwinAsync(id) is { } t ? Ok(Twin(t, await op.GetDesiredPropertyVersionsAsync(id))) : Problem(404, "no such device"));
         api.MapMethods("/devices/{id}/twin/desired", ["PATCH", "POST"], async (HttpContext ctx, string id) =>
         {
             try { return Ok(new { version = await op.SetDesiredPropertiesAsync(id, await BodyText(ctx)) }); }
@@ -144,8 +160,8 @@ internal static class RestApi
         });
         api.MapGet("/devices/{id}/c2d", async (string id) => Ok((await op.ListC2dAsync(id)).Select(C2d)));
 
-        api.MapGet("/telemetry", async (string? deviceId, long? after, int? limit) =>
-            Ok((await op.GetTelemetryAsync(deviceId, after ?? 0, limit ?? 1000)).Select(Telemetry)));
+        api.MapGet("/telemetry", async (string? deviceId, long? after, int? limit, int? tail) =>
+            Ok((tail is > 0 ? await op.GetRecentTelemetryAsync(deviceId, tail.Value) : await op.GetTelemetryAsync(deviceId, after ?? 0, limit ?? 1000)).Select(Telemetry)));
 
         var f = api.MapGroup("/faults");
         f.MapGet("", () => Ok(op.GetFaults()));

@@ -255,6 +255,43 @@ internal sealed class Store : IAsyncDisposable
         return version;
     }
 
+    // ---------- desired-property versions (the dashboard's "pending until acknowledged") ----------
+    const string DesiredVersionsSchema = "CREATE TABLE IF NOT EXISTS desired_versions(device_id TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY(device_id, name))";
+
+    /// <summary>Remembers that the desired properties <paramref name="names"/> were last set at <paramref name="version"/>
+    /// (Azure keeps this as <c>$metadata.{name}.$lastUpdatedVersion</c>).</summary>
+    public void RecordDesiredVersions(string deviceId, IEnumerable<string> names, long version)
+    {
+        using var c = Open();
+        Exec(c, DesiredVersionsSchema);
+        using var tx = c.BeginTransaction();
+        foreach (var n in names)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = "INSERT INTO desired_versions(device_id,name,version) VALUES($d,$n,$v) ON CONFLICT(device_id,name) DO UPDATE SET version=$v";
+            cmd.Parameters.AddWithValue("$d", deviceId);
+            cmd.Parameters.AddWithValue("$n", n);
+            cmd.Parameters.AddWithValue("$v", version);
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    /// <summary>The desired <c>$version</c> at which each property was last set (names as recorded, e.g. <c>comp.prop</c>).</summary>
+    public Dictionary<string, long> GetDesiredVersions(string deviceId)
+    {
+        using var c = Open();
+        Exec(c, DesiredVersionsSchema);
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT name, version FROM desired_versions WHERE device_id=$d";
+        cmd.Parameters.AddWithValue("$d", deviceId);
+        using var r = cmd.ExecuteReader();
+        var map = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (r.Read()) map[r.GetString(0)] = r.GetInt64(1);
+        return map;
+    }
+
     // ---------- telemetry ----------
     /// <summary>Queues one telemetry message for the batching writer; waits while its bounded queue is full (back-pressure).</summary>
     /// <param name="deviceId">The sending device.</param>
@@ -352,6 +389,36 @@ internal sealed class Store : IAsyncDisposable
             list.Add(new TelemetryMessage(r.GetInt64(0), r.GetString(1), r.GetString(2), (byte[])r.GetValue(3), props, Ms(r.GetInt64(5))));
         }
         return list;
+    }
+
+    /// <summary>The newest <paramref name="limit"/> messages of one device (or all), oldest first.</summary>
+    public List<TelemetryMessage> ListRecentTelemetry(string? deviceId, int limit)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id FROM telemetry WHERE ($d IS NULL OR device_id=$d) ORDER BY id DESC LIMIT 1 OFFSET $o";
+        cmd.Parameters.AddWithValue("$d", (object?)deviceId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$o", Math.Max(0, limit - 1));
+        var first = cmd.ExecuteScalar();
+        return ListTelemetry(deviceId, first is long id ? id - 1 : 0, limit);
+    }
+
+    /// <summary>Messages per device that arrived at or after <paramref name="since"/>, and the highest id counted.</summary>
+    public (Dictionary<string, long> Counts, long MaxId) CountTelemetrySince(DateTimeOffset since)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT device_id, COUNT(*), MAX(id) FROM telemetry WHERE arrived >= $t GROUP BY device_id";
+        cmd.Parameters.AddWithValue("$t", since.ToUnixTimeMilliseconds());
+        using var r = cmd.ExecuteReader();
+        var map = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        long max = 0;
+        while (r.Read())
+        {
+            map[r.GetString(0)] = r.GetInt64(1);
+            max = Math.Max(max, r.GetInt64(2));
+        }
+        return (map, max);
     }
 
     public long CountTelemetry()
