@@ -24,13 +24,43 @@ public sealed class DashboardFixture : IAsyncLifetime
             throw new InvalidOperationException($"Chromium not found at {ChromiumPath}: apt-get install chromium (or set IOTC_CHROMIUM)");
         Emu = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = _dir, DpsPort = 0, MqttPort = 0, DpsRetryAfterSeconds = 1, Log = Log.Enqueue });
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Timeout = 30_000 });
+
+        // TLS stays validated: the fixture checks the emulator's certificate against its CA itself, then tells Chromium to
+        // accept exactly that key (the development CA is not in the browser's trust store), instead of ignoring errors.
+        string pin = await ValidatedServerKeyPinAsync();
+        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Timeout = 30_000,
+            Args = new[] { "--ignore-certificate-errors-spki-list=" + pin },
+        });
     }
 
-    /// <summary>A fresh browser context (no cookie yet). It accepts the emulator's development CA, which is not in the
-    /// browser's trust store; everything else about TLS is real.</summary>
+    /// <summary>The base64 SHA-256 of the emulator certificate's public key, after a TLS handshake that validated it against the emulator's CA.</summary>
+    async Task<string> ValidatedServerKeyPinAsync()
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync("localhost", Emu.DpsPort);
+        System.Security.Cryptography.X509Certificates.X509Certificate2? leaf = null;
+        using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, cert, _, _) =>
+        {
+            if (cert is null)
+                return false;
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(Emu.CaCertificate);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            leaf = new System.Security.Cryptography.X509Certificates.X509Certificate2(cert);
+            return chain.Build(leaf);
+        });
+        await tls.AuthenticateAsClientAsync("localhost");
+        return Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(leaf!.PublicKey.ExportSubjectPublicKeyInfo()));
+    }
+
+    /// <summary>A fresh browser context (no cookie yet); the emulator's key is pinned at launch (see InitializeAsync).</summary>
     public Task<IBrowserContext> NewContextAsync() =>
-        Browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true, ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
 
     /// <summary>A page that opened the printed dashboard URL (token in the query, then in a cookie).</summary>
     public async Task<IPage> OpenDashboardAsync(IBrowserContext context, string hash = "")

@@ -45,6 +45,8 @@ class Emulator {
     this.hubHost = banner.hubHost;
     this.idScope = banner.idScope;
     this.ca = fs.readFileSync(banner.caPath, 'utf8');
+    // The operator API needs the emulator's access token; it writes it beside the CA in its data folder (never logs it).
+    this.token = fs.readFileSync(path.join(path.dirname(banner.caPath), 'access-token'), 'utf8').trim();
   }
 
   /** Starts the emulator; resolves once its banner (ports, ID scope, CA path) is printed. */
@@ -93,7 +95,9 @@ class Emulator {
     return within(40000, `${method} ${apiPath}`, new Promise((resolve, reject) => {
       const req = https.request({
         host: 'localhost', port: this.dpsPort, path: '/api' + apiPath, method, ca: this.ca,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+        headers: payload
+          ? { 'x-iotc-token': this.token, 'content-type': 'application/json', 'content-length': payload.length }
+          : { 'x-iotc-token': this.token },
       }, (res) => {
         let text = '';
         res.setEncoding('utf8');
