@@ -91,6 +91,89 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
         }
 
         [TestMethod]
+        public void WithheldPubacks_MakeTheLinkCountAsStalled_ThenEverythingIsResentAndConfirmedOnce()
+        {
+            // Issue 13, defect 2, over real TLS: the hub stops acknowledging; after the in-flight time-out the device
+            // reconnects by itself and sends the unconfirmed messages again.
+            string id = EmulatorFixture.NewDeviceId("stall");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                device.SetInFlightWindow(4, 1500);
+                device.SetReconnectBackoff(50, 200);
+                Dictionary<int, int> confirmations = new Dictionary<int, int>();
+                int lost = 0;
+                device.On(IotcEvents.MessageSent, info => confirmations[info.MessageId] = confirmations.GetValueOrDefault(info.MessageId) + 1);
+                device.On(IotcEvents.ConnectionStatus, info => { if (info.StatusCode == IotcStatus.ConnectionLost) lost++; });
+                device.Connect();
+                EmulatorFixture.Operator.WithholdPubAcks(id, true);
+                for (int i = 0; i < 6; i++)
+                {
+                    device.SendTelemetry("{\"n\":" + i + "}");
+                }
+
+                Stopwatch clock = Stopwatch.StartNew();
+                while (lost == 0 && clock.Elapsed < TimeSpan.FromSeconds(10))
+                {
+                    device.DoNext();
+                    System.Threading.Thread.Sleep(10);
+                }
+
+                Assert.AreEqual(1, lost, "the stalled link was given up");
+                Assert.AreEqual(0, confirmations.Count);
+                EmulatorFixture.Operator.WithholdPubAcks(id, false);
+                while (confirmations.Count < 6 && clock.Elapsed < TimeSpan.FromSeconds(20))
+                {
+                    device.DoNext();
+                    System.Threading.Thread.Sleep(10);
+                }
+
+                Assert.AreEqual(6, confirmations.Count, "all confirmed after the reconnect");
+                Assert.IsTrue(confirmations.Values.All(n => n == 1), "MessageSent once per id");
+                IReadOnlyList<TelemetryMessage> received = EmulatorFixture.Operator.GetTelemetryAsync(id, 0, 1000).GetAwaiter().GetResult();
+                int[] seqs = received.Select(m => JsonDocument.Parse(m.PayloadText).RootElement.GetProperty("n").GetInt32()).Distinct().OrderBy(n => n).ToArray();
+                CollectionAssert.AreEqual(Enumerable.Range(0, 6).ToArray(), seqs, "the hub has every message");
+            }
+        }
+
+        [TestMethod]
+        public void LargeC2dMessages_WhileTheAppIsBusy_AllReachIt_AndAreCompleted()
+        {
+            // Issue 13, defect 1, over real TLS: three 30 KB messages are sent while the application does not call
+            // DoNext(); the inbox holds two, the transport waits with the third, none is lost.
+            string id = EmulatorFixture.NewDeviceId("c2d");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                List<int> sizes = new List<int>();
+                device.On(IotcEvents.MessageReceived, info => sizes.Add(info.Payload.Length));
+                device.Connect();
+                string body = new string('x', 30 * 1024);
+                for (int i = 0; i < 3; i++)
+                {
+                    EmulatorFixture.Operator.SendC2dAsync(id, body).GetAwaiter().GetResult();
+                }
+
+                System.Threading.Thread.Sleep(1500);
+                Stopwatch clock = Stopwatch.StartNew();
+                while (sizes.Count < 3 && clock.Elapsed < TimeSpan.FromSeconds(15))
+                {
+                    device.DoNext();
+                    System.Threading.Thread.Sleep(10);
+                }
+
+                Assert.AreEqual(3, sizes.Count);
+                Assert.IsTrue(sizes.All(n => n == body.Length));
+                IReadOnlyList<C2dMessageInfo> queue = EmulatorFixture.Operator.ListC2dAsync(id).GetAwaiter().GetResult();
+                for (int i = 0; i < 20 && queue.Any(m => m.State != "completed"); i++)
+                {
+                    System.Threading.Thread.Sleep(100);
+                    queue = EmulatorFixture.Operator.ListC2dAsync(id).GetAwaiter().GetResult();
+                }
+
+                Assert.AreEqual(3, queue.Count(m => m.State == "completed"), "the hub saw each one completed");
+            }
+        }
+
+        [TestMethod]
         public void ShortLivedToken_IsRenewedBeforeItExpires_AndNothingIsLost()
         {
             string id = EmulatorFixture.NewDeviceId("renew");
