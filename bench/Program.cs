@@ -139,8 +139,8 @@ namespace Iotc.Bench
                     bool e2e = b.Key.StartsWith("e2e-", StringComparison.Ordinal);
                     if ((only == null && !e2e) || only == b.Key || (only == "e2e" && e2e))
                     {
-                        b.Value();
                         ran = true;
+                        b.Value();
                     }
                 }
             }
