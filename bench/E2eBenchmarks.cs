@@ -3,7 +3,7 @@
 // End-to-end benchmarks: the SDK through TLS to the IoT Central emulator, next to a raw MQTTnet client and Microsoft's
 // Node.js device SDK sending the same messages to the same emulator. What each measures and the commands are in
 // BENCHMARKS.md; options: --messages N, --rounds R, --window W, --queue Q, --emulator process|in-process, --no-node,
-// --exceptions, --smoke.
+// --exceptions, --yield, --sides sdk,raw,node and --qos 1,0 (subsets, e.g. for a profiler), --smoke.
 
 using System;
 using System.Collections.Generic;
@@ -32,6 +32,9 @@ namespace Iotc.Bench
         private static bool _e2eInProcess;
         private static bool _e2eNoNode;
         private static bool _e2eExceptions;
+        private static bool _e2eYield;
+        private static string _e2eSides = "sdk,raw,node";
+        private static string _e2eQos = "1,0";
         private static bool _e2eFailed;
         private static E2eEmulator _emulator;
 
@@ -42,6 +45,7 @@ namespace Iotc.Bench
             _e2eRounds = 2;
             _e2eRepeats = 2;
             _e2eExceptions = true;
+            _e2eYield = true;
         }
 
         private static E2eEmulator Emulator()
@@ -80,8 +84,21 @@ namespace Iotc.Bench
             List<IE2eSide> sides = new List<IE2eSide>();
             try
             {
-                sides.Add(SdkSide.ConnectAsync(emu, "sdk", "bench-sdk-" + run, _e2eQueue, false, E2ePayload).GetAwaiter().GetResult());
-                sides.Add(RawSide.ConnectAsync(emu, "raw", "bench-raw-" + run, _e2eWindow, E2ePayload).GetAwaiter().GetResult());
+                if (WantSide("sdk"))
+                {
+                    sides.Add(SdkSide.ConnectAsync(emu, "sdk", "bench-sdk-" + run, _e2eQueue, false, false, E2ePayload).GetAwaiter().GetResult());
+                }
+
+                if (WantSide("raw"))
+                {
+                    sides.Add(RawSide.ConnectAsync(emu, "raw", "bench-raw-" + run, _e2eWindow, E2ePayload).GetAwaiter().GetResult());
+                }
+
+                if (!WantSide("node"))
+                {
+                    nodeSkipped = "not in --sides";
+                }
+
                 if (nodeSkipped == null)
                 {
                     sides.Add(NodeSide.StartAsync(emu, nodeFolder, "node", "bench-node-" + run, _e2eWindow, E2ePayload).GetAwaiter().GetResult());
@@ -89,7 +106,12 @@ namespace Iotc.Bench
 
                 if (_e2eExceptions)
                 {
-                    sides.Add(SdkSide.ConnectAsync(emu, "sdk-exc", "bench-sdkexc-" + run, _e2eQueue, true, E2ePayload).GetAwaiter().GetResult());
+                    sides.Add(SdkSide.ConnectAsync(emu, "sdk-exc", "bench-sdkexc-" + run, _e2eQueue, true, false, E2ePayload).GetAwaiter().GetResult());
+                }
+
+                if (_e2eYield)
+                {
+                    sides.Add(SdkSide.ConnectAsync(emu, "sdk-yield", "bench-sdkyield-" + run, _e2eQueue, false, true, E2ePayload).GetAwaiter().GetResult());
                 }
 
                 Console.WriteLine(Format(
@@ -98,8 +120,15 @@ namespace Iotc.Bench
                     E2ePayload.Length, _e2eMessages, _e2eRounds, _e2eQueue, _e2eWindow));
                 Console.WriteLine("  node: " + (nodeSkipped == null ? "azure-iot-device 1.18.4 + azure-iot-device-mqtt 1.16.4 on Node " + NodeSide.Version : "skipped (" + nodeSkipped + ")"));
 
-                TelemetryRounds(emu, sides, 1);
-                TelemetryRounds(emu, sides.Where(s => !(s is NodeSide)).ToList(), 0);
+                if (Array.IndexOf(_e2eQos.Split(','), "1") >= 0)
+                {
+                    TelemetryRounds(emu, sides, 1);
+                }
+
+                if (Array.IndexOf(_e2eQos.Split(','), "0") >= 0)
+                {
+                    TelemetryRounds(emu, sides.Where(s => !(s is NodeSide)).ToList(), 0);
+                }
             }
             finally
             {
@@ -108,6 +137,11 @@ namespace Iotc.Bench
                     side.Dispose();
                 }
             }
+        }
+
+        private static bool WantSide(string name)
+        {
+            return Array.IndexOf(_e2eSides.Split(','), name) >= 0;
         }
 
         private static void TelemetryRounds(E2eEmulator emu, List<IE2eSide> sides, int qos)
@@ -170,6 +204,11 @@ namespace Iotc.Bench
             }
 
             Console.WriteLine(Format("  QoS {0} medians: {1}", qos, string.Join(" | ", medians)));
+            if (!results.ContainsKey("sdk") || !results.ContainsKey("raw"))
+            {
+                return;
+            }
+
             double sdk = Median(results["sdk"], x => x.MessagesPerSecond);
             string ratios = Format("sdk/raw {0:F2}x", sdk / Median(results["raw"], x => x.MessagesPerSecond));
             if (results.ContainsKey("node"))
@@ -178,9 +217,13 @@ namespace Iotc.Bench
                     Median(results["raw"], x => x.MessagesPerSecond) / Median(results["node"], x => x.MessagesPerSecond));
             }
 
-            if (results.ContainsKey("sdk-exc"))
+            foreach (string variant in new[] { "sdk-exc", "sdk-yield" })
             {
-                ratios += Format(", sdk-exc/sdk {0:F2}x", Median(results["sdk-exc"], x => x.MessagesPerSecond) / sdk);
+                if (results.ContainsKey(variant))
+                {
+                    ratios += Format(", {0}/sdk {1:F2}x, {0}/raw {2:F2}x", variant, Median(results[variant], x => x.MessagesPerSecond) / sdk,
+                        Median(results[variant], x => x.MessagesPerSecond) / Median(results["raw"], x => x.MessagesPerSecond));
+                }
             }
 
             Console.WriteLine(Format("  QoS {0} ratios of medians: {1}", qos, ratios));

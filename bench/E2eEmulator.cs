@@ -95,6 +95,9 @@ namespace Iotc.Bench
 
             start.Environment["DOTNET_NOLOGO"] = "1";
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            // Under `dotnet-trace collect -- …` the bench inherits a diagnostic port that suspends a runtime at start
+            // until a tracer attaches; the emulator is not the process being traced.
+            start.Environment.Remove("DOTNET_DiagnosticPorts");
             Process process = Process.Start(start);
             List<string> output = new List<string>();
             TaskCompletionSource<bool> ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);

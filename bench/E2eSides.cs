@@ -56,23 +56,27 @@ namespace Iotc.Bench
     /// sends as fast as it can would: keep up to <c>queue</c> messages in the outbox, checking <see cref="Device.PendingMessages"/>
     /// before each <c>SendTelemetry</c>, and call <c>DoNext()</c> in a tight loop until MessageSent has fired for all.
     /// With <c>exceptions</c> it instead sends until <c>SendTelemetry</c> throws "outbox full", then calls DoNext (the
-    /// flow control an application without PendingMessages would use).
+    /// flow control an application without PendingMessages would use). With <c>yield</c> the loop gives up its time
+    /// slice after a DoNext that confirmed nothing (DoNext has no way to wait for work, so a fast loop either spins or
+    /// sleeps).
     /// </summary>
     internal sealed class SdkSide : IE2eSide
     {
         private readonly Device _device;
         private readonly int _queue;
         private readonly bool _exceptions;
+        private readonly bool _yield;
         private readonly string _payload;
         private long _confirmed;
         private int _failed;
 
-        private SdkSide(string name, Device device, int queue, bool exceptions, string payload)
+        private SdkSide(string name, Device device, int queue, bool exceptions, bool yield, string payload)
         {
             Name = name;
             _device = device;
             _queue = queue;
             _exceptions = exceptions;
+            _yield = yield;
             _payload = payload;
         }
 
@@ -81,13 +85,14 @@ namespace Iotc.Bench
         public string DeviceId => _device.DeviceId;
 
         /// <summary>Enrolls the device, provisions it through DPS and connects (Retry-After waits included; not measured).</summary>
-        public static async Task<SdkSide> ConnectAsync(E2eEmulator emu, string name, string deviceId, int queue, bool exceptions, string payload)
+        /// <param name="yield">After a DoNext that confirmed nothing, Thread.Yield() instead of spinning straight on.</param>
+        public static async Task<SdkSide> ConnectAsync(E2eEmulator emu, string name, string deviceId, int queue, bool exceptions, bool yield, string payload)
         {
             string key = await emu.EnrollAsync(deviceId);
             Device device = NewDevice(emu, deviceId, key);
             // Room for the app's queue: the default outbox (32 messages) is smaller than what the bench keeps queued.
             device.SetOutboxLimits(queue, queue * 1024);
-            SdkSide side = new SdkSide(name, device, queue, exceptions, payload);
+            SdkSide side = new SdkSide(name, device, queue, exceptions, yield, payload);
             device.On(IotcEvents.MessageSent, info =>
             {
                 side._confirmed++;
@@ -152,8 +157,14 @@ namespace Iotc.Bench
                         queued++;
                     }
 
+                    long before = _confirmed;
                     _device.DoNext();
                     doNexts++;
+                    if (_yield && _confirmed == before)
+                    {
+                        // Nothing came back: let the transport's threads (and the emulator) have the core.
+                        Thread.Yield();
+                    }
                 }
             }
 

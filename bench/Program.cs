@@ -31,7 +31,8 @@
 //   e2e-dps            Device.Connect()'s DPS part minus the Retry-After waits, and its MQTT part.
 //   options: --messages N (20000), --rounds R (5), --window W (16), --queue Q (64), --repeats K (5),
 //            --emulator process|in-process (process), --no-node, --exceptions (adds an SDK side using outbox-full
-//            exceptions as flow control). Exit code 1 when a side's messages are missing at the emulator.
+//            exceptions as flow control), --yield (adds an SDK side whose loop yields after an idle DoNext), --sides sdk,raw,node and --qos 1,0 (subsets, e.g. under a profiler).
+//            Exit code 1 when a side's messages are missing at the emulator.
 // To add a benchmark: write a static method (here or in another partial file) and register it in Benchmarks.
 
 using System;
@@ -102,6 +103,14 @@ namespace Iotc.Bench
                 {
                     _e2eInProcess = args[++i] == "in-process";
                 }
+                else if (args[i] == "--sides" && i + 1 < args.Length)
+                {
+                    _e2eSides = args[++i];
+                }
+                else if (args[i] == "--qos" && i + 1 < args.Length)
+                {
+                    _e2eQos = args[++i];
+                }
                 else if (args[i] == "--no-node")
                 {
                     _e2eNoNode = true;
@@ -109,6 +118,10 @@ namespace Iotc.Bench
                 else if (args[i] == "--exceptions")
                 {
                     _e2eExceptions = true;
+                }
+                else if (args[i] == "--yield")
+                {
+                    _e2eYield = true;
                 }
                 else if (args[i] == "--smoke")
                 {
@@ -125,7 +138,7 @@ namespace Iotc.Bench
                 }
                 else
                 {
-                    Console.Error.WriteLine("usage: Iotc.Bench [--only NAME|e2e] [--seconds S] [--list] [e2e: --messages N --rounds R --window W --queue Q --repeats K --emulator process|in-process --no-node --exceptions --smoke]");
+                    Console.Error.WriteLine("usage: Iotc.Bench [--only NAME|e2e] [--seconds S] [--list] [e2e: --messages N --rounds R --window W --queue Q --repeats K --emulator process|in-process --no-node --exceptions --yield --sides LIST --qos LIST --smoke]");
                     return 2;
                 }
             }
