@@ -81,7 +81,7 @@ namespace Iotc.Bench
             string nodeFolder = NodeSide.FindScriptFolder();
             string nodeSkipped = _e2eNoNode ? "--no-node" : NodeSide.Unavailable(nodeFolder);
             string run = Guid.NewGuid().ToString("N").Substring(0, 6);
-            List<IE2eSide> sides = new List<IE2eSide>();
+            List<E2eSide> sides = new List<E2eSide>();
             try
             {
                 if (WantSide("sdk"))
@@ -132,7 +132,7 @@ namespace Iotc.Bench
             }
             finally
             {
-                foreach (IE2eSide side in sides)
+                foreach (E2eSide side in sides)
                 {
                     side.Dispose();
                 }
@@ -144,11 +144,11 @@ namespace Iotc.Bench
             return Array.IndexOf(_e2eSides.Split(','), name) >= 0;
         }
 
-        private static void TelemetryRounds(E2eEmulator emu, List<IE2eSide> sides, int qos)
+        private static void TelemetryRounds(E2eEmulator emu, List<E2eSide> sides, int qos)
         {
             Dictionary<string, List<SideResult>> results = sides.ToDictionary(s => s.Name, s => new List<SideResult>());
             Dictionary<string, long> stored = new Dictionary<string, long>();
-            foreach (IE2eSide side in sides)
+            foreach (E2eSide side in sides)
             {
                 stored[side.DeviceId] = emu.CountAsync(side.DeviceId).GetAwaiter().GetResult();
             }
@@ -160,7 +160,7 @@ namespace Iotc.Bench
                 List<string> cells = new List<string>();
                 for (int j = 0; j < sides.Count; j++)
                 {
-                    IE2eSide side = sides[round % 2 == 1 ? j : sides.Count - 1 - j];
+                    E2eSide side = sides[round % 2 == 1 ? j : sides.Count - 1 - j];
                     GC.Collect();
                     GC.WaitForPendingFinalizers();
                     Stopwatch watch = Stopwatch.StartNew();
@@ -186,7 +186,7 @@ namespace Iotc.Bench
                 if (warmUp)
                 {
                     // The stored properties per side: same payload, same system properties, whoever sent them.
-                    foreach (IE2eSide side in sides)
+                    foreach (E2eSide side in sides)
                     {
                         Console.WriteLine(Format("  QoS {0} {1,-8} stored as {2}", qos, side.Name, emu.LastPropertiesAsync(side.DeviceId, 0).GetAwaiter().GetResult()));
                     }
@@ -196,7 +196,7 @@ namespace Iotc.Bench
             }
 
             List<string> medians = new List<string>();
-            foreach (IE2eSide side in sides)
+            foreach (E2eSide side in sides)
             {
                 List<SideResult> r = results[side.Name];
                 medians.Add(Format("{0} {1:N0} msgs/s{5} ({2:N0}..{3:N0}){4}", side.Name, Median(r, x => x.MessagesPerSecond),
@@ -230,7 +230,7 @@ namespace Iotc.Bench
         }
 
         /// <summary>The emulator must hold exactly what the side sent this round (QoS 0: waits up to 10 s for stragglers).</summary>
-        private static void Verify(E2eEmulator emu, IE2eSide side, Dictionary<string, long> stored, int count, int qos, int round)
+        private static void Verify(E2eEmulator emu, E2eSide side, Dictionary<string, long> stored, int count, int qos, int round)
         {
             long expected = stored[side.DeviceId] + count;
             long now = emu.CountAsync(side.DeviceId).GetAwaiter().GetResult();

@@ -40,15 +40,40 @@ namespace Iotc.Bench
     }
 
     /// <summary>A sender in the end-to-end benchmark.</summary>
-    internal interface IE2eSide : IDisposable
+    internal abstract class E2eSide : IDisposable
     {
-        string Name { get; }
+        protected E2eSide(string name, string deviceId, string payload)
+        {
+            Name = name;
+            DeviceId = deviceId;
+            Payload = payload;
+        }
+
+        public string Name { get; }
 
         /// <summary>The emulator device this side sends as (each side has its own, so deliveries are counted per side).</summary>
-        string DeviceId { get; }
+        public string DeviceId { get; }
+
+        /// <summary>The message text every side sends.</summary>
+        protected string Payload { get; }
 
         /// <summary>Sends <paramref name="count"/> messages and returns when every one is confirmed (QoS 1: PUBACK; QoS 0: written).</summary>
-        SideResult Run(int count, int qos);
+        public abstract SideResult Run(int count, int qos);
+
+        public abstract void Dispose();
+
+        /// <summary>Ends a measured round: stops the watch, fails loudly on failures, and fills the rate and the process's bytes per message.</summary>
+        protected SideResult Finish(Stopwatch watch, long totalBytesBefore, int count, int failed, string failure)
+        {
+            watch.Stop();
+            long totalBytes = GC.GetTotalAllocatedBytes(true) - totalBytesBefore;
+            if (failed != 0)
+            {
+                throw new InvalidOperationException(Name + ": " + failed + " " + failure);
+            }
+
+            return new SideResult { MessagesPerSecond = count / watch.Elapsed.TotalSeconds, TotalBytesPerMessage = totalBytes / (double)count };
+        }
     }
 
     /// <summary>
@@ -60,29 +85,23 @@ namespace Iotc.Bench
     /// slice after a DoNext that confirmed nothing (DoNext has no way to wait for work, so a fast loop either spins or
     /// sleeps).
     /// </summary>
-    internal sealed class SdkSide : IE2eSide
+    internal sealed class SdkSide : E2eSide
     {
         private readonly Device _device;
         private readonly int _queue;
         private readonly bool _exceptions;
         private readonly bool _yield;
-        private readonly string _payload;
         private long _confirmed;
         private int _failed;
 
         private SdkSide(string name, Device device, int queue, bool exceptions, bool yield, string payload)
+            : base(name, device.DeviceId, payload)
         {
-            Name = name;
             _device = device;
             _queue = queue;
             _exceptions = exceptions;
             _yield = yield;
-            _payload = payload;
         }
-
-        public string Name { get; }
-
-        public string DeviceId => _device.DeviceId;
 
         /// <summary>Enrolls the device, provisions it through DPS and connects (Retry-After waits included; not measured).</summary>
         /// <param name="yield">After a DoNext that confirmed nothing, Thread.Yield() instead of spinning straight on.</param>
@@ -115,7 +134,7 @@ namespace Iotc.Bench
             return device;
         }
 
-        public SideResult Run(int count, int qos)
+        public override SideResult Run(int count, int qos)
         {
             _device.SetQosLevel(qos);
             long target = _confirmed + count;
@@ -133,7 +152,7 @@ namespace Iotc.Bench
                     {
                         try
                         {
-                            _device.SendTelemetry(_payload);
+                            _device.SendTelemetry(Payload);
                             queued++;
                             continue;
                         }
@@ -153,7 +172,7 @@ namespace Iotc.Bench
                 {
                     while (queued < count && _device.PendingMessages < _queue)
                     {
-                        _device.SendTelemetry(_payload);
+                        _device.SendTelemetry(Payload);
                         queued++;
                     }
 
@@ -168,25 +187,15 @@ namespace Iotc.Bench
                 }
             }
 
-            watch.Stop();
             long threadBytes = GC.GetAllocatedBytesForCurrentThread() - threadBefore;
-            long totalBytes = GC.GetTotalAllocatedBytes(true) - totalBefore;
-            if (_failed != 0)
-            {
-                throw new InvalidOperationException(Name + ": " + _failed + " messages confirmed with a failure status");
-            }
-
-            return new SideResult
-            {
-                MessagesPerSecond = count / watch.Elapsed.TotalSeconds,
-                AppThreadBytesPerMessage = threadBytes / (double)count,
-                TotalBytesPerMessage = totalBytes / (double)count,
-                DoNextPerMessage = doNexts / (double)count,
-                OutboxFullPerMessage = _exceptions ? full / (double)count : double.NaN,
-            };
+            SideResult result = Finish(watch, totalBefore, count, _failed, "messages confirmed with a failure status");
+            result.AppThreadBytesPerMessage = threadBytes / (double)count;
+            result.DoNextPerMessage = doNexts / (double)count;
+            result.OutboxFullPerMessage = _exceptions ? full / (double)count : double.NaN;
+            return result;
         }
 
-        public void Dispose()
+        public override void Dispose()
         {
             _device.Dispose();
         }
@@ -197,26 +206,19 @@ namespace Iotc.Bench
     /// topic, payload and properties as the SDK, and <c>window</c> publishes in flight (the SDK's cap is 16). Each
     /// message is encoded and built like the SDK's transport does (UTF-8 bytes, MqttApplicationMessageBuilder).
     /// </summary>
-    internal sealed class RawSide : IE2eSide
+    internal sealed class RawSide : E2eSide
     {
         private readonly IMqttClient _client;
         private readonly string _topic;
-        private readonly string _payload;
         private readonly int _window;
 
         private RawSide(string name, string deviceId, IMqttClient client, int window, string payload)
+            : base(name, deviceId, payload)
         {
-            Name = name;
-            DeviceId = deviceId;
             _client = client;
             _window = window;
-            _payload = payload;
             _topic = HubTopics.Telemetry(deviceId);
         }
-
-        public string Name { get; }
-
-        public string DeviceId { get; }
 
         public static async Task<RawSide> ConnectAsync(E2eEmulator emu, string name, string deviceId, int window, string payload)
         {
@@ -252,7 +254,7 @@ namespace Iotc.Bench
             return client;
         }
 
-        public SideResult Run(int count, int qos)
+        public override SideResult Run(int count, int qos)
         {
             int next = 0;
             int failed = 0;
@@ -268,7 +270,7 @@ namespace Iotc.Bench
                     {
                         MqttApplicationMessage message = new MqttApplicationMessageBuilder()
                             .WithTopic(_topic)
-                            .WithPayload(Encoding.UTF8.GetBytes(_payload))
+                            .WithPayload(Encoding.UTF8.GetBytes(Payload))
                             .WithQualityOfServiceLevel(level)
                             .Build();
                         MqttClientPublishResult r = await _client.PublishAsync(message).ConfigureAwait(false);
@@ -281,21 +283,10 @@ namespace Iotc.Bench
             }
 
             Task.WaitAll(workers);
-            watch.Stop();
-            long totalBytes = GC.GetTotalAllocatedBytes(true) - totalBefore;
-            if (failed != 0)
-            {
-                throw new InvalidOperationException(Name + ": " + failed + " publishes failed");
-            }
-
-            return new SideResult
-            {
-                MessagesPerSecond = count / watch.Elapsed.TotalSeconds,
-                TotalBytesPerMessage = totalBytes / (double)count,
-            };
+            return Finish(watch, totalBefore, count, failed, "publishes failed");
         }
 
-        public void Dispose()
+        public override void Dispose()
         {
             try
             {
@@ -316,24 +307,17 @@ namespace Iotc.Bench
     /// <c>sendEvent</c> calls in flight. Its connection stays open across rounds; the bench starts each round on stdin.
     /// The SDK always publishes events at QoS 1.
     /// </summary>
-    internal sealed class NodeSide : IE2eSide
+    internal sealed class NodeSide : E2eSide
     {
         private readonly Process _process;
         private readonly int _window;
-        private readonly string _payload;
 
         private NodeSide(string name, string deviceId, Process process, int window, string payload)
+            : base(name, deviceId, payload)
         {
-            Name = name;
-            DeviceId = deviceId;
             _process = process;
             _window = window;
-            _payload = payload;
         }
-
-        public string Name { get; }
-
-        public string DeviceId { get; }
 
         /// <summary>The folder with send.js, found by walking up from the bench's output folder (null when absent).</summary>
         public static string FindScriptFolder()
@@ -426,14 +410,14 @@ namespace Iotc.Bench
         /// <summary>The Node.js version the side runs on.</summary>
         public static string Version { get; private set; }
 
-        public SideResult Run(int count, int qos)
+        public override SideResult Run(int count, int qos)
         {
             if (qos != 1)
             {
                 throw new InvalidOperationException("the Node.js SDK sends events at QoS 1 only");
             }
 
-            _process.StandardInput.WriteLine("run " + count + " " + _window + " " + _payload);
+            _process.StandardInput.WriteLine("run " + count + " " + _window + " " + Payload);
             _process.StandardInput.Flush();
             JsonNode reply = ReadReplyAsync(TimeSpan.FromMinutes(3)).GetAwaiter().GetResult();
             JsonNode round = reply["round"];
@@ -467,7 +451,7 @@ namespace Iotc.Bench
             }
         }
 
-        public void Dispose()
+        public override void Dispose()
         {
             try
             {
