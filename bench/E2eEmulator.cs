@@ -129,6 +129,20 @@ namespace Iotc.Bench
             process.Exited += (sender, e) => ready.TrySetResult(false);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
+            // Should the bench end without disposing (killed, or torn down by a tracer), take the emulator with it.
+            AppDomain.CurrentDomain.ProcessExit += (sender, e) =>
+            {
+                try
+                {
+                    if (!process.HasExited)
+                    {
+                        process.Kill();
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                }
+            };
             bool started = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
             string text;
             lock (output)
