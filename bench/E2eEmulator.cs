@@ -143,7 +143,16 @@ namespace Iotc.Bench
                 {
                 }
             };
-            bool started = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            bool started;
+            try
+            {
+                started = await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                started = false; // killed below, with its output in the message
+            }
+
             string text;
             lock (output)
             {
