@@ -84,14 +84,11 @@ namespace Iotc.Bench
             List<E2eSide> sides = new List<E2eSide>();
             try
             {
-                if (WantSide("sdk"))
+                // The SDK sides connect per QoS (the QoS is a connect-time setting); raw and node stay connected.
+                RawSide raw = WantSide("raw") ? RawSide.ConnectAsync(emu, "raw", "bench-raw-" + run, _e2eWindow, E2ePayload).GetAwaiter().GetResult() : null;
+                if (raw != null)
                 {
-                    sides.Add(SdkSide.ConnectAsync(emu, "sdk", "bench-sdk-" + run, _e2eQueue, false, false, E2ePayload).GetAwaiter().GetResult());
-                }
-
-                if (WantSide("raw"))
-                {
-                    sides.Add(RawSide.ConnectAsync(emu, "raw", "bench-raw-" + run, _e2eWindow, E2ePayload).GetAwaiter().GetResult());
+                    sides.Add(raw);
                 }
 
                 if (!WantSide("node"))
@@ -99,19 +96,10 @@ namespace Iotc.Bench
                     nodeSkipped = "not in --sides";
                 }
 
-                if (nodeSkipped == null)
+                NodeSide node = nodeSkipped == null ? NodeSide.StartAsync(emu, nodeFolder, "node", "bench-node-" + run, _e2eWindow, E2ePayload).GetAwaiter().GetResult() : null;
+                if (node != null)
                 {
-                    sides.Add(NodeSide.StartAsync(emu, nodeFolder, "node", "bench-node-" + run, _e2eWindow, E2ePayload).GetAwaiter().GetResult());
-                }
-
-                if (_e2eExceptions)
-                {
-                    sides.Add(SdkSide.ConnectAsync(emu, "sdk-exc", "bench-sdkexc-" + run, _e2eQueue, true, false, E2ePayload).GetAwaiter().GetResult());
-                }
-
-                if (_e2eYield)
-                {
-                    sides.Add(SdkSide.ConnectAsync(emu, "sdk-yield", "bench-sdkyield-" + run, _e2eQueue, false, true, E2ePayload).GetAwaiter().GetResult());
+                    sides.Add(node);
                 }
 
                 Console.WriteLine(Format(
@@ -120,14 +108,35 @@ namespace Iotc.Bench
                     E2ePayload.Length, _e2eMessages, _e2eRounds, _e2eQueue, _e2eWindow));
                 Console.WriteLine("  node: " + (nodeSkipped == null ? "azure-iot-device 1.18.4 + azure-iot-device-mqtt 1.16.4 on Node " + NodeSide.Version : "skipped (" + nodeSkipped + ")"));
 
-                if (Array.IndexOf(_e2eQos.Split(','), "1") >= 0)
+                foreach (int qos in new[] { 1, 0 })
                 {
-                    TelemetryRounds(emu, sides, 1);
-                }
+                    if (Array.IndexOf(_e2eQos.Split(','), qos.ToString(System.Globalization.CultureInfo.InvariantCulture)) < 0)
+                    {
+                        continue;
+                    }
 
-                if (Array.IndexOf(_e2eQos.Split(','), "0") >= 0)
-                {
-                    TelemetryRounds(emu, sides.Where(s => !(s is NodeSide)).ToList(), 0);
+                    List<E2eSide> sdkSides = ConnectSdkSides(emu, run + "-q" + qos, qos);
+                    sides.AddRange(sdkSides);
+                    // Order: sdk, raw, node, sdk-exc, sdk-yield (rounds alternate it).
+                    List<E2eSide> round = new List<E2eSide>();
+                    round.AddRange(sdkSides.Where(x => x.Name == "sdk"));
+                    if (raw != null)
+                    {
+                        round.Add(raw);
+                    }
+
+                    if (node != null && qos == 1)
+                    {
+                        round.Add(node);
+                    }
+
+                    round.AddRange(sdkSides.Where(x => x.Name != "sdk"));
+                    TelemetryRounds(emu, round, qos);
+                    foreach (E2eSide side in sdkSides)
+                    {
+                        side.Dispose();
+                        sides.Remove(side);
+                    }
                 }
             }
             finally
@@ -137,6 +146,27 @@ namespace Iotc.Bench
                     side.Dispose();
                 }
             }
+        }
+
+        private static List<E2eSide> ConnectSdkSides(E2eEmulator emu, string suffix, int qos)
+        {
+            List<E2eSide> sides = new List<E2eSide>();
+            if (WantSide("sdk"))
+            {
+                sides.Add(SdkSide.ConnectAsync(emu, "sdk", "bench-sdk-" + suffix, qos, _e2eQueue, false, false, E2ePayload).GetAwaiter().GetResult());
+            }
+
+            if (_e2eExceptions)
+            {
+                sides.Add(SdkSide.ConnectAsync(emu, "sdk-exc", "bench-sdkexc-" + suffix, qos, _e2eQueue, true, false, E2ePayload).GetAwaiter().GetResult());
+            }
+
+            if (_e2eYield)
+            {
+                sides.Add(SdkSide.ConnectAsync(emu, "sdk-yield", "bench-sdkyield-" + suffix, qos, _e2eQueue, false, true, E2ePayload).GetAwaiter().GetResult());
+            }
+
+            return sides;
         }
 
         private static bool WantSide(string name)

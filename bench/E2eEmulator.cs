@@ -46,6 +46,12 @@ namespace Iotc.Bench
             SocketsHttpHandler handler = new SocketsHttpHandler();
             handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) => Trust.IsTrusted(Ca, certificate, errors);
             _api = new HttpClient(handler) { BaseAddress = new Uri("https://localhost:" + dpsPort + "/api/"), Timeout = TimeSpan.FromSeconds(60) };
+            // An emulator that protects its operator API with an access token writes it to its data folder.
+            string tokenFile = Path.Combine(dataDirectory, "access-token");
+            if (File.Exists(tokenFile))
+            {
+                _api.DefaultRequestHeaders.Add("X-Iotc-Token", File.ReadAllText(tokenFile).Trim());
+            }
         }
 
         /// <summary>"process" or "in-process".</summary>

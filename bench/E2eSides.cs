@@ -103,12 +103,13 @@ namespace Iotc.Bench
             _yield = yield;
         }
 
-        /// <summary>Enrolls the device, provisions it through DPS and connects (Retry-After waits included; not measured).</summary>
+        /// <summary>Enrolls the device, provisions it through DPS and connects at <paramref name="qos"/> (Retry-After waits included; not measured).</summary>
         /// <param name="yield">After a DoNext that confirmed nothing, Thread.Yield() instead of spinning straight on.</param>
-        public static async Task<SdkSide> ConnectAsync(E2eEmulator emu, string name, string deviceId, int queue, bool exceptions, bool yield, string payload)
+        public static async Task<SdkSide> ConnectAsync(E2eEmulator emu, string name, string deviceId, int qos, int queue, bool exceptions, bool yield, string payload)
         {
             string key = await emu.EnrollAsync(deviceId);
             Device device = NewDevice(emu, deviceId, key);
+            device.SetQosLevel(qos);
             // Room for the app's queue: the default outbox (32 messages) is smaller than what the bench keeps queued.
             device.SetOutboxLimits(queue, queue * 1024);
             SdkSide side = new SdkSide(name, device, queue, exceptions, yield, payload);
@@ -136,7 +137,6 @@ namespace Iotc.Bench
 
         public override SideResult Run(int count, int qos)
         {
-            _device.SetQosLevel(qos);
             long target = _confirmed + count;
             int queued = 0;
             long doNexts = 0;
