@@ -9,6 +9,9 @@
 #   4. Conformance: Microsoft's official Node.js device SDK against the emulator (tools/IotcEmulator.Conformance;
 #      needs Node.js 20 + npm; `npm ci` runs when node_modules is missing).
 #   5. The emulator's web dashboard in a real (headless) browser.
+#   6. The end-to-end benchmark in smoke mode (bench --only e2e --smoke, BENCHMARKS.md): every side (SDK, raw MQTTnet,
+#      the Node.js SDK when Node.js is there) sends a few hundred messages and the emulator must have stored them all;
+#      no timing assertion. Debug build, so it reuses what the suites above built.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -108,6 +111,8 @@ if [ -f tools/IotcEmulator.Conformance/package.json ]; then
     echo "=== node-sdk-conformance: skipped (Node.js 20 and npm are needed)"; skipped=$((skipped + 1))
   fi
 fi
+
+suite e2e-bench-smoke dotnet run --project bench -- --only e2e --smoke
 
 rm -rf "$log"
 if [ "$skipped" -gt 0 ]; then

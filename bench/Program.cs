@@ -22,6 +22,17 @@
 //   text-scaling       JSON parse, UTF-8 count and URL encode at 1, 4, 16, 32 KB: time per KB at each size and the
 //                      32 KB / 1 KB ratio (1.0 = linear). Also runs on nanoCLR (bench/nf, docs/board.md).
 // These are host numbers (the board is far slower); the ratios and bytes/op are what carry over.
+//
+// End to end (E2eBenchmarks.cs; not part of the default run, BENCHMARKS.md has what they measure and the figures):
+//   dotnet run -c Release --project bench -- --only e2e          e2e-telemetry, e2e-reconnect and e2e-dps, one emulator
+//   dotnet run -c Release --project bench -- --only e2e --smoke  a few seconds, every side, every delivery checked (CI)
+//   e2e-telemetry      one Device vs a raw MQTTnet client vs Microsoft's Node.js SDK, QoS 1 (and 0), alternating rounds.
+//   e2e-reconnect      a dropped Device back to ConnectionStatus 0 vs a raw client's TLS CONNECT + SUBSCRIBE.
+//   e2e-dps            Device.Connect()'s DPS part minus the Retry-After waits, and its MQTT part.
+//   options: --messages N (20000), --rounds R (5), --window W (16), --queue Q (64), --repeats K (5),
+//            --emulator process|in-process (process), --no-node, --exceptions (adds an SDK side using outbox-full
+//            exceptions as flow control), --yield (adds an SDK side whose loop yields after an idle DoNext), --sides sdk,raw,node and --qos 1,0 (subsets, e.g. under a profiler).
+//            Exit code 1 when a side's messages are missing at the emulator.
 // To add a benchmark: write a static method (here or in another partial file) and register it in Benchmarks.
 
 using System;
@@ -45,6 +56,9 @@ namespace Iotc.Bench
             new KeyValuePair<string, Action>("pump-commands", PumpCommands),
             new KeyValuePair<string, Action>("json-twin", JsonTwinParse),
             new KeyValuePair<string, Action>("text-scaling", () => TextScaling.Run((int)(_seconds * 1000 / 4), Console.WriteLine)),
+            new KeyValuePair<string, Action>("e2e-telemetry", E2eTelemetry),
+            new KeyValuePair<string, Action>("e2e-reconnect", E2eReconnect),
+            new KeyValuePair<string, Action>("e2e-dps", E2eDps),
         };
 
         private static double _seconds = 1.5;
@@ -65,6 +79,54 @@ namespace Iotc.Bench
                 {
                     _seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
                 }
+                else if (args[i] == "--messages" && i + 1 < args.Length)
+                {
+                    _e2eMessages = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                }
+                else if (args[i] == "--rounds" && i + 1 < args.Length)
+                {
+                    _e2eRounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                }
+                else if (args[i] == "--window" && i + 1 < args.Length)
+                {
+                    _e2eWindow = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                }
+                else if (args[i] == "--queue" && i + 1 < args.Length)
+                {
+                    _e2eQueue = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                }
+                else if (args[i] == "--repeats" && i + 1 < args.Length)
+                {
+                    _e2eRepeats = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                }
+                else if (args[i] == "--emulator" && i + 1 < args.Length && (args[i + 1] == "process" || args[i + 1] == "in-process"))
+                {
+                    _e2eInProcess = args[++i] == "in-process";
+                }
+                else if (args[i] == "--sides" && i + 1 < args.Length)
+                {
+                    _e2eSides = args[++i];
+                }
+                else if (args[i] == "--qos" && i + 1 < args.Length)
+                {
+                    _e2eQos = args[++i];
+                }
+                else if (args[i] == "--no-node")
+                {
+                    _e2eNoNode = true;
+                }
+                else if (args[i] == "--exceptions")
+                {
+                    _e2eExceptions = true;
+                }
+                else if (args[i] == "--yield")
+                {
+                    _e2eYield = true;
+                }
+                else if (args[i] == "--smoke")
+                {
+                    E2eSmoke();
+                }
                 else if (args[i] == "--list")
                 {
                     foreach (KeyValuePair<string, Action> b in Benchmarks)
@@ -76,19 +138,38 @@ namespace Iotc.Bench
                 }
                 else
                 {
-                    Console.Error.WriteLine("usage: Iotc.Bench [--only NAME] [--seconds S] [--list]");
+                    Console.Error.WriteLine("usage: Iotc.Bench [--only NAME|e2e] [--seconds S] [--list] [e2e: --messages N --rounds R --window W --queue Q --repeats K --emulator process|in-process --no-node --exceptions --yield --sides LIST --qos LIST --smoke]");
                     return 2;
                 }
             }
 
             bool ran = false;
-            foreach (KeyValuePair<string, Action> b in Benchmarks)
+            try
             {
-                if (only == null || only == b.Key)
+                foreach (KeyValuePair<string, Action> b in Benchmarks)
                 {
-                    b.Value();
-                    ran = true;
+                    // The end-to-end benchmarks start an emulator (and Node.js): only when asked for.
+                    bool e2e = b.Key.StartsWith("e2e-", StringComparison.Ordinal);
+                    if ((only == null && !e2e) || only == b.Key || (only == "e2e" && e2e))
+                    {
+                        ran = true;
+                        b.Value();
+                    }
                 }
+            }
+            catch (Exception ex) when (only != null && only.StartsWith("e2e", StringComparison.Ordinal))
+            {
+                Console.WriteLine("FAILED: " + ex.Message);
+                if (_emulator != null)
+                {
+                    Console.WriteLine("emulator output (tail):\n" + _emulator.Tail());
+                }
+
+                _e2eFailed = true;
+            }
+            finally
+            {
+                StopEmulator();
             }
 
             if (!ran)
@@ -98,7 +179,7 @@ namespace Iotc.Bench
             }
 
             GC.KeepAlive(_sink);
-            return 0;
+            return _e2eFailed ? 1 : 0;
         }
 
         // HMAC-SHA256 of a realistic DPS string-to-sign (200 bytes: url-encoded resource + "\n" + expiry) under a 64-byte

@@ -111,6 +111,25 @@ public sealed class OperatorApiTests(EmulatorFixture fx) : IClassFixture<Emulato
     }
 
     [Fact]
+    public async Task Telemetry_count_counts_one_device_after_committing_what_was_received()
+    {
+        using var http = T.Http(Emu);
+        var id = T.NewId("count");
+        var key = T.RandomKey();
+        await Emu.Operator.CreateDeviceAsync(id, key);
+        await using var d = await T.ConnectAsync(Emu, id, key);
+        for (var i = 0; i < 3; i++) await d.Client.PublishAsync(T.Msg($"devices/{id}/messages/events/", "{\"n\":" + i + "}"));
+
+        // Right after the PUBACKs: the count waits for the writer, so all three are in.
+        var body = JsonNode.Parse(await http.GetStringAsync($"api/telemetry/count?deviceId={id}"))!;
+        Assert.Equal(id, (string?)body["deviceId"]);
+        Assert.Equal(3, (long)body["count"]!);
+        Assert.Equal(3, await Emu.Operator.CountTelemetryAsync(id));
+        Assert.Equal(0, await Emu.Operator.CountTelemetryAsync("no-such-device"));
+        Assert.True((long)JsonNode.Parse(await http.GetStringAsync("api/telemetry/count"))!["count"]! >= 3);
+    }
+
+    [Fact]
     public async Task Cli_verbs_talk_to_the_running_emulator_trusting_its_ca()
     {
         var url = $"https://localhost:{Emu.DpsPort}";

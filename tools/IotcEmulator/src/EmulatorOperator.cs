@@ -114,6 +114,15 @@ public sealed class EmulatorOperator
         return await Task.Run(() => _store.ListRecentTelemetry(deviceId, Math.Clamp(limit, 1, 100_000))).ConfigureAwait(false);
     }
 
+    /// <summary>Number of stored telemetry messages of one device (all devices when null). Like
+    /// <see cref="GetTelemetryAsync"/> it first waits for messages already received to be committed, so a count taken
+    /// right after the last PUBACK includes that message.</summary>
+    public async Task<long> CountTelemetryAsync(string? deviceId = null)
+    {
+        await _store.FlushTelemetryAsync().ConfigureAwait(false);
+        return await Task.Run(() => _store.CountTelemetry(deviceId)).ConfigureAwait(false);
+    }
+
     /// <summary>Number of telemetry rows committed so far (since start).</summary>
     public long PersistedTelemetryCount => _store.PersistedTelemetryCount;
 

@@ -162,6 +162,7 @@ internal static class RestApi
 
         api.MapGet("/telemetry", async (string? deviceId, long? after, int? limit, int? tail) =>
             Ok((tail is > 0 ? await op.GetRecentTelemetryAsync(deviceId, tail.Value) : await op.GetTelemetryAsync(deviceId, after ?? 0, limit ?? 1000)).Select(Telemetry)));
+        api.MapGet("/telemetry/count", async (string? deviceId) => Ok(new { deviceId, count = await op.CountTelemetryAsync(deviceId) }));
 
         var f = api.MapGroup("/faults");
         f.MapGet("", () => Ok(op.GetFaults()));

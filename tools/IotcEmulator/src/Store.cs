@@ -421,10 +421,10 @@ internal sealed class Store : IAsyncDisposable
         return (map, max);
     }
 
-    public long CountTelemetry()
+    public long CountTelemetry(string? deviceId = null)
     {
         using var c = Open();
-        return Scalar<long>(c, "SELECT COUNT(*) FROM telemetry");
+        return Scalar<long>(c, "SELECT COUNT(*) FROM telemetry WHERE $d IS NULL OR device_id=$d", ("$d", deviceId));
     }
 
     // ---------- commands ----------
