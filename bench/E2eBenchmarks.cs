@@ -104,7 +104,7 @@ namespace Iotc.Bench
 
                 Console.WriteLine(Format(
                     "e2e-telemetry: {0}-byte JSON payload, {1:N0} messages per side per round, {2} rounds + 1 warm-up, alternating order; "
-                    + "sdk: app keeps {3} queued (PendingMessages), pump's in-flight cap 16; raw MQTTnet and node: {4} in flight",
+                    + "sdk: app keeps {3} queued (PendingMessages); sdk, raw MQTTnet and node: {4} in flight",
                     E2ePayload.Length, _e2eMessages, _e2eRounds, _e2eQueue, _e2eWindow));
                 Console.WriteLine("  node: " + (nodeSkipped == null ? "azure-iot-device 1.18.4 + azure-iot-device-mqtt 1.16.4 on Node " + NodeSide.Version : "skipped (" + nodeSkipped + ")"));
 
@@ -153,17 +153,17 @@ namespace Iotc.Bench
             List<E2eSide> sides = new List<E2eSide>();
             if (WantSide("sdk"))
             {
-                sides.Add(SdkSide.ConnectAsync(emu, "sdk", "bench-sdk-" + suffix, qos, _e2eQueue, false, false, E2ePayload).GetAwaiter().GetResult());
+                sides.Add(SdkSide.ConnectAsync(emu, "sdk", "bench-sdk-" + suffix, qos, _e2eWindow, _e2eQueue, false, false, E2ePayload).GetAwaiter().GetResult());
             }
 
             if (_e2eExceptions)
             {
-                sides.Add(SdkSide.ConnectAsync(emu, "sdk-exc", "bench-sdkexc-" + suffix, qos, _e2eQueue, true, false, E2ePayload).GetAwaiter().GetResult());
+                sides.Add(SdkSide.ConnectAsync(emu, "sdk-exc", "bench-sdkexc-" + suffix, qos, _e2eWindow, _e2eQueue, true, false, E2ePayload).GetAwaiter().GetResult());
             }
 
             if (_e2eYield)
             {
-                sides.Add(SdkSide.ConnectAsync(emu, "sdk-yield", "bench-sdkyield-" + suffix, qos, _e2eQueue, false, true, E2ePayload).GetAwaiter().GetResult());
+                sides.Add(SdkSide.ConnectAsync(emu, "sdk-yield", "bench-sdkyield-" + suffix, qos, _e2eWindow, _e2eQueue, false, true, E2ePayload).GetAwaiter().GetResult());
             }
 
             return sides;

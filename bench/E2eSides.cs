@@ -105,11 +105,13 @@ namespace Iotc.Bench
 
         /// <summary>Enrolls the device, provisions it through DPS and connects at <paramref name="qos"/> (Retry-After waits included; not measured).</summary>
         /// <param name="yield">After a DoNext that confirmed nothing, Thread.Yield() instead of spinning straight on.</param>
-        public static async Task<SdkSide> ConnectAsync(E2eEmulator emu, string name, string deviceId, int qos, int queue, bool exceptions, bool yield, string payload)
+        /// <param name="window">QoS 1 publishes in flight (SetInFlightWindow), the same as the raw client's.</param>
+        public static async Task<SdkSide> ConnectAsync(E2eEmulator emu, string name, string deviceId, int qos, int window, int queue, bool exceptions, bool yield, string payload)
         {
             string key = await emu.EnrollAsync(deviceId);
             Device device = NewDevice(emu, deviceId, key);
             device.SetQosLevel(qos);
+            device.SetInFlightWindow(window, 30000);
             // Room for the app's queue: the default outbox (32 messages) is smaller than what the bench keeps queued.
             device.SetOutboxLimits(queue, queue * 1024);
             SdkSide side = new SdkSide(name, device, queue, exceptions, yield, payload);
@@ -203,7 +205,7 @@ namespace Iotc.Bench
 
     /// <summary>
     /// A bare MQTTnet 5 client: the same TLS (1.2/1.3, the emulator's CA as the only root), the same user name, SAS,
-    /// topic, payload and properties as the SDK, and <c>window</c> publishes in flight (the SDK's cap is 16). Each
+    /// topic, payload and properties as the SDK, and <c>window</c> publishes in flight (the SDK's SetInFlightWindow gets the same). Each
     /// message is encoded and built like the SDK's transport does (UTF-8 bytes, MqttApplicationMessageBuilder).
     /// </summary>
     internal sealed class RawSide : E2eSide

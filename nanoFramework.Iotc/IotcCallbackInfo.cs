@@ -65,5 +65,10 @@ namespace nanoFramework.Iotc
             ResponseMessage = responseMessage;
             HasResponse = true;
         }
+
+        // While it waits in the pump's callback queue: what it is (PendingCallback's kinds) and, for a command or a
+        // setting, what its answer needs. Kept small: a MessageSent per message is the pump's one allocation besides the payload.
+        internal byte Kind;
+        internal Pump.PendingCallback Answer;
     }
 }

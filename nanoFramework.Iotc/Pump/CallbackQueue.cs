@@ -4,33 +4,27 @@ using System.Collections;
 
 namespace nanoFramework.Iotc.Pump
 {
-    /// <summary>One callback waiting for <see cref="Device.DoNext"/>, with what its answer needs.</summary>
+    /// <summary>
+    /// The kinds of queued callbacks (<see cref="IotcCallbackInfo"/>'s <c>Kind</c>), and what a command or a setting
+    /// needs for its answer once the application's callback ran.
+    /// </summary>
     internal sealed class PendingCallback
     {
-        internal const int Status = 1;
-        internal const int MessageSent = 2;
-        internal const int Command = 3;
-        internal const int Setting = 4;
-        internal const int CloudToDevice = 5;
+        internal const byte Status = 1;
+        internal const byte MessageSent = 2;
+        internal const byte Command = 3;
+        internal const byte Setting = 4;
+        internal const byte CloudToDevice = 5;
 
-        internal int Kind;
-
-        /// <summary>The connection it came from; commands and settings of a closed connection are not raised.</summary>
-        internal int Generation;
-
-        internal IotcCallbackInfo Info;
-
-        // Command: the $rid to answer. Setting: component (or null), name, the value's JSON text.
+        /// <summary>Command: the $rid to answer.</summary>
         internal string RequestId;
+
+        /// <summary>Setting: its component (or null) and name; the value is the info's Payload.</summary>
         internal string Component;
         internal string Name;
-        internal string RawValue;
 
         /// <summary>The last setting of a desired document: raising it marks that $version delivered.</summary>
         internal bool EndsDocument;
-
-        /// <summary>For a setting from a full twin GET (authoritative: its $version may be lower after a twin reset).</summary>
-        internal bool FromTwinGet;
     }
 
     /// <summary>
@@ -47,20 +41,20 @@ namespace nanoFramework.Iotc.Pump
             get { return _items.Count - _head; }
         }
 
-        internal void Add(PendingCallback callback)
+        internal void Add(IotcCallbackInfo callback)
         {
             _items.Add(callback);
         }
 
         /// <summary>The oldest callback, or null.</summary>
-        internal PendingCallback Take()
+        internal IotcCallbackInfo Take()
         {
             if (_head >= _items.Count)
             {
                 return null;
             }
 
-            PendingCallback next = (PendingCallback)_items[_head];
+            IotcCallbackInfo next = (IotcCallbackInfo)_items[_head];
             _items[_head] = null;
             _head++;
             if (_head == _items.Count)

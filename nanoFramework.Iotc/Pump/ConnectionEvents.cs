@@ -31,11 +31,7 @@ namespace nanoFramework.Iotc.Pump
 
         public void OnPublished(int packetId)
         {
-            InboundEvent e = new InboundEvent();
-            e.Kind = InboundEvent.Published;
-            e.Generation = _generation;
-            e.PacketId = packetId;
-            _inbox.Post(e);
+            _inbox.PostPublished(_generation, packetId);
         }
 
         public void OnConnectionLost(string reason)

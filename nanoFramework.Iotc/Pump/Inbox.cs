@@ -25,6 +25,13 @@ namespace nanoFramework.Iotc.Pump
         private readonly object _sync = new object();
         private ArrayList _events = new ArrayList();
         private ArrayList _spare = new ArrayList();
+        private readonly ArrayList _none = new ArrayList();
+
+        // PUBACK events already handled, reused for the next ones: one per confirmed message would be garbage.
+        private readonly ArrayList _freeAcks = new ArrayList();
+
+        // Events waiting, readable without the lock: an idle DoNext() must not contend with the transport's thread.
+        private int _waiting;
         private int _messages;
         private int _messageBytes;
         private int _generation;
@@ -61,6 +68,7 @@ namespace nanoFramework.Iotc.Pump
                     {
                         // Acks and losses are small and bounded by the in-flight window: never wait for them.
                         _events.Add(e);
+                        Interlocked.Increment(ref _waiting);
                         return;
                     }
 
@@ -70,6 +78,7 @@ namespace nanoFramework.Iotc.Pump
                         _messages++;
                         _messageBytes += size;
                         _events.Add(e);
+                        Interlocked.Increment(ref _waiting);
                         return;
                     }
                 }
@@ -79,11 +88,70 @@ namespace nanoFramework.Iotc.Pump
             }
         }
 
-        /// <summary>Everything received so far, oldest first; the list is reused, so copy nothing out of it after the next call.</summary>
-        internal ArrayList TakeAll()
+        /// <summary>A PUBACK of connection <paramref name="generation"/>: never waits (bounded by the in-flight window).</summary>
+        internal void PostPublished(int generation, int packetId)
         {
             lock (_sync)
             {
+                if (generation != _generation)
+                {
+                    return;
+                }
+
+                int last = _freeAcks.Count - 1;
+                InboundEvent e;
+                if (last >= 0)
+                {
+                    e = (InboundEvent)_freeAcks[last];
+                    _freeAcks.RemoveAt(last);
+                }
+                else
+                {
+                    e = new InboundEvent();
+                    e.Kind = InboundEvent.Published;
+                }
+
+                e.Generation = generation;
+                e.PacketId = packetId;
+                _events.Add(e);
+                Interlocked.Increment(ref _waiting);
+            }
+        }
+
+        /// <summary>Gives back what the pump finished with from a <see cref="TakeAll"/> list (PUBACK events are reused), and clears it.</summary>
+        internal void Recycle(ArrayList handled)
+        {
+            if (handled.Count == 0)
+            {
+                return;
+            }
+
+            lock (_sync)
+            {
+                for (int i = 0; i < handled.Count && _freeAcks.Count < 256; i++)
+                {
+                    InboundEvent e = (InboundEvent)handled[i];
+                    if (e.Kind == InboundEvent.Published)
+                    {
+                        _freeAcks.Add(e);
+                    }
+                }
+            }
+
+            handled.Clear();
+        }
+
+        /// <summary>Everything received so far, oldest first; the list is reused, so copy nothing out of it after the next call.</summary>
+        internal ArrayList TakeAll()
+        {
+            if (Interlocked.CompareExchange(ref _waiting, 0, 0) == 0)
+            {
+                return _none;
+            }
+
+            lock (_sync)
+            {
+                Interlocked.Exchange(ref _waiting, 0);
                 ArrayList taken = _events;
                 _events = _spare;
                 _spare = taken;

@@ -14,6 +14,9 @@ namespace nanoFramework.Iotc.Pump
         private readonly ArrayList _items = new ArrayList();
         private int _bytes;
 
+        // Kept as a count, so an idle DoNext() knows in O(1) that there is nothing to publish.
+        private int _inFlight;
+
         internal Outbox(int maxMessages, int maxBytes)
         {
             SetLimits(maxMessages, maxBytes);
@@ -72,6 +75,11 @@ namespace nanoFramework.Iotc.Pump
         {
             OutboundMessage m = (OutboundMessage)_items[index];
             _bytes -= m.Size;
+            if (m.InFlight)
+            {
+                _inFlight--;
+            }
+
             _items.RemoveAt(index);
         }
 
@@ -113,20 +121,30 @@ namespace nanoFramework.Iotc.Pump
                 m.PacketId = 0;
                 m.TwinRequestId = null;
             }
+
+            _inFlight = 0;
         }
 
+        /// <summary>Messages published and not yet confirmed.</summary>
         internal int InFlightCount()
         {
-            int n = 0;
-            for (int i = 0; i < _items.Count; i++)
-            {
-                if (((OutboundMessage)_items[i]).InFlight)
-                {
-                    n++;
-                }
-            }
+            return _inFlight;
+        }
 
-            return n;
+        /// <summary>Messages waiting to be published (or published again).</summary>
+        internal int UnsentCount()
+        {
+            return _items.Count - _inFlight;
+        }
+
+        /// <summary>Marks <paramref name="message"/> (in the outbox) as published or as waiting again.</summary>
+        internal void SetInFlight(OutboundMessage message, bool inFlight)
+        {
+            if (message.InFlight != inFlight)
+            {
+                message.InFlight = inFlight;
+                _inFlight += inFlight ? 1 : -1;
+            }
         }
     }
 }

@@ -2,7 +2,6 @@
 
 using System;
 using nanoFramework.Iotc.Protocol;
-using nanoFramework.Iotc.Text;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc.Pump
@@ -46,6 +45,11 @@ namespace nanoFramework.Iotc.Pump
         private int _inFlightTimeoutMs = DefaultInFlightTimeoutMs;
         private int _nextMessageId;
         private int _nextRequestId;
+        private long _nextExpiryCheckMs;
+
+        // Telemetry records that left the outbox, reused (at most the outbox's size): no record per message once warm.
+        private readonly System.Collections.ArrayList _free = new System.Collections.ArrayList();
+        private int _publishedLastFlush;
 
         internal Publisher(Device device, CallbackQueue callbacks, Logger log)
         {
@@ -64,6 +68,12 @@ namespace nanoFramework.Iotc.Pump
             get { return _window; }
         }
 
+        /// <summary>Messages the last <see cref="Flush"/> handed to the transport.</summary>
+        internal int PublishedLastFlush
+        {
+            get { return _publishedLastFlush; }
+        }
+
         internal Outbox Outbox
         {
             get { return _outbox; }
@@ -80,6 +90,20 @@ namespace nanoFramework.Iotc.Pump
             _inFlightTimeoutMs = inFlightTimeoutMs;
         }
 
+        /// <summary>A telemetry record to fill: a reused one when available.</summary>
+        internal OutboundMessage RentTelemetry()
+        {
+            int last = _free.Count - 1;
+            if (last < 0)
+            {
+                return new OutboundMessage();
+            }
+
+            OutboundMessage m = (OutboundMessage)_free[last];
+            _free.RemoveAt(last);
+            return m;
+        }
+
         /// <summary>True when a message of <paramref name="size"/> outbox bytes would be accepted now.</summary>
         internal bool HasRoom(int size)
         {
@@ -94,11 +118,11 @@ namespace nanoFramework.Iotc.Pump
 
         /// <summary>
         /// Checks what can be checked before a message is accepted: IoT Hub's 256 KB, the MQTT topic limit, and an outbox
-        /// that could ever hold it. Sets <see cref="OutboundMessage.Size"/>.
+        /// that could ever hold it. Sets <see cref="OutboundMessage.Size"/>. <paramref name="topicBytes"/>: the topic's
+        /// UTF-8 length (the caller knows it for the shared telemetry topic, so it is not counted per message).
         /// </summary>
-        internal void Validate(OutboundMessage m)
+        internal void Validate(OutboundMessage m, int topicBytes)
         {
-            int topicBytes = m.Topic == null ? 64 : Utf8.GetByteCount(m.Topic);
             if (topicBytes > MaxTopicBytes)
             {
                 throw new ArgumentException("the property bag makes the topic " + topicBytes + " bytes; MQTT allows at most " + MaxTopicBytes, "properties");
@@ -170,13 +194,24 @@ namespace nanoFramework.Iotc.Pump
         /// </summary>
         internal string Flush(IMqttTransport mqtt, string hubDeviceId, long now)
         {
-            string stalled = ExpireInFlight(now);
-            if (stalled != null)
+            _publishedLastFlush = 0;
+            // Time-outs are seconds long: looking every 100 ms is enough, and keeps a spinning DoNext() cheap.
+            if (now >= _nextExpiryCheckMs)
             {
-                return stalled;
+                _nextExpiryCheckMs = now + 100;
+                string stalled = ExpireInFlight(now);
+                if (stalled != null)
+                {
+                    return stalled;
+                }
             }
 
             int inFlight = _outbox.InFlightCount();
+            if (inFlight >= _window || _outbox.UnsentCount() == 0)
+            {
+                return null;
+            }
+
             for (int i = 0; i < _outbox.Count && inFlight < _window; i++)
             {
                 OutboundMessage m = _outbox[i];
@@ -214,10 +249,12 @@ namespace nanoFramework.Iotc.Pump
                     i--;
                     _log.Log(IotLogLevel.ApiOnly, "message " + m.MessageId + " refused by the transport (" + ex.GetType().Name + ": " + ex.Message + "); dropped");
                     Report(m, IotcStatus.PublishRefused);
+                    Recycle(m);
                     continue;
                 }
 
                 m.Attempts++;
+                _publishedLastFlush++;
                 if (_log.Logs(IotLogLevel.All))
                 {
                     _log.Log(IotLogLevel.All, "published " + topic + " (" + m.Payload.Length + " bytes, QoS " + m.Qos + ")");
@@ -229,10 +266,11 @@ namespace nanoFramework.Iotc.Pump
                     _outbox.RemoveAt(i);
                     i--;
                     Report(m, IotcStatus.Connected);
+                    Recycle(m);
                     continue;
                 }
 
-                m.InFlight = true;
+                _outbox.SetInFlight(m, true);
                 m.PacketId = packetId;
                 m.SentAtMs = now;
                 inFlight++;
@@ -255,6 +293,7 @@ namespace nanoFramework.Iotc.Pump
             {
                 _outbox.RemoveAt(index);
                 Report(m, IotcStatus.Connected);
+                Recycle(m);
             }
         }
 
@@ -282,7 +321,7 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Publishes <paramref name="m"/> again, not before <paramref name="notBeforeMs"/>.</summary>
         internal void Retry(OutboundMessage m, long notBeforeMs)
         {
-            m.InFlight = false;
+            _outbox.SetInFlight(m, false);
             m.TwinRequestId = null;
             m.PacketId = 0;
             m.NotBeforeMs = notBeforeMs;
@@ -336,6 +375,28 @@ namespace nanoFramework.Iotc.Pump
             return null;
         }
 
+        /// <summary>Keeps a telemetry record that left the outbox for the next message (nothing refers to it any more).</summary>
+        private void Recycle(OutboundMessage m)
+        {
+            if (m.Kind != OutboundMessage.Telemetry || _free.Count >= _outbox.MaxMessages)
+            {
+                return;
+            }
+
+            m.Text = null;
+            m.Topic = null;
+            m.Payload = null;
+            m.MessageId = 0;
+            m.PacketId = 0;
+            m.Attempts = 0;
+            m.SentAtMs = 0;
+            m.NotBeforeMs = 0;
+            m.Size = 0;
+            m.Qos = 0;
+            m.InFlight = false;
+            _free.Add(m);
+        }
+
         private void Report(OutboundMessage m, int status)
         {
             if (m.Kind == OutboundMessage.SettingAck)
@@ -359,12 +420,17 @@ namespace nanoFramework.Iotc.Pump
                 _log.Log(IotLogLevel.All, "message " + m.MessageId + " confirmed" + (status == 0 ? string.Empty : " with status " + status));
             }
 
-            PendingCallback c = new PendingCallback();
+            if (!_device.Handles(IotcEvents.MessageSent))
+            {
+                // Nobody listens: no callback object per message (the common board loop sends and forgets).
+                return;
+            }
+
+            IotcCallbackInfo c = new IotcCallbackInfo(_device, IotcEvents.MessageSent);
             c.Kind = PendingCallback.MessageSent;
-            c.Info = new IotcCallbackInfo(_device, IotcEvents.MessageSent);
-            c.Info.Payload = m.Text;
-            c.Info.MessageId = m.MessageId;
-            c.Info.StatusCode = status;
+            c.Payload = m.Text;
+            c.MessageId = m.MessageId;
+            c.StatusCode = status;
             _callbacks.Add(c);
         }
     }

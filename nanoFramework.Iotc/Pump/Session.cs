@@ -4,6 +4,7 @@ using System;
 using System.Threading;
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Security;
+using nanoFramework.Iotc.Text;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc.Pump
@@ -42,6 +43,7 @@ namespace nanoFramework.Iotc.Pump
         private string _hubHost;
         private string _hubDeviceId;
         private string _telemetryTopic;
+        private int _telemetryTopicBytes;
         private DpsRegistration _dps;
         private bool _reprovision;
         private long _renewAtMs;
@@ -89,6 +91,12 @@ namespace nanoFramework.Iotc.Pump
         internal string TelemetryTopic
         {
             get { return _telemetryTopic; }
+        }
+
+        /// <summary>UTF-8 length of <see cref="TelemetryTopic"/>.</summary>
+        internal int TelemetryTopicBytes
+        {
+            get { return _telemetryTopicBytes; }
         }
 
         internal bool IsConnected
@@ -254,6 +262,7 @@ namespace nanoFramework.Iotc.Pump
             // Telemetry without properties (the common case) shares one topic string: less garbage per message on a
             // board's small heap. DPS decides the device id, so this is the place it can change.
             _telemetryTopic = HubTopics.Telemetry(_hubDeviceId, null);
+            _telemetryTopicBytes = Utf8.GetByteCount(_telemetryTopic);
             _state = Connecting;
         }
 
@@ -387,11 +396,10 @@ namespace nanoFramework.Iotc.Pump
 
         private void RaiseStatus(int status, string reason)
         {
-            PendingCallback c = new PendingCallback();
+            IotcCallbackInfo c = new IotcCallbackInfo(_device, IotcEvents.ConnectionStatus);
             c.Kind = PendingCallback.Status;
-            c.Info = new IotcCallbackInfo(_device, IotcEvents.ConnectionStatus);
-            c.Info.StatusCode = status;
-            c.Info.Payload = reason;
+            c.StatusCode = status;
+            c.Payload = reason;
             _callbacks.Add(c);
         }
 

@@ -86,13 +86,13 @@ namespace nanoFramework.Iotc.Pump
             QueueAcks();
         }
 
-        internal void OnDesiredPatch(string body, long topicVersion, int generation)
+        internal void OnDesiredPatch(string body, long topicVersion)
         {
-            Deliver(TwinProtocol.ParseDesiredPatch(body), topicVersion, false, generation);
+            Deliver(TwinProtocol.ParseDesiredPatch(body), topicVersion, false);
         }
 
         /// <summary>A twin response: the GET, an ack patch, or the application's reported patch. False if the $rid is unknown.</summary>
-        internal void OnTwinResponse(int status, string rid, string body, long now, int generation)
+        internal void OnTwinResponse(int status, string rid, string body, long now)
         {
             if (rid == null)
             {
@@ -104,7 +104,7 @@ namespace nanoFramework.Iotc.Pump
                 _getRequestId = null;
                 if (status == 200)
                 {
-                    Deliver(TwinProtocol.ParseTwinGet(body), -1, true, generation);
+                    Deliver(TwinProtocol.ParseTwinGet(body), -1, true);
                 }
                 else if (Backoff.IsRetryable(status) && _getAttempts < Publisher.MaxTwinAttempts)
                 {
@@ -143,26 +143,26 @@ namespace nanoFramework.Iotc.Pump
         }
 
         /// <summary>Called by Device after the SettingsUpdated callback ran: records the ack and, at a document's end, its version.</summary>
-        internal void OnSettingRaised(PendingCallback c)
+        internal void OnSettingRaised(IotcCallbackInfo c)
         {
-            if (c.EndsDocument && c.Info.DesiredVersion >= 0)
+            if (c.Answer.EndsDocument && c.DesiredVersion >= 0)
             {
-                _deliveredVersion = c.Info.DesiredVersion;
+                _deliveredVersion = c.DesiredVersion;
             }
 
-            if (c.Info.DesiredVersion < 0 || c.Name == null)
+            if (c.DesiredVersion < 0 || c.Answer.Name == null)
             {
                 return;
             }
 
             AckEntry ack = new AckEntry();
-            ack.Component = c.Component;
-            ack.Name = c.Name;
-            ack.RawValue = c.RawValue;
-            ack.Version = c.Info.DesiredVersion;
-            ack.Cost = c.RawValue.Length + c.Name.Length + 96;
-            ack.Code = c.Info.HasResponse ? c.Info.ResponseCode : TwinProtocol.AckCompleted;
-            ack.Description = c.Info.HasResponse ? c.Info.ResponseMessage : TwinProtocol.AckCompletedDescription;
+            ack.Component = c.Answer.Component;
+            ack.Name = c.Answer.Name;
+            ack.RawValue = c.Payload;
+            ack.Version = c.DesiredVersion;
+            ack.Cost = c.Payload.Length + c.Answer.Name.Length + 96;
+            ack.Code = c.HasResponse ? c.ResponseCode : TwinProtocol.AckCompleted;
+            ack.Description = c.HasResponse ? c.ResponseMessage : TwinProtocol.AckCompletedDescription;
             for (int i = 0; i < _acks.Count; i++)
             {
                 AckEntry old = (AckEntry)_acks[i];
@@ -215,7 +215,7 @@ namespace nanoFramework.Iotc.Pump
             mqtt.Publish(HubTopics.TwinGet(_getRequestId), new byte[0], 0);
         }
 
-        private void Deliver(DesiredProperties desired, long topicVersion, bool fromGet, int generation)
+        private void Deliver(DesiredProperties desired, long topicVersion, bool fromGet)
         {
             if (desired == null || desired.IsMalformed)
             {
@@ -239,12 +239,12 @@ namespace nanoFramework.Iotc.Pump
                 _log.Log(IotLogLevel.ApiOnly, "desired properties without a $version: delivered to SettingsUpdated (DesiredVersion -1) but not acknowledged");
             }
 
-            PendingCallback last = null;
+            IotcCallbackInfo last = null;
             for (int i = 0; i < desired.Count; i++)
             {
                 if (!desired.IsComponent(i))
                 {
-                    last = Queue(null, desired.GetName(i), desired.GetRawValue(i), version, fromGet, generation);
+                    last = Queue(null, desired.GetName(i), desired.GetRawValue(i), version);
                     continue;
                 }
 
@@ -255,14 +255,14 @@ namespace nanoFramework.Iotc.Pump
                     string name = component.GetName(j);
                     if (name != null && !TwinProtocol.IsServiceName(name) && name != "__t")
                     {
-                        last = Queue(desired.GetName(i), name, component.GetValue(j).RawText, version, fromGet, generation);
+                        last = Queue(desired.GetName(i), name, component.GetValue(j).RawText, version);
                     }
                 }
             }
 
             if (last != null)
             {
-                last.EndsDocument = true;
+                last.Answer.EndsDocument = true;
             }
             else if (version >= 0)
             {
@@ -271,19 +271,16 @@ namespace nanoFramework.Iotc.Pump
             }
         }
 
-        private PendingCallback Queue(string component, string name, string rawValue, long version, bool fromGet, int generation)
+        private IotcCallbackInfo Queue(string component, string name, string rawValue, long version)
         {
-            PendingCallback c = new PendingCallback();
+            IotcCallbackInfo c = new IotcCallbackInfo(_device, IotcEvents.SettingsUpdated);
             c.Kind = PendingCallback.Setting;
-            c.Generation = generation;
-            c.Component = component;
-            c.Name = name;
-            c.RawValue = rawValue;
-            c.FromTwinGet = fromGet;
-            c.Info = new IotcCallbackInfo(_device, IotcEvents.SettingsUpdated);
-            c.Info.Tag = component == null ? name : component + MethodProtocol.ComponentSeparator + name;
-            c.Info.Payload = rawValue;
-            c.Info.DesiredVersion = version;
+            c.Answer = new PendingCallback();
+            c.Answer.Component = component;
+            c.Answer.Name = name;
+            c.Tag = component == null ? name : component + MethodProtocol.ComponentSeparator + name;
+            c.Payload = rawValue;
+            c.DesiredVersion = version;
             _callbacks.Add(c);
             return c;
         }
@@ -291,6 +288,12 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Coalesces waiting acks into reported patches that fit, as long as the outbox has room.</summary>
         private void QueueAcks()
         {
+            // The common case, every DoNext: nothing waiting, nothing to build.
+            if (!HasUnsentAck())
+            {
+                return;
+            }
+
             while (true)
             {
                 JsonWriter writer = new JsonWriter(new StringBuffer(256));
@@ -367,6 +370,19 @@ namespace nanoFramework.Iotc.Pump
                     m.AckedNames[i] = ack.Name;
                 }
             }
+        }
+
+        private bool HasUnsentAck()
+        {
+            for (int i = 0; i < _acks.Count; i++)
+            {
+                if (!((AckEntry)_acks[i]).InFlight)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private static bool Contains(ArrayList taken, AckEntry ack)

@@ -18,6 +18,47 @@ namespace nanoFramework.Iotc.Text
             return text == null ? new char[0] : text.ToCharArray();
         }
 
+#if NANOFRAMEWORK_1_0
+        /// <summary>
+        /// The units of <paramref name="text"/> for one scan that keeps nothing (<paramref name="length"/> of them; the array
+        /// may be longer). On the device: <see cref="Of"/>.
+        /// </summary>
+        internal static char[] Borrow(string text, out int length)
+        {
+            char[] chars = text.ToCharArray();
+            length = chars.Length;
+            return chars;
+        }
+#else
+        // .NET indexes strings in O(1), so the copy only costs garbage there: one buffer per thread is reused instead
+        // (messages are encoded once each; the pump's allocation per message is a benchmark figure).
+        [System.ThreadStatic]
+        private static char[] _scratch;
+
+        /// <summary>
+        /// The units of <paramref name="text"/> for one scan that keeps nothing (<paramref name="length"/> of them; the array
+        /// may be longer and is reused by the next call on this thread). On .NET a per-thread buffer, for text up to 64 K.
+        /// </summary>
+        internal static char[] Borrow(string text, out int length)
+        {
+            length = text.Length;
+            if (length > 65536)
+            {
+                return text.ToCharArray();
+            }
+
+            char[] scratch = _scratch;
+            if (scratch == null || scratch.Length < length)
+            {
+                scratch = new char[length < 256 ? 256 : length];
+                _scratch = scratch;
+            }
+
+            text.CopyTo(0, scratch, 0, length);
+            return scratch;
+        }
+#endif
+
         internal static bool IsHighSurrogate(int c)
         {
             return c >= 0xD800 && c <= 0xDBFF;

@@ -19,8 +19,9 @@ namespace nanoFramework.Iotc.Text
                 throw new ArgumentNullException("text");
             }
 
-            char[] chars = Chars.Of(text);
-            return GetByteCount(chars, 0, chars.Length);
+            int length;
+            char[] chars = Chars.Borrow(text, out length);
+            return GetByteCount(chars, 0, length);
         }
 
         /// <summary>Encodes <paramref name="text"/> as UTF-8. Lone surrogates become U+FFFD.</summary>
@@ -34,9 +35,10 @@ namespace nanoFramework.Iotc.Text
                 throw new ArgumentNullException("text");
             }
 
-            char[] chars = Chars.Of(text);
-            byte[] bytes = new byte[GetByteCount(chars, 0, chars.Length)];
-            Encode(chars, 0, chars.Length, bytes, 0);
+            int length;
+            char[] chars = Chars.Borrow(text, out length);
+            byte[] bytes = new byte[GetByteCount(chars, 0, length)];
+            Encode(chars, 0, length, bytes, 0);
             return bytes;
         }
 
