@@ -72,17 +72,17 @@ namespace Iotc.Bench
             }
 
             Publishes++;
-            if (topic.StartsWith("devices/", StringComparison.Ordinal))
+            if (Starts(topic, "devices/"))
             {
                 TelemetryPublishes++;
             }
-            else if (topic.StartsWith(MethodResponse200Prefix, StringComparison.Ordinal))
+            else if (Starts(topic, MethodResponse200Prefix))
             {
                 CommandResponses200++;
             }
-            else if (topic.StartsWith(TwinGetPrefix, StringComparison.Ordinal))
+            else if (Starts(topic, TwinGetPrefix))
             {
-                _events.OnMessage("$iothub/twin/res/200/?$rid=" + topic.Substring(TwinGetPrefix.Length), System.Text.Encoding.UTF8.GetBytes(TwinDocument));
+                _events.OnMessage("$iothub/twin/res/200/?$rid=" + topic.Substring(TwinGetPrefix.Length), nanoFramework.Iotc.Text.Utf8.GetBytes(TwinDocument));
             }
 
             if (qos == 0)
@@ -99,6 +99,16 @@ namespace Iotc.Bench
         public void Close()
         {
             IsConnected = false;
+        }
+
+        // Also built for nanoFramework (bench/nf), whose mscorlib has no StringComparison.
+        private static bool Starts(string text, string prefix)
+        {
+#if NANOFRAMEWORK_1_0
+            return text.StartsWith(prefix);
+#else
+            return text.StartsWith(prefix, StringComparison.Ordinal);
+#endif
         }
 
         /// <summary>Hands the Device a message as if the hub had sent it (the Device queues it for its next DoNext).</summary>

@@ -21,6 +21,8 @@
 //                      (ratio managed/.NET time, allocations), and JsonNode.Parse for scale.
 //   text-scaling       JSON parse, UTF-8 count and URL encode at 1, 4, 16, 32 KB: time per KB at each size and the
 //                      32 KB / 1 KB ratio (1.0 = linear). Also runs on nanoCLR (bench/nf, docs/board.md).
+//   device-figures     a hub SAS token, a 4 KB twin parse and one telemetry message through the pump, per operation;
+//                      the same file runs on nanoCLR (bench/nf) for the figures in docs/board.md.
 // These are host numbers (the board is far slower); the ratios and bytes/op are what carry over.
 //
 // End to end (E2eBenchmarks.cs; not part of the default run, BENCHMARKS.md has what they measure and the figures):
@@ -56,6 +58,7 @@ namespace Iotc.Bench
             new KeyValuePair<string, Action>("pump-commands", PumpCommands),
             new KeyValuePair<string, Action>("json-twin", JsonTwinParse),
             new KeyValuePair<string, Action>("text-scaling", () => TextScaling.Run((int)(_seconds * 1000 / 4), Console.WriteLine)),
+            new KeyValuePair<string, Action>("device-figures", () => DeviceFigures.Run((int)(_seconds * 1000 / 2), Console.WriteLine)),
             new KeyValuePair<string, Action>("e2e-telemetry", E2eTelemetry),
             new KeyValuePair<string, Action>("e2e-reconnect", E2eReconnect),
             new KeyValuePair<string, Action>("e2e-dps", E2eDps),

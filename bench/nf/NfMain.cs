@@ -7,13 +7,14 @@ using System.Reflection;
 
 namespace Iotc.Bench
 {
-    /// <summary>The nanoCLR entry point of the text-scaling benchmark.</summary>
+    /// <summary>The nanoCLR entry point of the text-scaling and device-figures benchmarks.</summary>
     public static class NfMain
     {
-        /// <summary>Runs every size for at least 300 ms.</summary>
+        /// <summary>Runs every case for at least 300 ms.</summary>
         public static void Main()
         {
             TextScaling.Run(300, line => System.Console.WriteLine(line));
+            DeviceFigures.Run(1000, line => System.Console.WriteLine(line));
         }
     }
 }
