@@ -24,10 +24,12 @@ namespace Iotc.Bench
         public static void Run(int budgetMs, TextScaling.Printer print)
         {
             long expiry = 1900000000;
-            print("device-figures sas-token: " + Micro(NanosecondsPerOp(budgetMs, 0, expiry)) + " us/op");
+            long sas = TextScaling.NanosecondsPer(budgetMs, () => _sink += SasToken.ForHub(NoopTransport.Hub, "bench-device", Key, expiry++).Length);
+            print("device-figures sas-token: " + TextScaling.Micro(sas) + " us/op");
 
             string twin = TwinDocument(4096);
-            print("device-figures twin-parse " + Utf8.GetByteCount(twin) + " B: " + Micro(NanosecondsPerTwin(budgetMs, twin)) + " us/op");
+            long parse = TextScaling.NanosecondsPer(budgetMs, () => _sink += TwinProtocol.ParseTwinGet(twin).Count);
+            print("device-figures twin-parse " + Utf8.GetByteCount(twin) + " B: " + TextScaling.Micro(parse) + " us/op");
 
             NoopTransport transport = new NoopTransport();
             Device device = new Device("0ne00BENCH0", Key, transport.DeviceId, IotConnectType.SymmetricKey);
@@ -37,9 +39,13 @@ namespace Iotc.Bench
             device.DoNext();
             device.DoNext();
             int before = _confirmed;
-            long ns = NanosecondsPerOp(budgetMs, device);
+            long ns = TextScaling.NanosecondsPer(budgetMs, () =>
+            {
+                device.SendTelemetry("{\"temp\":21.5,\"humidity\":40}");
+                device.DoNext();
+            });
             device.DoNext();
-            print("device-figures pump-telemetry: " + Micro(ns) + " us/msg (" + (_confirmed - before) + " confirmed, " + device.PendingMessages + " pending)");
+            print("device-figures pump-telemetry: " + TextScaling.Micro(ns) + " us/msg (" + (_confirmed - before) + " confirmed, " + device.PendingMessages + " pending)");
             device.Dispose();
             if (_sink == 42)
             {
@@ -59,61 +65,6 @@ namespace Iotc.Bench
             }
 
             return b.Append("\"$version\":7},\"reported\":{\"$version\":3}}").ToString();
-        }
-
-        private static long NanosecondsPerOp(int budgetMs, int unused, long expiry)
-        {
-            long budget = budgetMs * TimeSpan.TicksPerMillisecond;
-            long start = DateTime.UtcNow.Ticks;
-            int runs = 0;
-            long elapsed;
-            do
-            {
-                _sink += SasToken.ForHub(NoopTransport.Hub, "bench-device", Key, expiry + runs).Length;
-                runs++;
-                elapsed = DateTime.UtcNow.Ticks - start;
-            }
-            while (elapsed < budget);
-            return elapsed * 100 / runs;
-        }
-
-        private static long NanosecondsPerTwin(int budgetMs, string twin)
-        {
-            long budget = budgetMs * TimeSpan.TicksPerMillisecond;
-            long start = DateTime.UtcNow.Ticks;
-            int runs = 0;
-            long elapsed;
-            do
-            {
-                _sink += TwinProtocol.ParseTwinGet(twin).Count;
-                runs++;
-                elapsed = DateTime.UtcNow.Ticks - start;
-            }
-            while (elapsed < budget);
-            return elapsed * 100 / runs;
-        }
-
-        private static long NanosecondsPerOp(int budgetMs, Device device)
-        {
-            long budget = budgetMs * TimeSpan.TicksPerMillisecond;
-            long start = DateTime.UtcNow.Ticks;
-            int runs = 0;
-            long elapsed;
-            do
-            {
-                device.SendTelemetry("{\"temp\":21.5,\"humidity\":40}");
-                device.DoNext();
-                runs++;
-                elapsed = DateTime.UtcNow.Ticks - start;
-            }
-            while (elapsed < budget);
-            return elapsed * 100 / runs;
-        }
-
-        private static string Micro(long nanoseconds)
-        {
-            long tenths = nanoseconds / 100;
-            return (tenths / 10) + "." + (tenths % 10);
         }
     }
 }

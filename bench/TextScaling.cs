@@ -17,6 +17,9 @@ namespace Iotc.Bench
         /// <summary>Where result lines go (not Action&lt;string&gt;: generic instances crashed nanoCLR's resolver).</summary>
         public delegate void Printer(string line);
 
+        /// <summary>One measured operation.</summary>
+        public delegate void Work();
+
         private static readonly int[] SizesKb = { 1, 4, 16, 32 };
         private static int _sink;
 
@@ -65,25 +68,29 @@ namespace Iotc.Bench
 
         private static long NanosecondsPerOp(int op, string text, int budgetMs)
         {
+            if (op == 0)
+            {
+                return NanosecondsPer(budgetMs, () => _sink += JsonValue.Parse(text, JsonValue.DefaultMaxDepth, JsonValue.DefaultMaxLength).Count);
+            }
+
+            if (op == 1)
+            {
+                return NanosecondsPer(budgetMs, () => _sink += Utf8.GetByteCount(text));
+            }
+
+            return NanosecondsPer(budgetMs, () => _sink += UrlEncoding.Encode(text).Length);
+        }
+
+        /// <summary>Runs <paramref name="work"/> for at least <paramref name="budgetMs"/> ms (and at least once); nanoseconds per run.</summary>
+        public static long NanosecondsPer(int budgetMs, Work work)
+        {
             long budget = budgetMs * TimeSpan.TicksPerMillisecond;
             int runs = 0;
             long start = DateTime.UtcNow.Ticks;
             long elapsed;
             do
             {
-                if (op == 0)
-                {
-                    _sink += JsonValue.Parse(text, JsonValue.DefaultMaxDepth, JsonValue.DefaultMaxLength).Count;
-                }
-                else if (op == 1)
-                {
-                    _sink += Utf8.GetByteCount(text);
-                }
-                else
-                {
-                    _sink += UrlEncoding.Encode(text).Length;
-                }
-
+                work();
                 runs++;
                 elapsed = DateTime.UtcNow.Ticks - start;
             }
@@ -92,7 +99,8 @@ namespace Iotc.Bench
             return elapsed * 100 / runs;
         }
 
-        private static string Micro(long nanoseconds)
+        /// <summary>Nanoseconds as microseconds with one decimal, without format strings (they differ on nanoFramework).</summary>
+        public static string Micro(long nanoseconds)
         {
             long tenths = nanoseconds / 100;
             return (tenths / 10) + "." + (tenths % 10);
