@@ -16,9 +16,10 @@ namespace nanoFramework.Iotc.Pump
     internal sealed class Publisher
     {
         /// <summary>
-        /// Default in-flight window. M2Mqtt keeps every unconfirmed QoS 1 publish (packet and retry state) in its own
-        /// queue on the board's heap and the hub gives one device no priority, so a handful in flight already keeps an
-        /// ESP32's link busy; 8 bounds that memory while the desktop build can raise it (SetInFlightWindow).
+        /// Default in-flight window. M2Mqtt 5.1.220 keeps every unconfirmed QoS 1 publish (message and retry state) in its
+        /// inflight queue on the board's heap and bounds nothing itself (<c>MqttSettings.DefaultInflightQueueSize</c> is
+        /// <c>int.MaxValue</c>), so this window is the bound: 8 messages keep an ESP32's one TLS link busy at its speed
+        /// while the payloads held twice (outbox and M2Mqtt) stay small; the desktop build can raise it (SetInFlightWindow).
         /// </summary>
         internal const int DefaultWindow = 8;
 
