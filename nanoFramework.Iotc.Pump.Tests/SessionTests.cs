@@ -8,50 +8,14 @@ using nanoFramework.TestFramework;
 namespace nanoFramework.Iotc.Tests.Pump
 {
     /// <summary>
-    /// The connection's invariants: back-off bounds and per-device jitter, escalation when connections die at once,
-    /// which refusals are retried, input that must never reach a socket, a clock that gives no token, and logging
-    /// that never changes what the pump does.
+    /// The connection's invariants: reconnect when the back-off is over (its bounds and jitter are in BackoffTests),
+    /// escalation when connections die at once, token renewal at 80 %, which refusals are retried and which give up,
+    /// when to provision again, Disconnect keeping what is unconfirmed, input that must never reach a socket, a clock
+    /// that gives no token, and logging that never changes what the pump does.
     /// </summary>
     [TestClass]
     public class SessionTests
     {
-        [TestMethod]
-        public void Backoff_StaysWithinItsBounds_AndOnlyThrottlingAndServerFaultsAreRetryable()
-        {
-            Backoff backoff = new Backoff(1000, 8000, 12345);
-            for (int attempt = 0; attempt < 12; attempt++)
-            {
-                long nominal = attempt >= 3 ? 8000 : 1000L << attempt;
-                int delay = backoff.Delay(attempt);
-                Assert.IsTrue(delay >= nominal * 8 / 10 && delay <= nominal * 12 / 10, "attempt " + attempt + ": " + delay);
-            }
-
-            Assert.IsTrue(Backoff.IsRetryable(429));
-            Assert.IsTrue(Backoff.IsRetryable(500));
-            Assert.IsTrue(Backoff.IsRetryable(503));
-            Assert.IsFalse(Backoff.IsRetryable(401));
-            Assert.IsFalse(Backoff.IsRetryable(404));
-            Assert.IsFalse(Backoff.IsRetryable(200));
-        }
-
-        [TestMethod]
-        public void Jitter_DiffersBetweenDevices_SoAFleetDoesNotReconnectInLockStep()
-        {
-            long now = 1700000000000;
-            int same = 0;
-            Backoff a = new Backoff(1000, 60000, Backoff.Seed("device-a", now));
-            Backoff b = new Backoff(1000, 60000, Backoff.Seed("device-b", now));
-            for (int i = 0; i < 8; i++)
-            {
-                if (a.Delay(2) == b.Delay(2))
-                {
-                    same++;
-                }
-            }
-
-            Assert.IsTrue(same < 8, "two devices drew the same eight delays");
-        }
-
         [TestMethod]
         public void ConnectionsThatDieAtOnce_EscalateTheBackoff()
         {
@@ -93,6 +57,267 @@ namespace nanoFramework.Iotc.Tests.Pump
             }
 
             Assert.IsTrue(clock.Now - from <= 1300, "after a stable connection: first step again, was " + (clock.Now - from));
+        }
+
+        /// <summary>Steps the pump (1 ms at a time) until a new connection attempt or <paramref name="limitMs"/>; returns the wait.</summary>
+        private static long WaitForAttempt(FakeTransport t, FakeClock clock, Device device, int limitMs)
+        {
+            int before = t.Connections.Count + t.HttpRequests.Count;
+            long start = clock.Now;
+            while (t.Connections.Count + t.HttpRequests.Count == before && clock.Now - start < limitMs)
+            {
+                clock.Now += 1;
+                device.DoNext();
+            }
+
+            return clock.Now - start;
+        }
+
+        [TestMethod]
+        public void Reconnect_HappensExactlyWhenTheBackoffIsOver()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetReconnectBackoff(4, 4);
+            DeviceTests.ConnectNow(t, device);
+            clock.Now += 60000;
+            t.Current.Drop();
+            device.DoNext();
+            Assert.IsFalse(device.IsConnected);
+            Assert.AreEqual(1, t.Connections.Count, "not at once");
+            Assert.AreEqual(4, (int)WaitForAttempt(t, clock, device, 100), "after exactly 4 ms (no jitter below 5 ms)");
+            Assert.IsTrue(device.IsConnected);
+        }
+
+        [TestMethod]
+        public void AConnectionCountsAsStable_AfterExactlyItsMinimumTime()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetReconnectBackoff(4, 1000);
+            DeviceTests.ConnectNow(t, device);
+
+            // Three short-lived connections: 4, 8, 16 ms.
+            t.Current.Drop();
+            device.DoNext();
+            Assert.AreEqual(4, (int)WaitForAttempt(t, clock, device, 5000));
+            t.Current.Drop();
+            device.DoNext();
+            long second = WaitForAttempt(t, clock, device, 5000);
+            Assert.IsTrue(second >= 7 && second <= 10, "second wait " + second);
+            t.Current.Drop();
+            device.DoNext();
+            long third = WaitForAttempt(t, clock, device, 5000);
+            Assert.IsTrue(third >= 13 && third <= 20, "third wait " + third);
+
+            // Exactly 30 s up: stable, the back-off starts over.
+            clock.Now += 30000;
+            t.Current.Drop();
+            device.DoNext();
+            Assert.AreEqual(4, (int)WaitForAttempt(t, clock, device, 5000));
+
+            // 1 ms short of 30 s: not stable, it escalates.
+            clock.Now += 29999;
+            t.Current.Drop();
+            device.DoNext();
+            long escalated = WaitForAttempt(t, clock, device, 5000);
+            Assert.IsTrue(escalated >= 7, "escalated wait " + escalated);
+        }
+
+        [TestMethod]
+        public void Token_IsRenewedAtExactlyEightyPercent()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetTokenExpiration(100);
+            DeviceTests.ConnectNow(t, device);
+            ArrayList statuses = new ArrayList();
+            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            clock.Now += 79999;
+            device.DoNext();
+            Assert.AreEqual(1, t.Connections.Count, "not before 80 s of 100 s");
+            clock.Now += 1;
+            device.DoNext();
+            Assert.AreEqual(2, t.Connections.Count, "at 80 s: a new connection with a fresh token");
+            Assert.IsTrue(device.IsConnected);
+            Assert.AreEqual(2, statuses.Count);
+            Assert.AreEqual(IotcStatus.TokenRenewal, (int)statuses[0]);
+            Assert.AreEqual(IotcStatus.Connected, (int)statuses[1]);
+        }
+
+        [TestMethod]
+        [DataRow(1)]
+        [DataRow(2)]
+        public void ConnackRefusalsRetryingCannotFix_GiveUp(int connack)
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetReconnectBackoff(4, 4);
+            DeviceTests.ConnectNow(t, device);
+            ArrayList statuses = new ArrayList();
+            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            t.ConnackCode = connack;
+            t.Current.Drop();
+            device.DoNext();
+            WaitForAttempt(t, clock, device, 100);
+            device.DoNext();
+            Assert.AreEqual(IotcStatus.GaveUp, (int)statuses[statuses.Count - 1]);
+            int connections = t.Connections.Count;
+            clock.Now += 600000;
+            device.DoNext();
+            Assert.AreEqual(connections, t.Connections.Count, "no more attempts");
+        }
+
+        [TestMethod]
+        public void ServerUnavailable_IsRetried_AndReportedWithItsCode()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetReconnectBackoff(4, 4);
+            DeviceTests.ConnectNow(t, device);
+            ArrayList statuses = new ArrayList();
+            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            t.ConnackCode = 3;
+            t.Current.Drop();
+            device.DoNext();
+            for (int i = 0; i < 10; i++)
+            {
+                WaitForAttempt(t, clock, device, 100);
+            }
+
+            Assert.AreEqual(11, t.Connections.Count, "ten attempts");
+            Assert.AreEqual(0, t.HttpRequests.Count - 2, "CONNACK 3 is not an identity problem: no DPS");
+            Assert.AreEqual(3, (int)statuses[statuses.Count - 1]);
+            t.ConnackCode = 0;
+            WaitForAttempt(t, clock, device, 100);
+            Assert.IsTrue(device.IsConnected);
+        }
+
+        [TestMethod]
+        public void AHubThatKeepsRefusingTheKey_AfterReprovisioning_EndsInGaveUp()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetReconnectBackoff(4, 4);
+            DeviceTests.ConnectNow(t, device);
+            ArrayList statuses = new ArrayList();
+            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            t.ConnackCode = 5;
+            for (int i = 0; i < 4; i++)
+            {
+                t.AddAssignment(DeviceTests.Hub, "dev-1");
+            }
+
+            t.Current.Drop();
+            device.DoNext();
+            for (int i = 0; i < 2000 && (statuses.Count == 0 || (int)statuses[statuses.Count - 1] != IotcStatus.GaveUp); i++)
+            {
+                clock.Now += 10;
+                device.DoNext();
+            }
+
+            Assert.AreEqual(IotcStatus.GaveUp, (int)statuses[statuses.Count - 1]);
+            Assert.AreEqual(1 + 6, t.Connections.Count, "six refusals of the key");
+            Assert.AreEqual(2 + 3 * 2, t.HttpRequests.Count, "after three refusals: provisioned again before each attempt");
+        }
+
+        [TestMethod]
+        public void FourNetworkFailures_DoNotProvisionAgain_TheFifthDoes()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetReconnectBackoff(4, 4);
+            DeviceTests.ConnectNow(t, device);
+            t.FailConnect = true;
+            t.Current.Drop();
+            device.DoNext();
+            for (int i = 0; i < 5; i++)
+            {
+                WaitForAttempt(t, clock, device, 100);
+            }
+
+            Assert.AreEqual(2, t.HttpRequests.Count, "five failed connects: no DPS yet");
+            Assert.AreEqual(6, t.Connections.Count);
+            t.AddAssignment(DeviceTests.Hub, "dev-1");
+            t.FailConnect = false;
+            WaitForAttempt(t, clock, device, 100);
+            Assert.AreEqual(3, t.HttpRequests.Count, "then DPS first");
+            Assert.AreEqual("PUT", t.Http(2).Method);
+        }
+
+        [TestMethod]
+        public void Disconnect_WhileWaitingToReconnect_StopsAndConnectWorksAgain()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetReconnectBackoff(1000, 1000);
+            DeviceTests.ConnectNow(t, device);
+            ArrayList statuses = new ArrayList();
+            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            int id = device.SendTelemetry("{}");
+            device.DoNext();
+            t.Current.Drop();
+            device.DoNext();
+            device.Disconnect();
+            Assert.AreEqual(IotcStatus.Disconnected, (int)statuses[statuses.Count - 1]);
+            device.Disconnect();
+            Assert.AreEqual(2, statuses.Count, "Disconnect is idempotent");
+            clock.Now += 10000;
+            device.DoNext();
+            Assert.AreEqual(1, t.Connections.Count, "no reconnect after Disconnect");
+            Assert.AreEqual(1, device.PendingMessages, "the unconfirmed message is kept");
+
+            device.Connect();
+            Assert.AreEqual(2, t.Connections.Count);
+            Assert.AreEqual(2, t.HttpRequests.Count, "the hub is known: no DPS");
+            device.DoNext();
+            int resent = t.Current.IndexOfTopicStartingWith("devices/dev-1/messages/events/");
+            Assert.IsTrue(resent >= 0, "sent again on the new connection");
+            ArrayList sent = new ArrayList();
+            device.On(IotcEvents.MessageSent, info => sent.Add(info.MessageId));
+            t.Current.Ack(resent);
+            device.DoNext();
+            Assert.AreEqual(1, sent.Count);
+            Assert.AreEqual(id, (int)sent[0]);
+        }
+
+        [TestMethod]
+        public void TokenExpiry_BeforeOrFarAfterTheEpoch_IsAnInvalidClock()
+        {
+            Assert.AreEqual(1700000100L, Session.TokenExpiry(1700000000000, 100));
+            Assert.AreEqual(1L, Session.TokenExpiry(0, 1), "one second after the epoch is valid");
+            long[] bad = new long[] { -1000, -5000000 };
+            for (int i = 0; i < bad.Length; i++)
+            {
+                long now = bad[i];
+                try
+                {
+                    Session.TokenExpiry(now, 1);
+                    Assert.IsTrue(false, "expected an invalid clock for " + now);
+                }
+                catch (IotcException ex)
+                {
+                    Assert.AreEqual(IotcStatus.InvalidClock, ex.StatusCode);
+                }
+            }
+
+            try
+            {
+                Session.TokenExpiry(0, 0);
+                Assert.IsTrue(false, "an expiry at the epoch itself is invalid");
+            }
+            catch (IotcException ex)
+            {
+                Assert.AreEqual(IotcStatus.InvalidClock, ex.StatusCode);
+            }
         }
 
         [TestMethod]
