@@ -10,10 +10,10 @@ namespace nanoFramework.Iotc.Tests.Pump
     [TestClass]
     public class LoggerTests
     {
-        private string _last;
-        private int _lines;
+        private static string _last;
+        private static int _lines;
 
-        private void Record(string line)
+        private static void Record(string line)
         {
             _last = line;
             _lines++;
