@@ -430,9 +430,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(1000, 8000);
-            DeviceTests.ConnectNow(t, device);
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 1000, 8000);
             ArrayList sent = new ArrayList();
             device.On(IotcEvents.MessageSent, info => sent.Add(info.StatusCode));
             device.SendProperty("{\"p\":1}");

@@ -44,6 +44,15 @@ namespace nanoFramework.Iotc.Tests.Pump
             return device;
         }
 
+        /// <summary>A device connected over <paramref name="transport"/> with this reconnect back-off (set before Connect).</summary>
+        internal static Device ConnectedWithBackoff(FakeTransport transport, FakeClock clock, int minMs, int maxMs)
+        {
+            Device device = NewDevice(transport, clock);
+            device.SetReconnectBackoff(minMs, maxMs);
+            ConnectNow(transport, device);
+            return device;
+        }
+
         /// <summary>Connects and returns the <see cref="IotcException"/> it must throw.</summary>
         internal static IotcException ConnectExpectingFailure(Device device)
         {
@@ -351,9 +360,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(100, 1000);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 100, 1000);
             _events.Clear();
 
             int a = device.SendTelemetry("{\"n\":1}");
@@ -392,9 +399,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(100, 400);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 100, 400);
             device.On(IotcEvents.Command, info => info.SetResponse(200, "{\"ok\":true}"));
             FakeMqtt first = t.Current;
 
@@ -557,9 +562,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(1000, 8000);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 1000, 8000);
             _events.Clear();
             t.FailConnect = true;
             t.Current.Drop();
@@ -612,9 +615,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(1000, 8000);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 1000, 8000);
             ArrayList seen = new ArrayList();
             device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag));
 
@@ -639,9 +640,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(100, 400);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 100, 400);
             _events.Clear();
             t.ConnackCode = 5;
             t.AddHttp(401, "{\"errorCode\":401002,\"trackingId\":\"trk-2\",\"message\":\"Unauthorized\"}", -1);

@@ -21,9 +21,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(1000, 60000);
-            DeviceTests.ConnectNow(t, device);
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 1000, 60000);
 
             // Another client with the same identity takes the session over each time, right after connecting.
             long[] waits = new long[4];
@@ -59,6 +57,14 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsTrue(clock.Now - from <= 1300, "after a stable connection: first step again, was " + (clock.Now - from));
         }
 
+        /// <summary>The ConnectionStatus codes raised from now on.</summary>
+        private static ArrayList Statuses(Device device)
+        {
+            ArrayList statuses = new ArrayList();
+            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            return statuses;
+        }
+
         /// <summary>Steps the pump (1 ms at a time) until a new connection attempt or <paramref name="limitMs"/>; returns the wait.</summary>
         private static long WaitForAttempt(FakeTransport t, FakeClock clock, Device device, int limitMs)
         {
@@ -78,9 +84,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(4, 4);
-            DeviceTests.ConnectNow(t, device);
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 4, 4);
             clock.Now += 60000;
             t.Current.Drop();
             device.DoNext();
@@ -95,9 +99,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(4, 1000);
-            DeviceTests.ConnectNow(t, device);
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 4, 1000);
 
             // Three short-lived connections: 4, 8, 16 ms.
             t.Current.Drop();
@@ -134,8 +136,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Device device = DeviceTests.NewDevice(t, clock);
             device.SetTokenExpiration(100);
             DeviceTests.ConnectNow(t, device);
-            ArrayList statuses = new ArrayList();
-            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            ArrayList statuses = Statuses(device);
             clock.Now += 79999;
             device.DoNext();
             Assert.AreEqual(1, t.Connections.Count, "not before 80 s of 100 s");
@@ -155,11 +156,8 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(4, 4);
-            DeviceTests.ConnectNow(t, device);
-            ArrayList statuses = new ArrayList();
-            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 4, 4);
+            ArrayList statuses = Statuses(device);
             t.ConnackCode = connack;
             t.Current.Drop();
             device.DoNext();
@@ -177,11 +175,8 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(4, 4);
-            DeviceTests.ConnectNow(t, device);
-            ArrayList statuses = new ArrayList();
-            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 4, 4);
+            ArrayList statuses = Statuses(device);
             t.ConnackCode = 3;
             t.Current.Drop();
             device.DoNext();
@@ -203,11 +198,8 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(4, 4);
-            DeviceTests.ConnectNow(t, device);
-            ArrayList statuses = new ArrayList();
-            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 4, 4);
+            ArrayList statuses = Statuses(device);
             t.ConnackCode = 5;
             for (int i = 0; i < 4; i++)
             {
@@ -232,9 +224,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(4, 4);
-            DeviceTests.ConnectNow(t, device);
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 4, 4);
             t.FailConnect = true;
             t.Current.Drop();
             device.DoNext();
@@ -257,11 +247,8 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(1000, 1000);
-            DeviceTests.ConnectNow(t, device);
-            ArrayList statuses = new ArrayList();
-            device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 1000, 1000);
+            ArrayList statuses = Statuses(device);
             int id = device.SendTelemetry("{}");
             device.DoNext();
             t.Current.Drop();

@@ -62,9 +62,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(100, 400);
-            DeviceTests.ConnectNow(t, device);
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 400);
             ArrayList seen = new ArrayList();
             device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag + "@" + info.DesiredVersion));
             t.Current.Deliver(Desired + "40", "{\"fan\":1,\"$version\":40}");
@@ -159,9 +157,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(100, 400);
-            DeviceTests.ConnectNow(t, device);
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 400);
             t.Current.Deliver(Desired + "4", "{\"fan\":3,\"$version\":4}");
             device.DoNext();
             Assert.AreEqual(1, Count(t.Current, Reported), "acked on the first connection");
