@@ -156,6 +156,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             Expect(typeof(ArgumentOutOfRangeException), "maxMilliseconds", null, () => device.SetReconnectBackoff(10, 5));
             Expect(typeof(ArgumentOutOfRangeException), "keepAliveSeconds", null, () => device.SetTimeouts(4, 1000));
             Expect(typeof(ArgumentOutOfRangeException), "timeoutMilliseconds", null, () => device.SetTimeouts(60, 499));
+            Expect(typeof(ArgumentOutOfRangeException), "keepAliveSeconds", null, () => device.SetTimeouts(1201, 1000));
+            Expect(typeof(ArgumentOutOfRangeException), "timeoutMilliseconds", null, () => device.SetTimeouts(60, 120001));
+            Expect(typeof(ArgumentOutOfRangeException), "messages", null, () => device.SetInFlightWindow(0, 30000));
+            Expect(typeof(ArgumentOutOfRangeException), "messages", null, () => device.SetInFlightWindow(1025, 30000));
+            Expect(typeof(ArgumentOutOfRangeException), "timeoutMilliseconds", null, () => device.SetInFlightWindow(8, 999));
+            Expect(typeof(ArgumentOutOfRangeException), "timeoutMilliseconds", null, () => device.SetInFlightWindow(8, 600001));
             Expect(typeof(ArgumentOutOfRangeException), "logLevel", null, () => device.SetLogLevel((IotLogLevel)7));
             Expect(typeof(ArgumentNullException), "eventName", null, () => device.On(null, info => { }));
             Expect(typeof(ArgumentException), "eventName", null, () => device.On(string.Empty, info => { }));
@@ -170,7 +176,19 @@ namespace nanoFramework.Iotc.Tests.Pump
             device.SetTokenExpiration(10);
             device.SetTokenExpiration(31536000);
             device.SetServiceHost("localhost:65535");
+            device.SetServiceHost("localhost:1");
             device.SetHubPort(1);
+            device.SetHubPort(65535);
+            device.SetTimeouts(5, 500);
+            device.SetTimeouts(1200, 120000);
+            device.SetInFlightWindow(1, 1000);
+            device.SetInFlightWindow(1024, 600000);
+            device.SetReconnectBackoff(1, 1);
+            device.SetQosLevel(0);
+            device.SetQosLevel(1);
+            device.SetLogLevel(IotLogLevel.All);
+            device.SetLogLevel(IotLogLevel.ApiOnly);
+            device.SetLogLevel(IotLogLevel.Disabled);
         }
 
         [TestMethod]
