@@ -53,6 +53,15 @@ namespace nanoFramework.Iotc.Tests.Pump
             return device;
         }
 
+        /// <summary>The log lines (level ApiOnly) from now on, without the "[iotc] " prefix.</summary>
+        internal static ArrayList RecordLog(Device device)
+        {
+            ArrayList lines = new ArrayList();
+            device.SetLogLevel(IotLogLevel.ApiOnly);
+            device.SetLogSink(line => lines.Add(line.Substring(7)));
+            return lines;
+        }
+
         /// <summary>Connects and returns the <see cref="IotcException"/> it must throw.</summary>
         internal static IotcException ConnectExpectingFailure(Device device)
         {

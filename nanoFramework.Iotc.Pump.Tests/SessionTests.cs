@@ -92,6 +92,10 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(1, t.Connections.Count, "not at once");
             Assert.AreEqual(4, (int)WaitForAttempt(t, clock, device, 100), "after exactly 4 ms (no jitter below 5 ms)");
             Assert.IsTrue(device.IsConnected);
+
+            // A link the transport closed reads as not connected at once, before DoNext notices.
+            t.Current.Open = false;
+            Assert.IsFalse(device.IsConnected);
         }
 
         [TestMethod]
@@ -186,6 +190,11 @@ namespace nanoFramework.Iotc.Tests.Pump
             }
 
             Assert.AreEqual(11, t.Connections.Count, "ten attempts");
+            for (int i = 1; i < t.Connections.Count; i++)
+            {
+                Assert.IsTrue(((FakeMqtt)t.Connections[i]).Closed, "a refused connection is closed");
+            }
+
             Assert.AreEqual(0, t.HttpRequests.Count - 2, "CONNACK 3 is not an identity problem: no DPS");
             Assert.AreEqual(3, (int)statuses[statuses.Count - 1]);
             t.ConnackCode = 0;
@@ -194,13 +203,15 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
-        public void AHubThatKeepsRefusingTheKey_AfterReprovisioning_EndsInGaveUp()
+        [DataRow(4)]
+        [DataRow(5)]
+        public void AHubThatKeepsRefusingTheKey_AfterReprovisioning_EndsInGaveUp(int connack)
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
             Device device = DeviceTests.ConnectedWithBackoff(t, clock, 4, 4);
             ArrayList statuses = Statuses(device);
-            t.ConnackCode = 5;
+            t.ConnackCode = connack;
             for (int i = 0; i < 4; i++)
             {
                 t.AddAssignment(DeviceTests.Hub, "dev-1");
@@ -235,11 +246,21 @@ namespace nanoFramework.Iotc.Tests.Pump
 
             Assert.AreEqual(2, t.HttpRequests.Count, "five failed connects: no DPS yet");
             Assert.AreEqual(6, t.Connections.Count);
-            t.AddAssignment(DeviceTests.Hub, "dev-1");
+            Assert.IsTrue(((FakeMqtt)t.Connections[5]).Closed, "a connection that failed is closed");
+            t.AddAssignment("hub-2.azure-devices.net", "dev-1");
             t.FailConnect = false;
             WaitForAttempt(t, clock, device, 100);
             Assert.AreEqual(3, t.HttpRequests.Count, "then DPS first");
             Assert.AreEqual("PUT", t.Http(2).Method);
+            for (int i = 0; i < 3000 && !device.IsConnected; i++)
+            {
+                clock.Now += 1;
+                device.DoNext();
+            }
+
+            Assert.IsTrue(device.IsConnected);
+            Assert.AreEqual("hub-2.azure-devices.net", t.Current.Options.Host, "DPS moved the device to another hub");
+            Assert.AreEqual("hub-2.azure-devices.net", device.HubHost);
         }
 
         [TestMethod]
@@ -277,6 +298,71 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
+        public void TheLogAndTheStatusTexts_SayWhatHappened()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.NewDevice(t, clock);
+            device.SetReconnectBackoff(4, 4);
+            device.SetTokenExpiration(100);
+            ArrayList log = DeviceTests.RecordLog(device);
+            ArrayList texts = new ArrayList();
+            device.On(IotcEvents.ConnectionStatus, info => texts.Add(info.StatusCode + " " + info.Payload));
+            DeviceTests.ConnectNow(t, device);
+            Assert.IsTrue(log.Contains("MQTT: connecting to " + DeviceTests.Hub + ":8883 as 'dev-1'"));
+            Assert.IsTrue(log.Contains("MQTT: connected to " + DeviceTests.Hub + "; 0 message(s) waiting"));
+            Assert.AreEqual("0 connected", (string)texts[0]);
+
+            clock.Now += 80000;
+            device.DoNext();
+            Assert.IsTrue(log.Contains("SAS token at 80% of its lifetime: reconnecting with a fresh one"));
+            Assert.AreEqual(IotcStatus.TokenRenewal + " renewing SAS token", (string)texts[1]);
+
+            clock.Now += 60000;
+            t.ConnackCode = 3;
+            t.Current.Drop();
+            device.DoNext();
+            Assert.IsTrue(log.Contains("connection lost: fake drop"));
+            Assert.AreEqual(IotcStatus.ConnectionLost + " connection lost: fake drop; reconnecting in 4 ms", (string)texts[3]);
+            WaitForAttempt(t, clock, device, 100);
+            string refused = "IoT Hub refused the connection: CONNACK 3 (server unavailable)";
+            Assert.IsTrue(log.Contains("reconnect attempt 2 failed (" + refused + "); next in 4 ms"), "the loss counted as the first");
+            Assert.AreEqual("3 " + refused, (string)texts[4]);
+
+            t.ConnackCode = 0;
+            t.FailConnect = true;
+            for (int i = 0; i < 5; i++)
+            {
+                WaitForAttempt(t, clock, device, 100);
+            }
+
+            string unreachable = "IoT Hub " + DeviceTests.Hub + ":8883 unreachable: connection refused (fake)";
+            Assert.AreEqual(IotcStatus.NetworkError + " " + unreachable, (string)texts[texts.Count - 1]);
+            t.AddHttp(401, "{\"errorCode\":401002}", -1);
+            WaitForAttempt(t, clock, device, 100);
+            Assert.IsTrue(log.Contains("repeated failures at " + DeviceTests.Hub + ": provisioning again through DPS"));
+            string last = (string)texts[texts.Count - 1];
+            Assert.StartsWith(IotcStatus.GaveUp + " gave up (status 401): DPS refused the registration [401 errorCode 401002]", last);
+            Assert.IsTrue(log.Contains("giving up: " + last.Substring(last.IndexOf("DPS refused"))));
+        }
+
+        [TestMethod]
+        [DataRow(1, "unacceptable protocol version")]
+        [DataRow(2, "identifier rejected")]
+        [DataRow(4, "bad user name or password")]
+        [DataRow(5, "not authorized")]
+        [DataRow(6, "unknown")]
+        public void HubRefusals_SayWhatTheConnackMeans(int connack, string meaning)
+        {
+            FakeTransport t = new FakeTransport();
+            t.AddAssignment(DeviceTests.Hub, "dev-1");
+            t.ConnackCode = connack;
+            IotcException error = DeviceTests.ConnectExpectingFailure(DeviceTests.NewDevice(t, new FakeClock()));
+            Assert.AreEqual(connack, error.StatusCode);
+            Assert.AreEqual("IoT Hub refused the connection: CONNACK " + connack + " (" + meaning + ")", error.Message);
+        }
+
+        [TestMethod]
         public void TokenExpiry_BeforeOrFarAfterTheEpoch_IsAnInvalidClock()
         {
             Assert.AreEqual(1700000100L, Session.TokenExpiry(1700000000000, 100));
@@ -293,6 +379,7 @@ namespace nanoFramework.Iotc.Tests.Pump
                 catch (IotcException ex)
                 {
                     Assert.AreEqual(IotcStatus.InvalidClock, ex.StatusCode);
+                    Assert.AreEqual("the device clock (" + (now / 1000) + " s since 1970) gives no valid token expiry; set the clock (SNTP)", ex.Message);
                 }
             }
 
