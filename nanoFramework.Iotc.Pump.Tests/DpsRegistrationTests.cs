@@ -1,5 +1,6 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
+using System.Collections;
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Pump;
 using nanoFramework.Iotc.Transport;
@@ -17,9 +18,22 @@ namespace nanoFramework.Iotc.Tests.Pump
         private const string Assigning = "{\"operationId\":\"op-7\",\"status\":\"assigning\"}";
         private const string Assigned = "{\"operationId\":\"op-7\",\"status\":\"assigned\",\"registrationState\":{\"registrationId\":\"dev-1\",\"assignedHub\":\"hub-1.azure-devices.net\",\"deviceId\":\"dev-1\",\"status\":\"assigned\"}}";
 
+        private static ArrayList _log;
+
         private static DpsRegistration New(FakeTransport t, FakeClock clock, string key, long maxWaitMs)
         {
-            return new DpsRegistration(t, clock, new Logger(), "dps.example.com", 443, "0ne00000001", "dev-1", key, null, new TlsSettings(), 3600, 10000, maxWaitMs);
+            Logger logger = new Logger();
+            logger.Level = IotLogLevel.ApiOnly;
+            _log = new ArrayList();
+            logger.Sink = line => _log.Add(line.Substring(7));
+            return new DpsRegistration(t, clock, logger, "dps.example.com", 443, "0ne00000001", "dev-1", key, null, new TlsSettings(), 3600, 10000, maxWaitMs);
+        }
+
+        private static string Refused(string body)
+        {
+            FakeTransport t = new FakeTransport();
+            t.AddHttp(200, body, -1);
+            return StepExpectingRefusal(New(t, new FakeClock(), DeviceTests.Key, 120000)).Message;
         }
 
         private static IotcException StepExpectingRefusal(DpsRegistration dps)
@@ -61,6 +75,11 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual("dev-1", result.DeviceId);
             Assert.AreEqual("GET", t.Http(1).Method);
             Assert.Contains("op-7", t.Http(1).PathAndQuery);
+            Assert.AreEqual(4, _log.Count);
+            Assert.AreEqual("DPS: PUT dps.example.com:443" + t.Http(0).PathAndQuery, (string)_log[0]);
+            Assert.AreEqual("DPS: assigning (operation op-7)", (string)_log[1]);
+            Assert.AreEqual("DPS: GET dps.example.com:443" + t.Http(1).PathAndQuery, (string)_log[2]);
+            Assert.AreEqual("DPS: assigned to hub-1.azure-devices.net as 'dev-1'", (string)_log[3]);
         }
 
         [TestMethod]
@@ -98,6 +117,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             t.AddHttp(200, Assigned, -1);
             DpsRegistration dps = New(t, clock, DeviceTests.Key, 120000);
             Assert.IsNull(dps.Step(), "not a refusal");
+            Assert.AreEqual("DPS answered " + status + (status == 429 ? " (throttled)" : " (service error)") + "; retrying", (string)_log[1]);
             Assert.AreEqual(clock.Now + 5000, dps.NextRequestAtMs);
             clock.Now += 5000;
             Assert.IsNotNull(dps.Step());
@@ -116,8 +136,23 @@ namespace nanoFramework.Iotc.Tests.Pump
             t.AddHttp(status, "{\"errorCode\":" + status + "002,\"trackingId\":\"tr-1\",\"message\":\"no\"}", -1);
             IotcException ex = StepExpectingRefusal(New(t, new FakeClock(), DeviceTests.Key, 120000));
             Assert.AreEqual(status, ex.StatusCode);
-            Assert.Contains("tr-1", ex.Message);
-            Assert.Contains("[" + status, ex.Message);
+            Assert.AreEqual("DPS refused the registration [" + status + " errorCode " + status + "002]: no (trackingId tr-1)", ex.Message);
+        }
+
+        [TestMethod]
+        public void ARefusal_ShowsOnlyWhatDpsSaid_AndAtMost256CharactersOfIt()
+        {
+            FakeTransport bare = new FakeTransport();
+            bare.AddHttp(403, "{}", -1);
+            Assert.AreEqual("DPS refused the registration [403]", StepExpectingRefusal(New(bare, new FakeClock(), DeviceTests.Key, 120000)).Message);
+
+            FakeTransport chatty = new FakeTransport();
+            chatty.AddHttp(400, "{\"message\":\"" + new string('m', 300) + "\"}", -1);
+            Assert.AreEqual("DPS refused the registration [400]: " + new string('m', 256) + "…", StepExpectingRefusal(New(chatty, new FakeClock(), DeviceTests.Key, 120000)).Message);
+
+            FakeTransport exact = new FakeTransport();
+            exact.AddHttp(400, "{\"message\":\"" + new string('m', 256) + "\"}", -1);
+            Assert.AreEqual("DPS refused the registration [400]: " + new string('m', 256), StepExpectingRefusal(New(exact, new FakeClock(), DeviceTests.Key, 120000)).Message);
         }
 
         [TestMethod]
@@ -149,7 +184,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsNull(dps.Step(), "exactly at the deadline is still in time");
             clock.Now += 1;
             t.AddHttp(202, Assigning, 5);
-            Assert.AreEqual(408, StepExpectingRefusal(dps).StatusCode, "past the deadline while assigning");
+            IotcException late = StepExpectingRefusal(dps);
+            Assert.AreEqual(408, late.StatusCode, "past the deadline while assigning");
+            Assert.AreEqual("DPS did not assign the device within 10 s [408]", late.Message);
 
             FakeTransport busy = new FakeTransport();
             busy.AddHttp(503, "{}", 30);
@@ -170,7 +207,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             }
 
             t.AddHttp(200, Assigned, -1);
-            Assert.AreEqual(408, StepExpectingRefusal(dps).StatusCode);
+            IotcException ex = StepExpectingRefusal(dps);
+            Assert.AreEqual(408, ex.StatusCode);
+            Assert.AreEqual("DPS did not assign the device after 20 requests", ex.Message);
             Assert.AreEqual(DpsRegistration.MaxRequests, t.HttpRequests.Count, "no 21st request");
         }
 
@@ -181,6 +220,15 @@ namespace nanoFramework.Iotc.Tests.Pump
             t.AddHttp(200, "{\"operationId\":\"op-7\",\"status\":\"failed\",\"registrationState\":{\"registrationId\":\"dev-1\",\"status\":\"failed\",\"errorCode\":401002,\"errorMessage\":\"bad\"}}", -1);
             IotcException ex = StepExpectingRefusal(New(t, new FakeClock(), DeviceTests.Key, 120000));
             Assert.AreEqual(401, ex.StatusCode);
+            Assert.AreEqual("DPS registration ended with status 'failed' [401 errorCode 401002]: bad", ex.Message);
+
+            // An errorCode too short to carry an HTTP status: 400.
+            FakeTransport small = new FakeTransport();
+            small.AddHttp(200, "{\"operationId\":\"op-7\",\"status\":\"failed\",\"registrationState\":{\"registrationId\":\"dev-1\",\"status\":\"failed\",\"errorCode\":99999}}", -1);
+            Assert.AreEqual(400, StepExpectingRefusal(New(small, new FakeClock(), DeviceTests.Key, 120000)).StatusCode);
+            FakeTransport least = new FakeTransport();
+            least.AddHttp(200, "{\"operationId\":\"op-7\",\"status\":\"failed\",\"registrationState\":{\"registrationId\":\"dev-1\",\"status\":\"failed\",\"errorCode\":100000}}", -1);
+            Assert.AreEqual(100, StepExpectingRefusal(New(least, new FakeClock(), DeviceTests.Key, 120000)).StatusCode);
 
             FakeTransport disabled = new FakeTransport();
             disabled.AddHttp(200, "{\"operationId\":\"op-7\",\"status\":\"disabled\"}", -1);
@@ -197,11 +245,20 @@ namespace nanoFramework.Iotc.Tests.Pump
                 "{\"operationId\":\"op-7\",\"status\":\"assigned\"}",
                 "not json",
             };
+            string[] messages = new string[]
+            {
+                "DPS answered 'assigning' without an operationId [-5]",
+                "DPS assigned a hub or device id that cannot be used [-5]",
+                "DPS sent a response that could not be read [-5]",
+                "DPS sent a response that could not be read [-5]",
+            };
             for (int i = 0; i < bodies.Length; i++)
             {
                 FakeTransport t = new FakeTransport();
                 t.AddHttp(200, bodies[i], -1);
-                Assert.AreEqual(IotcStatus.ProtocolError, StepExpectingRefusal(New(t, new FakeClock(), DeviceTests.Key, 120000)).StatusCode, "body " + i);
+                IotcException ex = StepExpectingRefusal(New(t, new FakeClock(), DeviceTests.Key, 120000));
+                Assert.AreEqual(IotcStatus.ProtocolError, ex.StatusCode, "body " + i);
+                Assert.StartsWith(messages[i], ex.Message);
             }
         }
 
@@ -209,7 +266,15 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void AnUnreachableService_IsANetworkError()
         {
             FakeTransport t = new FakeTransport();
-            Assert.AreEqual(IotcStatus.NetworkError, StepExpectingRefusal(New(t, new FakeClock(), DeviceTests.Key, 120000)).StatusCode);
+            IotcException ex = StepExpectingRefusal(New(t, new FakeClock(), DeviceTests.Key, 120000));
+            Assert.AreEqual(IotcStatus.NetworkError, ex.StatusCode);
+            Assert.AreEqual("DPS dps.example.com:443 unreachable: no scripted DPS answer left", ex.Message);
+
+            FakeTransport silent = new FakeTransport();
+            silent.HttpResponses.Add(null);
+            ex = StepExpectingRefusal(New(silent, new FakeClock(), DeviceTests.Key, 120000));
+            Assert.AreEqual(IotcStatus.NetworkError, ex.StatusCode);
+            Assert.AreEqual("DPS dps.example.com:443: the transport returned no response", ex.Message);
         }
     }
 }
