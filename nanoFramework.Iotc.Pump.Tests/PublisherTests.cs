@@ -183,9 +183,16 @@ namespace nanoFramework.Iotc.Tests.Pump
 
         // ---- Publisher on its own: a fake connection, no pump -------------------------------------------------------
 
+        private static ArrayList _log;
+
+        /// <summary>A Publisher whose log (level All) goes to <see cref="_log"/>, without the prefix.</summary>
         private static Publisher NewPublisher(CallbackQueue callbacks)
         {
-            return new Publisher(DeviceTests.NewDevice(new FakeTransport(), new FakeClock()), callbacks, new Logger());
+            Logger logger = new Logger();
+            logger.Level = IotLogLevel.All;
+            _log = new ArrayList();
+            logger.Sink = line => _log.Add(line.Substring(7));
+            return new Publisher(DeviceTests.NewDevice(new FakeTransport(), new FakeClock()), callbacks, logger);
         }
 
         private static FakeMqtt OpenLink()
@@ -230,14 +237,16 @@ namespace nanoFramework.Iotc.Tests.Pump
             OutboundMessage exact = Message(OutboundMessage.Property, 1, 1000 - 64);
             publisher.Validate(exact);
             Assert.AreEqual(1000, exact.Size, "exactly the outbox size is accepted");
-            Throws.Exactly(typeof(ArgumentException), "payload", null, () => publisher.Validate(Message(OutboundMessage.Property, 1, 1000 - 63)));
+            Exception tooBig = Throws.Exactly(typeof(ArgumentException), "payload", null, () => publisher.Validate(Message(OutboundMessage.Property, 1, 1000 - 63)));
+            Assert.StartsWith("the message is 1001 bytes with its topic; the outbox holds at most 1000 (SetOutboxLimits)", tooBig.Message);
 
             publisher.SetLimits(8, 128 * 1024);
             OutboundMessage longTopic = Message(OutboundMessage.Telemetry, 1, 1);
             longTopic.Topic = new string('t', Publisher.MaxTopicBytes);
             publisher.Validate(longTopic);
             longTopic.Topic = new string('t', Publisher.MaxTopicBytes + 1);
-            Throws.Exactly(typeof(ArgumentException), "properties", null, () => publisher.Validate(longTopic));
+            Exception tooLong = Throws.Exactly(typeof(ArgumentException), "properties", null, () => publisher.Validate(longTopic));
+            Assert.StartsWith("the property bag makes the topic 65536 bytes; MQTT allows at most 65535", tooLong.Message);
         }
 
         [TestMethod]
@@ -252,6 +261,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             publisher.Validate(third);
             Assert.AreEqual(0, publisher.TryAdd(third, "test"));
             Assert.AreEqual(0, third.MessageId, "a refused message gets no id");
+            Assert.AreEqual(2, _log.Count, "only what was queued is logged");
+            Assert.AreEqual("test: message " + second + " queued (10 bytes)", (string)_log[1]);
             Assert.AreEqual(2, publisher.Count);
             Assert.IsFalse(publisher.HasRoom(1));
         }
@@ -286,6 +297,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(PendingCallback.MessageSent, sent.Kind);
             Assert.AreEqual(q0.MessageId, sent.Info.MessageId);
             Assert.AreEqual(0, sent.Info.StatusCode);
+            Assert.AreEqual("t", sent.Info.Payload);
+            Assert.IsTrue(_log.Contains("published devices/dev-1/messages/events/ (1 bytes, QoS 0)"), "the publish is logged at All");
+            Assert.IsTrue(_log.Contains("message " + q0.MessageId + " confirmed"));
             Assert.IsNull(callbacks.Take(), "QoS 1 waits for its PUBACK");
 
             Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1001));
@@ -355,6 +369,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             PendingCallback done = callbacks.Take();
             Assert.AreEqual(patch.MessageId, done.Info.MessageId);
             Assert.AreEqual(204, done.Info.StatusCode);
+            Assert.AreEqual("message " + patch.MessageId + " confirmed with status 204", (string)_log[_log.Count - 1]);
         }
 
         [TestMethod]
@@ -368,9 +383,30 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsNull(publisher.Flush(mqtt, "dev-1", 10999));
             string stalled = publisher.Flush(mqtt, "dev-1", 11000);
             Assert.IsNotNull(stalled, "10 s without a PUBACK");
-            Assert.Contains("message " + m.MessageId, stalled);
-            Assert.Contains("10 s", stalled);
+            Assert.AreEqual("no PUBACK for message " + m.MessageId + " after 10 s", stalled);
             Assert.AreEqual(1, publisher.Count, "kept for the resend");
+
+            // An automatic answer has no id; a QoS 0 publish never waits for a PUBACK.
+            Publisher other = NewPublisher(new CallbackQueue());
+            other.SetWindow(8, 10000);
+            OutboundMessage response = Message(OutboundMessage.CommandResponse, 1, 1);
+            response.RequestId = "r1";
+            response.Status = 200;
+            Assert.IsTrue(other.TryAddAutomatic(response));
+            OutboundMessage qos0 = Message(OutboundMessage.Property, 0, 1);
+            other.Validate(qos0);
+            other.TryAdd(qos0, "test");
+            Assert.IsNull(other.Flush(mqtt, "dev-1", 1000));
+            Assert.StartsWith("$iothub/methods/res/200/?$rid=r1", mqtt.Topic(mqtt.Topics.Count - 2));
+            other.OnPuback((int)mqtt.PacketIds[mqtt.PacketIds.Count - 2]);
+            Assert.AreEqual(1, other.Count, "the command response is confirmed by its PUBACK");
+            Assert.IsNull(other.Flush(mqtt, "dev-1", 12000), "a QoS 0 reported patch waits for its twin response: no PUBACK time-out");
+            Publisher third = NewPublisher(new CallbackQueue());
+            third.SetWindow(8, 10000);
+            Assert.IsTrue(third.TryAddAutomatic(response));
+            response.InFlight = false;
+            Assert.IsNull(third.Flush(mqtt, "dev-1", 1000));
+            Assert.AreEqual("no PUBACK for message (automatic) after 10 s", third.Flush(mqtt, "dev-1", 11000));
         }
 
         [TestMethod]
@@ -380,29 +416,32 @@ namespace nanoFramework.Iotc.Tests.Pump
             Publisher publisher = NewPublisher(callbacks);
             FakeMqtt mqtt = OpenLink();
             OutboundMessage patch = Added(publisher, OutboundMessage.Property, 1, 2);
+            OutboundMessage other = Added(publisher, OutboundMessage.Property, 1, 3);
             long now = 1000;
             Assert.IsNull(publisher.Flush(mqtt, "dev-1", now));
             string rid = patch.TwinRequestId;
             Assert.IsNull(publisher.Flush(mqtt, "dev-1", now + Publisher.TwinResponseTimeoutMs - 1));
-            Assert.AreEqual(1, mqtt.Topics.Count, "not yet timed out");
+            Assert.AreEqual(2, mqtt.Topics.Count, "not yet timed out");
             for (int attempt = 2; attempt <= Publisher.MaxTwinAttempts; attempt++)
             {
                 now += Publisher.TwinResponseTimeoutMs;
                 Assert.IsNull(publisher.Flush(mqtt, "dev-1", now), "a lost twin response is not a lost link");
-                Assert.AreEqual(attempt, mqtt.Topics.Count, "sent again");
+                Assert.AreEqual(2 * attempt, mqtt.Topics.Count, "both sent again");
                 Assert.AreEqual(attempt, patch.Attempts);
                 Assert.AreNotEqual(rid, patch.TwinRequestId, "under a new $rid");
                 rid = patch.TwinRequestId;
             }
 
             Assert.IsNull(callbacks.Take());
+            Assert.IsTrue(_log.Contains("no twin response for $rid 1 after 30 s: sending the patch again"));
             now += Publisher.TwinResponseTimeoutMs;
             Assert.IsNull(publisher.Flush(mqtt, "dev-1", now));
-            Assert.AreEqual(0, publisher.Count);
-            Assert.AreEqual(Publisher.MaxTwinAttempts, mqtt.Topics.Count, "not a sixth time");
+            Assert.AreEqual(0, publisher.Count, "both given up in the same step");
+            Assert.AreEqual(2 * Publisher.MaxTwinAttempts, mqtt.Topics.Count, "not a sixth time");
             PendingCallback timedOut = callbacks.Take();
             Assert.AreEqual(patch.MessageId, timedOut.Info.MessageId);
             Assert.AreEqual(408, timedOut.Info.StatusCode);
+            Assert.AreEqual(other.MessageId, callbacks.Take().Info.MessageId);
         }
 
         [TestMethod]
@@ -423,6 +462,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             other.SetLimits(1, 100);
             Assert.IsTrue(other.TryAddAutomatic(Message(OutboundMessage.SettingAck, 1, 20000)), "alone it goes");
             Assert.IsFalse(other.TryAddAutomatic(Message(OutboundMessage.SettingAck, 1, 20000)), "but only one at a time");
+            Assert.IsFalse(other.TryAddAutomatic(Message(OutboundMessage.CommandResponse, 1, 20000)), "whatever its kind");
+            Assert.AreEqual(1, other.Count);
         }
 
         [TestMethod]
