@@ -200,15 +200,39 @@ namespace nanoFramework.Iotc.Tests.Pump
             internal readonly Publisher Publisher;
             internal readonly TwinSync Twin;
             internal readonly FakeMqtt Mqtt = new FakeMqtt(new FakeTransport());
+            internal readonly ArrayList Log = new ArrayList();
             internal long Now = 1000;
 
             internal Parts()
             {
                 Device device = DeviceTests.NewDevice(new FakeTransport(), new FakeClock());
-                Publisher = new Publisher(device, Callbacks, new Logger());
-                Twin = new TwinSync(device, Callbacks, new Logger(), Publisher, new Backoff(1000, 8000, 1));
+                Logger logger = new Logger();
+                logger.Level = IotLogLevel.All;
+                logger.Sink = Record;
+                Publisher = new Publisher(device, Callbacks, logger);
+                Twin = new TwinSync(device, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
                 Publisher.Twin = Twin;
                 Mqtt.Open = true;
+            }
+
+            /// <summary>True when this line (without the prefix) was logged; a line that starts with it will do when <paramref name="prefix"/>.</summary>
+            internal bool Logged(string line, bool prefix)
+            {
+                for (int i = 0; i < Log.Count; i++)
+                {
+                    string logged = (string)Log[i];
+                    if (logged == line || (prefix && logged.IndexOf(line) == 0))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            private void Record(string line)
+            {
+                Log.Add(line.Substring(7));
             }
 
             /// <summary>Raises every waiting setting as DoNext would; returns their tags in order.</summary>
@@ -273,6 +297,10 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual("a", p.RaiseAll());
             Assert.AreEqual(6, (int)p.Twin.DeliveredVersion);
 
+            p.Twin.OnDesiredPatch("{\"a\":", 7, 1);
+            Assert.AreEqual(0, p.Callbacks.Count);
+            Assert.IsTrue(p.Logged("ignored a malformed desired-properties document", false));
+            Assert.AreEqual(6, (int)p.Twin.DeliveredVersion, "nor is its version taken");
             p.Twin.OnDesiredPatch("{\"$version\":8}", 8, 1);
             Assert.AreEqual(0, p.Callbacks.Count);
             Assert.AreEqual(8, (int)p.Twin.DeliveredVersion, "a document without settings is delivered as it is");
@@ -281,6 +309,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual("c", p.RaiseAll());
             Assert.AreEqual(9, (int)p.Twin.DeliveredVersion, "the topic's version when the body has none");
             p.Twin.OnDesiredPatch("{\"c\":1}", -1, 1);
+            Assert.IsTrue(p.Logged("desired properties without a $version: delivered to SettingsUpdated (DesiredVersion -1) but not acknowledged", false));
             PendingCallback unversioned = p.Callbacks.Take();
             Assert.AreEqual(-1, (int)unversioned.Info.DesiredVersion, "no version at all: still delivered");
             p.Twin.OnSettingRaised(unversioned);
@@ -322,6 +351,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             p.Twin.OnTwinResponse(404, p.Rid(0), string.Empty, p.Now, 1);
             p.Twin.Step(p.Mqtt, p.Now + 60000);
             Assert.AreEqual(1, p.Mqtt.Topics.Count, "404 is not retried");
+            Assert.IsTrue(p.Logged("twin GET answered 404; desired properties arrive with the next change or reconnect", false));
 
             p.Twin.OnConnected(p.Mqtt);
             for (int attempt = 1; attempt < Publisher.MaxTwinAttempts; attempt++)
@@ -346,6 +376,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Parts q = new Parts();
             q.Twin.OnConnected(q.Mqtt);
             q.Twin.OnTwinResponse(500, q.Rid(0), string.Empty, q.Now, 1);
+            Assert.IsTrue(q.Logged("twin GET answered 500; asking again in ", true));
             q.Twin.Step(q.Mqtt, q.Now + 799);
             Assert.AreEqual(1, q.Mqtt.Topics.Count);
             q.Twin.Step(q.Mqtt, q.Now + 1200);
@@ -417,6 +448,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             p.RaiseAll();
             int at = p.Send();
             p.Answer(at, 429);
+            Assert.IsTrue(p.Logged("reported patch answered 429; sending it again in ", true));
             Assert.AreEqual(1, p.Twin.PendingAcks);
             Assert.AreEqual(1, p.Publisher.Count);
             p.Send();
@@ -430,6 +462,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreNotEqual(p.Rid(at), p.Rid(again));
             p.Answer(again, 400);
             Assert.AreEqual(0, p.Twin.PendingAcks, "a refusal is final");
+            Assert.IsTrue(p.Logged("the hub refused a settings acknowledgement (status 400): 1 ack(s) dropped", false));
             Assert.AreEqual(0, p.Publisher.Count);
         }
 
@@ -459,6 +492,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             unknown.Twin.OnTwinResponse(204, "12345", string.Empty, unknown.Now, 1);
             unknown.Twin.OnTwinResponse(204, null, string.Empty, unknown.Now, 1);
             Assert.AreEqual(0, unknown.Callbacks.Count, "a $rid nobody sent is ignored");
+            Assert.AreEqual(1, unknown.Log.Count, "and logged once: a response without a $rid is not even that");
+            Assert.AreEqual("twin response for an unknown $rid ignored", (string)unknown.Log[0]);
         }
 
         [TestMethod]
