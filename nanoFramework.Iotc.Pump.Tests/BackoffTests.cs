@@ -101,11 +101,17 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(4, backoff.Delay(0), "a fifth of 4 ms is 0: no jitter");
             Assert.AreEqual(4, backoff.Delay(3));
             Backoff five = new Backoff(5, 5, 1);
-            for (int i = 0; i < 20; i++)
+            bool four = false;
+            bool six = false;
+            for (int i = 0; i < 60; i++)
             {
                 int d = five.Delay(0);
                 Assert.IsTrue(d >= 4 && d <= 6, "5 ms +-1: " + d);
+                four |= d == 4;
+                six |= d == 6;
             }
+
+            Assert.IsTrue(four && six, "both ends of the jitter are drawn");
         }
 
         [TestMethod]

@@ -81,6 +81,11 @@ namespace nanoFramework.Iotc.Tests.Pump
             }
 
             Assert.AreEqual(0, inbox.TakeAll().Count);
+            Assert.AreEqual(0, inbox.TakeAll().Count, "a reused list comes back empty");
+            inbox.Post(Event(InboundEvent.Message, 1, -1));
+            ArrayList empty = inbox.TakeAll();
+            Assert.AreEqual(1, empty.Count, "a message without payload");
+            Assert.AreEqual(0, inbox.TakeAll().Count);
         }
 
         [TestMethod]
@@ -143,6 +148,17 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsFalse(WaitFor(oneMore, 100), "one byte past 64 KB waits");
             Assert.AreEqual(3, inbox.TakeAll().Count);
             Assert.IsTrue(WaitFor(oneMore, 5000));
+            Assert.AreEqual(1, inbox.TakeAll().Count);
+        }
+
+        [TestMethod]
+        public void OneMessageLargerThan64KB_NeverWaits_WhenNothingElseDoes()
+        {
+            Inbox inbox = new Inbox();
+            inbox.Open(1);
+            Poster poster = new Poster(inbox, Event(InboundEvent.Message, 1, Inbox.MaxMessageBytes + 1024));
+            poster.Start();
+            Assert.IsTrue(WaitFor(poster, 5000), "taken at once");
             Assert.AreEqual(1, inbox.TakeAll().Count);
         }
 
