@@ -114,6 +114,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             Expect(typeof(ArgumentException), "certificatePem", null, () => new Device("0ne1", "not a pem", "-----BEGIN PRIVATE KEY-----", "d"));
             Expect(typeof(ArgumentNullException), "certificatePem", null, () => new Device("0ne1", null, "-----BEGIN PRIVATE KEY-----", "d"));
             Expect(typeof(ArgumentNullException), "privateKeyPem", null, () => new Device("0ne1", "-----BEGIN CERTIFICATE-----", null, "d"));
+            Expect(typeof(ArgumentException), "privateKeyPem", null, () => new Device("0ne1", "-----BEGIN CERTIFICATE-----", "not a key", "d"));
+            Assert.AreEqual("d", new Device("0ne1", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----", "d").DeviceId, "PEM text at the start is accepted");
             Expect(typeof(ArgumentNullException), "certificate", null, () => new Device("0ne1", (byte[])null, new byte[] { 0x30 }, "d"));
             Expect(typeof(ArgumentException), "privateKey", null, () => new Device("0ne1", new byte[] { 0x30, 1 }, new byte[] { 1, 2 }, "d"));
             Expect(typeof(ArgumentException), "credType", null, () => new Device("0ne1", "d", IotConnectType.SymmetricKey));
