@@ -252,6 +252,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             WaitForAttempt(t, clock, device, 100);
             Assert.AreEqual(3, t.HttpRequests.Count, "then DPS first");
             Assert.AreEqual("PUT", t.Http(2).Method);
+            Assert.AreEqual(1000, (int)WaitForAttempt(t, clock, device, 5000), "the poll waits exactly DPS's Retry-After of 1 s");
+            Assert.AreEqual("GET", t.Http(3).Method);
             for (int i = 0; i < 3000 && !device.IsConnected; i++)
             {
                 clock.Now += 1;
@@ -363,8 +365,21 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
+        public void ALinkThatDiesWhileSubscribing_IsANetworkError_AndIsClosed()
+        {
+            FakeTransport t = new FakeTransport();
+            t.AddAssignment(DeviceTests.Hub, "dev-1");
+            t.FailSubscribe = true;
+            IotcException error = DeviceTests.ConnectExpectingFailure(DeviceTests.NewDevice(t, new FakeClock()));
+            Assert.AreEqual(IotcStatus.NetworkError, error.StatusCode);
+            Assert.AreEqual("IoT Hub connection lost while subscribing: subscribe refused (fake)", error.Message);
+            Assert.IsTrue(t.Current.Closed);
+        }
+
+        [TestMethod]
         public void TokenExpiry_BeforeOrFarAfterTheEpoch_IsAnInvalidClock()
         {
+            Assert.AreEqual(nanoFramework.Iotc.Security.SasToken.MaxExpiry, Session.TokenExpiry((nanoFramework.Iotc.Security.SasToken.MaxExpiry - 1) * 1000, 1), "the last valid expiry");
             Assert.AreEqual(1700000100L, Session.TokenExpiry(1700000000000, 100));
             Assert.AreEqual(1L, Session.TokenExpiry(0, 1), "one second after the epoch is valid");
             long[] bad = new long[] { -1000, -5000000 };
