@@ -114,6 +114,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             Expect(typeof(ArgumentException), "certificatePem", null, () => new Device("0ne1", "not a pem", "-----BEGIN PRIVATE KEY-----", "d"));
             Expect(typeof(ArgumentNullException), "certificatePem", null, () => new Device("0ne1", null, "-----BEGIN PRIVATE KEY-----", "d"));
             Expect(typeof(ArgumentNullException), "privateKeyPem", null, () => new Device("0ne1", "-----BEGIN CERTIFICATE-----", null, "d"));
+            Expect(typeof(ArgumentException), "privateKeyPem", null, () => new Device("0ne1", "-----BEGIN CERTIFICATE-----", "not a key", "d"));
+            Assert.AreEqual("d", new Device("0ne1", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----", "d").DeviceId, "PEM text at the start is accepted");
             Expect(typeof(ArgumentNullException), "certificate", null, () => new Device("0ne1", (byte[])null, new byte[] { 0x30 }, "d"));
             Expect(typeof(ArgumentException), "privateKey", null, () => new Device("0ne1", new byte[] { 0x30, 1 }, new byte[] { 1, 2 }, "d"));
             Expect(typeof(ArgumentException), "credType", null, () => new Device("0ne1", "d", IotConnectType.SymmetricKey));
@@ -156,6 +158,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             Expect(typeof(ArgumentOutOfRangeException), "maxMilliseconds", null, () => device.SetReconnectBackoff(10, 5));
             Expect(typeof(ArgumentOutOfRangeException), "keepAliveSeconds", null, () => device.SetTimeouts(4, 1000));
             Expect(typeof(ArgumentOutOfRangeException), "timeoutMilliseconds", null, () => device.SetTimeouts(60, 499));
+            Expect(typeof(ArgumentOutOfRangeException), "keepAliveSeconds", null, () => device.SetTimeouts(1201, 1000));
+            Expect(typeof(ArgumentOutOfRangeException), "timeoutMilliseconds", null, () => device.SetTimeouts(60, 120001));
+            Expect(typeof(ArgumentOutOfRangeException), "messages", null, () => device.SetInFlightWindow(0, 30000));
+            Expect(typeof(ArgumentOutOfRangeException), "messages", null, () => device.SetInFlightWindow(1025, 30000));
+            Expect(typeof(ArgumentOutOfRangeException), "timeoutMilliseconds", null, () => device.SetInFlightWindow(8, 999));
+            Expect(typeof(ArgumentOutOfRangeException), "timeoutMilliseconds", null, () => device.SetInFlightWindow(8, 600001));
             Expect(typeof(ArgumentOutOfRangeException), "logLevel", null, () => device.SetLogLevel((IotLogLevel)7));
             Expect(typeof(ArgumentNullException), "eventName", null, () => device.On(null, info => { }));
             Expect(typeof(ArgumentException), "eventName", null, () => device.On(string.Empty, info => { }));
@@ -170,7 +178,19 @@ namespace nanoFramework.Iotc.Tests.Pump
             device.SetTokenExpiration(10);
             device.SetTokenExpiration(31536000);
             device.SetServiceHost("localhost:65535");
+            device.SetServiceHost("localhost:1");
             device.SetHubPort(1);
+            device.SetHubPort(65535);
+            device.SetTimeouts(5, 500);
+            device.SetTimeouts(1200, 120000);
+            device.SetInFlightWindow(1, 1000);
+            device.SetInFlightWindow(1024, 600000);
+            device.SetReconnectBackoff(1, 1);
+            device.SetQosLevel(0);
+            device.SetQosLevel(1);
+            device.SetLogLevel(IotLogLevel.All);
+            device.SetLogLevel(IotLogLevel.ApiOnly);
+            device.SetLogLevel(IotLogLevel.Disabled);
         }
 
         [TestMethod]
@@ -430,9 +450,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(1000, 8000);
-            DeviceTests.ConnectNow(t, device);
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 1000, 8000);
             ArrayList sent = new ArrayList();
             device.On(IotcEvents.MessageSent, info => sent.Add(info.StatusCode));
             device.SendProperty("{\"p\":1}");

@@ -44,6 +44,24 @@ namespace nanoFramework.Iotc.Tests.Pump
             return device;
         }
 
+        /// <summary>A device connected over <paramref name="transport"/> with this reconnect back-off (set before Connect).</summary>
+        internal static Device ConnectedWithBackoff(FakeTransport transport, FakeClock clock, int minMs, int maxMs)
+        {
+            Device device = NewDevice(transport, clock);
+            device.SetReconnectBackoff(minMs, maxMs);
+            ConnectNow(transport, device);
+            return device;
+        }
+
+        /// <summary>The log lines (level ApiOnly) from now on, without the "[iotc] " prefix.</summary>
+        internal static ArrayList RecordLog(Device device)
+        {
+            ArrayList lines = new ArrayList();
+            device.SetLogLevel(IotLogLevel.ApiOnly);
+            device.SetLogSink(line => lines.Add(line.Substring(7)));
+            return lines;
+        }
+
         /// <summary>Connects and returns the <see cref="IotcException"/> it must throw.</summary>
         internal static IotcException ConnectExpectingFailure(Device device)
         {
@@ -351,9 +369,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(100, 1000);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 100, 1000);
             _events.Clear();
 
             int a = device.SendTelemetry("{\"n\":1}");
@@ -392,9 +408,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(100, 400);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 100, 400);
             device.On(IotcEvents.Command, info => info.SetResponse(200, "{\"ok\":true}"));
             FakeMqtt first = t.Current;
 
@@ -557,9 +571,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(1000, 8000);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 1000, 8000);
             _events.Clear();
             t.FailConnect = true;
             t.Current.Drop();
@@ -612,9 +624,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(1000, 8000);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 1000, 8000);
             ArrayList seen = new ArrayList();
             device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag));
 
@@ -639,9 +649,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = NewDevice(t, clock);
-            device.SetReconnectBackoff(100, 400);
-            ConnectNow(t, device);
+            Device device = ConnectedWithBackoff(t, clock, 100, 400);
             _events.Clear();
             t.ConnackCode = 5;
             t.AddHttp(401, "{\"errorCode\":401002,\"trackingId\":\"trk-2\",\"message\":\"Unauthorized\"}", -1);
@@ -668,6 +676,128 @@ namespace nanoFramework.Iotc.Tests.Pump
             device.DoNext();
             Assert.AreEqual(connections, t.Connections.Count, "no more attempts");
             Assert.ThrowsException(typeof(InvalidOperationException), () => device.SendTelemetry("{}"));
+        }
+
+        [TestMethod]
+        public void AGroupKey_IsTurnedIntoTheDeviceKey_BeforeItSignsAnything()
+        {
+            FakeTransport group = ConnectWithKey(Key, IotConnectType.SymmetricGroupKey);
+            FakeTransport derived = ConnectWithKey(nanoFramework.Iotc.Security.SasToken.DeriveDeviceKey(Key, "dev-1"), IotConnectType.SymmetricKey);
+            FakeTransport plain = ConnectWithKey(Key, IotConnectType.SymmetricKey);
+            Assert.AreEqual(derived.Http(0).Authorization, group.Http(0).Authorization);
+            Assert.AreEqual(derived.Current.Options.Password, group.Current.Options.Password);
+            Assert.AreNotEqual(plain.Current.Options.Password, group.Current.Options.Password, "the group key itself never signs");
+        }
+
+        private static FakeTransport ConnectWithKey(string key, IotConnectType credType)
+        {
+            FakeTransport t = new FakeTransport();
+            t.AddAssignment(Hub, "dev-1");
+            Device device = new Device("0ne00000001", key, "dev-1", credType);
+            device.SetTransportFactory(t);
+            device.SetClock(new FakeClock());
+            device.Connect();
+            return t;
+        }
+
+        [TestMethod]
+        public void SendStateEventAndProperty_OnAFullOutbox_ThrowTheOutboxFullException()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = NewDevice(t, new FakeClock());
+            device.SetOutboxLimits(1, 4096);
+            ConnectNow(t, device);
+            Assert.IsTrue(device.SendEvent("{\"e\":1}") > 0);
+            Assert.ThrowsException(typeof(IotcOutboxFullException), () => device.SendState("{\"s\":1}"));
+            Assert.ThrowsException(typeof(IotcOutboxFullException), () => device.SendEvent("{\"e\":2}"));
+            Assert.ThrowsException(typeof(IotcOutboxFullException), () => device.SendProperty("{\"p\":1}"));
+            Assert.ThrowsException(typeof(IotcOutboxFullException), () => device.SendTelemetry("{}"));
+            device.DoNext();
+            Assert.AreEqual(0, t.Current.Topic(1).IndexOf("devices/dev-1/messages/events/"), "the event went out as telemetry");
+        }
+
+        [TestMethod]
+        public void Disconnect_RaisesItsStatusBeforeReturning_AndDisconnectingAnIdleDeviceDoesNothing()
+        {
+            FakeTransport t = new FakeTransport();
+            Device idle = NewDevice(t, new FakeClock());
+            idle.Disconnect();
+            Assert.AreEqual(0, _events.Count, "nothing to report before Connect");
+            Device device = Connected(t, new FakeClock());
+            _events.Clear();
+            device.Disconnect();
+            Assert.AreEqual(1, _events.Count, "raised inside Disconnect(), not at the next DoNext");
+            Assert.StartsWith("ConnectionStatus:" + IotcStatus.Disconnected + ":", (string)_events[0]);
+            Assert.IsTrue(t.Current.Closed);
+        }
+
+        [TestMethod]
+        public void ALostLinkEvent_CountsEvenIfTheTransportStillSaysConnected_AndAClosedTransportCountsWithoutAnEvent()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = ConnectedWithBackoff(t, clock, 4, 4);
+            _events.Clear();
+            FakeMqtt first = t.Current;
+            first.Events.OnConnectionLost("keep-alive timed out");
+            device.DoNext();
+            Assert.IsFalse(device.IsConnected);
+            Assert.StartsWith("ConnectionStatus:" + IotcStatus.ConnectionLost + ":0::connection lost: keep-alive timed out", (string)_events[0]);
+            Assert.IsTrue(first.Closed);
+            clock.Now += 10;
+            device.DoNext();
+            Assert.IsTrue(device.IsConnected);
+
+            _events.Clear();
+            clock.Now += 60000;
+            t.Current.Open = false;
+            device.DoNext();
+            Assert.StartsWith("ConnectionStatus:" + IotcStatus.ConnectionLost + ":0::connection lost: transport closed", (string)_events[0]);
+        }
+
+        [TestMethod]
+        public void APubackOfAnOldConnection_DoesNotConfirmTheResentMessage()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = ConnectedWithBackoff(t, clock, 4, 4);
+            int id = device.SendTelemetry("{}");
+            device.DoNext();
+            FakeMqtt first = t.Current;
+            first.Drop();
+            device.DoNext();
+            clock.Now += 10;
+            device.DoNext();
+            Assert.AreNotSame(first, t.Current);
+            Assert.IsTrue(t.Current.IndexOfTopicStartingWith("devices/dev-1/messages/events/") >= 0, "resent");
+            _events.Clear();
+            first.Ack(1);
+            device.DoNext();
+            Assert.AreEqual(1, device.PendingMessages, "a late PUBACK of the dead link confirms nothing");
+            t.Current.Ack(t.Current.IndexOfTopicStartingWith("devices/dev-1/messages/events/"));
+            device.DoNext();
+            Assert.AreEqual(0, device.PendingMessages);
+            Assert.StartsWith("MessageSent:0:" + id + ":", (string)_events[_events.Count - 1]);
+        }
+
+        [TestMethod]
+        public void ACommandAnsweredWithCodeZero_IsAnsweredZero_AndOneWithoutAHandlerIsLogged()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = Connected(t, new FakeClock());
+            ArrayList log = RecordLog(device);
+            t.Current.Deliver("$iothub/methods/POST/noop/?$rid=r0", "{}");
+            device.DoNext();
+            Assert.IsTrue(log.Contains("command 'noop' has no handler: answering 501"));
+            device.On(IotcEvents.Command, info => info.SetResponse(0, "zero"));
+            t.Current.Deliver("$iothub/methods/POST/zero/?$rid=r1", "{}");
+            device.DoNext();
+            Assert.IsTrue(t.Current.IndexOfTopicStartingWith("$iothub/methods/res/0/?$rid=r1") >= 0);
+            device.On(IotcEvents.Command, info => info.SetResponse(-1, "bad"));
+            t.Current.Deliver("$iothub/methods/POST/bad/?$rid=r2", "{}");
+            device.DoNext();
+            Assert.IsTrue(t.Current.IndexOfTopicStartingWith("$iothub/methods/res/500/?$rid=r2") >= 0);
+            Assert.IsTrue(log.Contains("command 'bad': the callback set response code -1; answering 500"));
         }
 
         [TestMethod]

@@ -18,6 +18,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         public int ConnackCode;
         public bool FailConnect;
 
+        /// <summary>Plays a link that dies while subscribing: Subscribe throws TransportException.</summary>
+        public bool FailSubscribe;
+
         /// <summary>Plays a client that refuses a message itself (not the link): Publish throws ArgumentException for topics containing this.</summary>
         public string RefuseTopicsContaining;
 
@@ -120,6 +123,11 @@ namespace nanoFramework.Iotc.Tests.Pump
 
         public void Subscribe(string[] topics)
         {
+            if (_owner.FailSubscribe)
+            {
+                throw new TransportException("subscribe refused (fake)");
+            }
+
             Subscriptions = topics;
         }
 

@@ -3,6 +3,7 @@
 using System;
 using System.Collections;
 using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Pump;
 using nanoFramework.TestFramework;
 
 namespace nanoFramework.Iotc.Tests.Pump
@@ -178,6 +179,311 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.ThrowsException(typeof(InvalidOperationException), () => device.SetInFlightWindow(4, 5000));
             Assert.ThrowsException(typeof(InvalidOperationException), () => device.SetReconnectBackoff(10, 100));
             Assert.ThrowsException(typeof(InvalidOperationException), () => device.SetTokenExpiration(600));
+        }
+
+        // ---- Publisher on its own: a fake connection, no pump -------------------------------------------------------
+
+        private static ArrayList _log;
+
+        /// <summary>A Publisher whose log (level All) goes to <see cref="_log"/>, without the prefix.</summary>
+        private static Publisher NewPublisher(CallbackQueue callbacks)
+        {
+            Logger logger = new Logger();
+            logger.Level = IotLogLevel.All;
+            _log = new ArrayList();
+            logger.Sink = line => _log.Add(line.Substring(7));
+            return new Publisher(DeviceTests.NewDevice(new FakeTransport(), new FakeClock()), callbacks, logger);
+        }
+
+        private static FakeMqtt OpenLink()
+        {
+            FakeMqtt mqtt = new FakeMqtt(new FakeTransport());
+            mqtt.Open = true;
+            return mqtt;
+        }
+
+        private static OutboundMessage Message(int kind, int qos, int payloadBytes)
+        {
+            OutboundMessage m = new OutboundMessage();
+            m.Kind = kind;
+            m.Qos = qos;
+            m.Topic = kind == OutboundMessage.Telemetry ? "devices/dev-1/messages/events/" : null;
+            m.Payload = new byte[payloadBytes];
+            m.Text = "t";
+            return m;
+        }
+
+        private static OutboundMessage Added(Publisher publisher, int kind, int qos, int payloadBytes)
+        {
+            OutboundMessage m = Message(kind, qos, payloadBytes);
+            publisher.Validate(m);
+            Assert.IsTrue(publisher.TryAdd(m, "test") > 0, "accepted");
+            return m;
+        }
+
+        [TestMethod]
+        public void Validate_CountsTheTopicInTheSize_AndRefusesWhatCanNeverFit()
+        {
+            Publisher publisher = NewPublisher(new CallbackQueue());
+            publisher.SetLimits(8, 1000);
+            OutboundMessage m = Message(OutboundMessage.Telemetry, 1, 100);
+            publisher.Validate(m);
+            Assert.AreEqual(100 + m.Topic.Length, m.Size);
+
+            OutboundMessage noTopic = Message(OutboundMessage.Property, 1, 100);
+            publisher.Validate(noTopic);
+            Assert.AreEqual(164, noTopic.Size, "a reported patch counts 64 bytes for its topic");
+
+            OutboundMessage exact = Message(OutboundMessage.Property, 1, 1000 - 64);
+            publisher.Validate(exact);
+            Assert.AreEqual(1000, exact.Size, "exactly the outbox size is accepted");
+            Exception tooBig = Throws.Exactly(typeof(ArgumentException), "payload", null, () => publisher.Validate(Message(OutboundMessage.Property, 1, 1000 - 63)));
+            Assert.StartsWith("the message is 1001 bytes with its topic; the outbox holds at most 1000 (SetOutboxLimits)", tooBig.Message);
+
+            publisher.SetLimits(8, 128 * 1024);
+            OutboundMessage longTopic = Message(OutboundMessage.Telemetry, 1, 1);
+            longTopic.Topic = new string('t', Publisher.MaxTopicBytes);
+            publisher.Validate(longTopic);
+            longTopic.Topic = new string('t', Publisher.MaxTopicBytes + 1);
+            Exception tooLong = Throws.Exactly(typeof(ArgumentException), "properties", null, () => publisher.Validate(longTopic));
+            Assert.StartsWith("the property bag makes the topic 65536 bytes; MQTT allows at most 65535", tooLong.Message);
+        }
+
+        [TestMethod]
+        public void TryAdd_GivesDistinctIds_AndZeroWhenFull()
+        {
+            Publisher publisher = NewPublisher(new CallbackQueue());
+            publisher.SetLimits(2, 1000);
+            int first = Added(publisher, OutboundMessage.Telemetry, 1, 10).MessageId;
+            int second = Added(publisher, OutboundMessage.Telemetry, 1, 10).MessageId;
+            Assert.AreEqual(first + 1, second);
+            OutboundMessage third = Message(OutboundMessage.Telemetry, 1, 10);
+            publisher.Validate(third);
+            Assert.AreEqual(0, publisher.TryAdd(third, "test"));
+            Assert.AreEqual(0, third.MessageId, "a refused message gets no id");
+            Assert.AreEqual(2, _log.Count, "only what was queued is logged");
+            Assert.AreEqual("test: message " + second + " queued (10 bytes)", (string)_log[1]);
+            Assert.AreEqual(2, publisher.Count);
+            Assert.IsFalse(publisher.HasRoom(1));
+        }
+
+        [TestMethod]
+        public void NextRequestId_IsDistinct()
+        {
+            Publisher publisher = NewPublisher(new CallbackQueue());
+            string a = publisher.NextRequestId();
+            string b = publisher.NextRequestId();
+            Assert.AreNotEqual(a, b);
+            Assert.AreEqual(int.Parse(a) + 1, int.Parse(b));
+        }
+
+        [TestMethod]
+        public void Flush_HoldsTheWindow_AndQos0TelemetryIsConfirmedByTheWrite()
+        {
+            CallbackQueue callbacks = new CallbackQueue();
+            Publisher publisher = NewPublisher(callbacks);
+            publisher.SetWindow(2, 30000);
+            Assert.AreEqual(2, publisher.Window);
+            FakeMqtt mqtt = OpenLink();
+            OutboundMessage q0 = Added(publisher, OutboundMessage.Telemetry, 0, 1);
+            Added(publisher, OutboundMessage.Telemetry, 1, 1);
+            Added(publisher, OutboundMessage.Telemetry, 1, 1);
+            Added(publisher, OutboundMessage.Telemetry, 1, 1);
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1000));
+            Assert.AreEqual(3, mqtt.Topics.Count, "QoS 0 does not hold a window slot; two QoS 1 in flight");
+            Assert.AreEqual(3, publisher.Count, "the QoS 0 message left the outbox");
+            Assert.AreEqual(2, publisher.Outbox.InFlightCount());
+            PendingCallback sent = callbacks.Take();
+            Assert.AreEqual(PendingCallback.MessageSent, sent.Kind);
+            Assert.AreEqual(q0.MessageId, sent.Info.MessageId);
+            Assert.AreEqual(0, sent.Info.StatusCode);
+            Assert.AreEqual("t", sent.Info.Payload);
+            Assert.IsTrue(_log.Contains("published devices/dev-1/messages/events/ (1 bytes, QoS 0)"), "the publish is logged at All");
+            Assert.IsTrue(_log.Contains("message " + q0.MessageId + " confirmed"));
+            Assert.IsNull(callbacks.Take(), "QoS 1 waits for its PUBACK");
+
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1001));
+            Assert.AreEqual(3, mqtt.Topics.Count, "the window is full");
+            publisher.OnPuback((int)mqtt.PacketIds[1]);
+            Assert.AreEqual(2, publisher.Count);
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1002));
+            Assert.AreEqual(4, mqtt.Topics.Count, "one confirmed: one more goes");
+        }
+
+        [TestMethod]
+        public void Flush_WaitsForNotBefore()
+        {
+            Publisher publisher = NewPublisher(new CallbackQueue());
+            FakeMqtt mqtt = OpenLink();
+            OutboundMessage m = Added(publisher, OutboundMessage.Telemetry, 1, 1);
+            m.NotBeforeMs = 5000;
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 4999));
+            Assert.AreEqual(0, mqtt.Topics.Count, "not before its time");
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 5000));
+            Assert.AreEqual(1, mqtt.Topics.Count, "at its time");
+            Assert.AreEqual(1, m.Attempts);
+            Assert.IsTrue(m.InFlight);
+            Assert.AreEqual(5000, (int)m.SentAtMs);
+        }
+
+        [TestMethod]
+        public void Flush_OnALostLink_KeepsTheMessage_AndSaysWhy()
+        {
+            Publisher publisher = NewPublisher(new CallbackQueue());
+            FakeMqtt mqtt = OpenLink();
+            OutboundMessage m = Added(publisher, OutboundMessage.Property, 1, 1);
+            mqtt.Open = false;
+            string lost = publisher.Flush(mqtt, "dev-1", 1000);
+            Assert.IsNotNull(lost);
+            Assert.StartsWith("publish failed", lost);
+            Assert.AreEqual(1, publisher.Count);
+            Assert.IsFalse(m.InFlight);
+            Assert.IsNull(m.TwinRequestId, "no $rid of an attempt that never went out");
+            Assert.AreEqual(0, m.Attempts);
+        }
+
+        [TestMethod]
+        public void ReportedPatch_IsPublishedUnderAFreshRid_AndAPubackDoesNotConfirmIt()
+        {
+            CallbackQueue callbacks = new CallbackQueue();
+            Publisher publisher = NewPublisher(callbacks);
+            FakeMqtt mqtt = OpenLink();
+            OutboundMessage patch = Added(publisher, OutboundMessage.Property, 1, 2);
+            OutboundMessage telemetry = Added(publisher, OutboundMessage.Telemetry, 1, 2);
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1000));
+            Assert.StartsWith("$iothub/twin/PATCH/properties/reported/?$rid=" + patch.TwinRequestId, mqtt.Topic(0));
+            Assert.AreSame(patch, publisher.FindTwinRequest(patch.TwinRequestId));
+            Assert.IsNull(publisher.FindTwinRequest("no-such-rid"));
+
+            publisher.OnPuback((int)mqtt.PacketIds[0]);
+            Assert.AreEqual(2, publisher.Count, "a reported patch waits for its twin response");
+            Assert.IsNull(callbacks.Take());
+            publisher.OnPuback((int)mqtt.PacketIds[1]);
+            Assert.AreEqual(1, publisher.Count);
+            Assert.AreEqual(telemetry.MessageId, callbacks.Take().Info.MessageId);
+            publisher.OnPuback(999);
+            Assert.AreEqual(1, publisher.Count, "an unknown packet id confirms nothing");
+
+            publisher.Complete(patch, 204);
+            Assert.AreEqual(0, publisher.Count);
+            PendingCallback done = callbacks.Take();
+            Assert.AreEqual(patch.MessageId, done.Info.MessageId);
+            Assert.AreEqual(204, done.Info.StatusCode);
+            Assert.AreEqual("message " + patch.MessageId + " confirmed with status 204", (string)_log[_log.Count - 1]);
+        }
+
+        [TestMethod]
+        public void InFlightTimeout_IsInclusive_AndOnlyForQos1()
+        {
+            Publisher publisher = NewPublisher(new CallbackQueue());
+            publisher.SetWindow(8, 10000);
+            FakeMqtt mqtt = OpenLink();
+            OutboundMessage m = Added(publisher, OutboundMessage.Telemetry, 1, 1);
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1000));
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 10999));
+            string stalled = publisher.Flush(mqtt, "dev-1", 11000);
+            Assert.IsNotNull(stalled, "10 s without a PUBACK");
+            Assert.AreEqual("no PUBACK for message " + m.MessageId + " after 10 s", stalled);
+            Assert.AreEqual(1, publisher.Count, "kept for the resend");
+
+            // An automatic answer has no id; a QoS 0 publish never waits for a PUBACK.
+            Publisher other = NewPublisher(new CallbackQueue());
+            other.SetWindow(8, 10000);
+            OutboundMessage response = Message(OutboundMessage.CommandResponse, 1, 1);
+            response.RequestId = "r1";
+            response.Status = 200;
+            Assert.IsTrue(other.TryAddAutomatic(response));
+            OutboundMessage qos0 = Message(OutboundMessage.Property, 0, 1);
+            other.Validate(qos0);
+            other.TryAdd(qos0, "test");
+            Assert.IsNull(other.Flush(mqtt, "dev-1", 1000));
+            Assert.StartsWith("$iothub/methods/res/200/?$rid=r1", mqtt.Topic(mqtt.Topics.Count - 2));
+            other.OnPuback((int)mqtt.PacketIds[mqtt.PacketIds.Count - 2]);
+            Assert.AreEqual(1, other.Count, "the command response is confirmed by its PUBACK");
+            Assert.IsNull(other.Flush(mqtt, "dev-1", 12000), "a QoS 0 reported patch waits for its twin response: no PUBACK time-out");
+            Publisher third = NewPublisher(new CallbackQueue());
+            third.SetWindow(8, 10000);
+            Assert.IsTrue(third.TryAddAutomatic(response));
+            response.InFlight = false;
+            Assert.IsNull(third.Flush(mqtt, "dev-1", 1000));
+            Assert.AreEqual("no PUBACK for message (automatic) after 10 s", third.Flush(mqtt, "dev-1", 11000));
+        }
+
+        [TestMethod]
+        public void AReportedPatchWithoutAnswer_IsSentAgain_ThenReportedAs408()
+        {
+            CallbackQueue callbacks = new CallbackQueue();
+            Publisher publisher = NewPublisher(callbacks);
+            FakeMqtt mqtt = OpenLink();
+            OutboundMessage patch = Added(publisher, OutboundMessage.Property, 1, 2);
+            OutboundMessage other = Added(publisher, OutboundMessage.Property, 1, 3);
+            long now = 1000;
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", now));
+            string rid = patch.TwinRequestId;
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", now + Publisher.TwinResponseTimeoutMs - 1));
+            Assert.AreEqual(2, mqtt.Topics.Count, "not yet timed out");
+            for (int attempt = 2; attempt <= Publisher.MaxTwinAttempts; attempt++)
+            {
+                now += Publisher.TwinResponseTimeoutMs;
+                Assert.IsNull(publisher.Flush(mqtt, "dev-1", now), "a lost twin response is not a lost link");
+                Assert.AreEqual(2 * attempt, mqtt.Topics.Count, "both sent again");
+                Assert.AreEqual(attempt, patch.Attempts);
+                Assert.AreNotEqual(rid, patch.TwinRequestId, "under a new $rid");
+                rid = patch.TwinRequestId;
+            }
+
+            Assert.IsNull(callbacks.Take());
+            Assert.IsTrue(_log.Contains("no twin response for $rid 1 after 30 s: sending the patch again"));
+            now += Publisher.TwinResponseTimeoutMs;
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", now));
+            Assert.AreEqual(0, publisher.Count, "both given up in the same step");
+            Assert.AreEqual(2 * Publisher.MaxTwinAttempts, mqtt.Topics.Count, "not a sixth time");
+            PendingCallback timedOut = callbacks.Take();
+            Assert.AreEqual(patch.MessageId, timedOut.Info.MessageId);
+            Assert.AreEqual(408, timedOut.Info.StatusCode);
+            Assert.AreEqual(other.MessageId, callbacks.Take().Info.MessageId);
+        }
+
+        [TestMethod]
+        public void AutomaticAnswers_UseTheReserve_AndALargeOneGoesAlone()
+        {
+            Publisher publisher = NewPublisher(new CallbackQueue());
+            publisher.SetLimits(1, 100);
+            Added(publisher, OutboundMessage.Telemetry, 1, 10);
+            Assert.IsFalse(publisher.HasRoom(1), "full for the application");
+            OutboundMessage response = Message(OutboundMessage.CommandResponse, 1, 100);
+            Assert.IsTrue(publisher.TryAddAutomatic(response), "a command response uses the reserve");
+            Assert.AreEqual(164, response.Size);
+            OutboundMessage large = Message(OutboundMessage.SettingAck, 1, 20000);
+            Assert.IsFalse(publisher.TryAddAutomatic(large), "beyond the reserve while another answer waits");
+            Assert.AreEqual(2, publisher.Count);
+
+            Publisher other = NewPublisher(new CallbackQueue());
+            other.SetLimits(1, 100);
+            Assert.IsTrue(other.TryAddAutomatic(Message(OutboundMessage.SettingAck, 1, 20000)), "alone it goes");
+            Assert.IsFalse(other.TryAddAutomatic(Message(OutboundMessage.SettingAck, 1, 20000)), "but only one at a time");
+            Assert.IsFalse(other.TryAddAutomatic(Message(OutboundMessage.CommandResponse, 1, 20000)), "whatever its kind");
+            Assert.AreEqual(1, other.Count);
+        }
+
+        [TestMethod]
+        public void Retry_ClearsTheAttempt_AndMarkAllForResendClearsEveryone()
+        {
+            Publisher publisher = NewPublisher(new CallbackQueue());
+            FakeMqtt mqtt = OpenLink();
+            OutboundMessage a = Added(publisher, OutboundMessage.Property, 1, 1);
+            OutboundMessage b = Added(publisher, OutboundMessage.Telemetry, 1, 1);
+            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1000));
+            publisher.Retry(a, 7000);
+            Assert.IsFalse(a.InFlight);
+            Assert.IsNull(a.TwinRequestId);
+            Assert.AreEqual(0, a.PacketId);
+            Assert.AreEqual(7000, (int)a.NotBeforeMs);
+            Assert.IsTrue(b.InFlight);
+            publisher.MarkAllForResend();
+            Assert.IsFalse(b.InFlight);
+            Assert.AreEqual(0, b.PacketId);
+            Assert.AreEqual(2, publisher.Count);
         }
 
         private static int Telemetry(FakeMqtt mqtt)

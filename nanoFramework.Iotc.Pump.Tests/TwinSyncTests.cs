@@ -1,6 +1,7 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System.Collections;
+using nanoFramework.Iotc.Pump;
 using nanoFramework.Iotc.Text;
 using nanoFramework.TestFramework;
 
@@ -61,9 +62,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.NewDevice(t, clock);
-            device.SetReconnectBackoff(100, 400);
-            DeviceTests.ConnectNow(t, device);
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 400);
             ArrayList seen = new ArrayList();
             device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag + "@" + info.DesiredVersion));
             t.Current.Deliver(Desired + "40", "{\"fan\":1,\"$version\":40}");
@@ -151,6 +150,418 @@ namespace nanoFramework.Iotc.Tests.Pump
             }
 
             Assert.AreEqual(12, acked.Count, "every ack went out once there was room");
+        }
+
+        [TestMethod]
+        public void AnUnconfirmedAckPatch_IsSentOnceAfterEachReconnect_NotOncePerReconnectMore()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 400);
+            t.Current.Deliver(Desired + "4", "{\"fan\":3,\"$version\":4}");
+            device.DoNext();
+            Assert.AreEqual(1, Count(t.Current, Reported), "acked on the first connection");
+            for (int drop = 0; drop < 3; drop++)
+            {
+                t.Current.Drop();
+                device.DoNext();
+                clock.Now += 1000;
+                device.DoNext();
+                Assert.IsTrue(device.IsConnected);
+                Assert.AreEqual(1, Count(t.Current, Reported), "one ack patch on reconnect " + (drop + 1));
+            }
+
+            Assert.AreEqual(1, device.PendingMessages, "one patch waits for its answer");
+            ArrayList acked = new ArrayList();
+            AnswerReportedPatches(t.Current, acked);
+            device.DoNext();
+            Assert.AreEqual(0, device.PendingMessages);
+        }
+
+        private static int Count(FakeMqtt mqtt, string prefix)
+        {
+            int n = 0;
+            for (int i = 0; i < mqtt.Topics.Count; i++)
+            {
+                if (mqtt.Topic(i).IndexOf(prefix) == 0)
+                {
+                    n++;
+                }
+            }
+
+            return n;
+        }
+
+        // ---- TwinSync on its own: a Publisher and a fake link, settings raised by hand -------------------------------
+
+        private sealed class Parts
+        {
+            internal readonly CallbackQueue Callbacks = new CallbackQueue();
+            internal readonly Publisher Publisher;
+            internal readonly TwinSync Twin;
+            internal readonly FakeMqtt Mqtt = new FakeMqtt(new FakeTransport());
+            internal readonly ArrayList Log = new ArrayList();
+            internal long Now = 1000;
+
+            internal Parts()
+            {
+                Device device = DeviceTests.NewDevice(new FakeTransport(), new FakeClock());
+                Logger logger = new Logger();
+                logger.Level = IotLogLevel.All;
+                logger.Sink = Record;
+                Publisher = new Publisher(device, Callbacks, logger);
+                Twin = new TwinSync(device, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
+                Publisher.Twin = Twin;
+                Mqtt.Open = true;
+            }
+
+            /// <summary>True when this line (without the prefix) was logged; a line that starts with it will do when <paramref name="prefix"/>.</summary>
+            internal bool Logged(string line, bool prefix)
+            {
+                for (int i = 0; i < Log.Count; i++)
+                {
+                    string logged = (string)Log[i];
+                    if (logged == line || (prefix && logged.IndexOf(line) == 0))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            private void Record(string line)
+            {
+                Log.Add(line.Substring(7));
+            }
+
+            /// <summary>Raises every waiting setting as DoNext would; returns their tags in order.</summary>
+            internal string RaiseAll()
+            {
+                string tags = string.Empty;
+                PendingCallback c;
+                while ((c = Callbacks.Take()) != null)
+                {
+                    if (c.Kind == PendingCallback.Setting)
+                    {
+                        tags += (tags.Length == 0 ? string.Empty : " ") + c.Info.Tag;
+                        Twin.OnSettingRaised(c);
+                    }
+                }
+
+                return tags;
+            }
+
+            /// <summary>Acks into the outbox, then published: returns the index of the first new topic.</summary>
+            internal int Send()
+            {
+                int before = Mqtt.Topics.Count;
+                Twin.Step(Mqtt, Now);
+                Assert.IsNull(Publisher.Flush(Mqtt, "dev-1", Now));
+                return before;
+            }
+
+            internal string Rid(int index)
+            {
+                string topic = Mqtt.Topic(index);
+                return topic.Substring(topic.IndexOf("$rid=") + 5);
+            }
+
+            internal void Answer(int index, int status)
+            {
+                Twin.OnTwinResponse(status, Rid(index), string.Empty, Now, 1);
+            }
+        }
+
+        [TestMethod]
+        public void OnlyNewerPatchesAreDelivered_AndAVersionCountsOnceItsLastSettingWasRaised()
+        {
+            Parts p = new Parts();
+            Assert.AreEqual(-1, (int)p.Twin.DeliveredVersion);
+            p.Twin.OnDesiredPatch("{\"a\":1,\"b\":2,\"$version\":5}", 5, 1);
+            Assert.AreEqual(-1, (int)p.Twin.DeliveredVersion, "queued is not delivered");
+            PendingCallback first = p.Callbacks.Take();
+            Assert.IsFalse(first.EndsDocument);
+            p.Twin.OnSettingRaised(first);
+            Assert.AreEqual(-1, (int)p.Twin.DeliveredVersion, "half a document is not delivered");
+            PendingCallback second = p.Callbacks.Take();
+            Assert.IsTrue(second.EndsDocument);
+            Assert.AreEqual(5, (int)second.Info.DesiredVersion);
+            p.Twin.OnSettingRaised(second);
+            Assert.AreEqual(5, (int)p.Twin.DeliveredVersion);
+
+            p.Twin.OnDesiredPatch("{\"a\":3,\"$version\":5}", 5, 1);
+            p.Twin.OnDesiredPatch("{\"a\":3,\"$version\":4}", 4, 1);
+            Assert.AreEqual(0, p.Callbacks.Count, "the same or an older patch is not delivered again");
+            p.Twin.OnDesiredPatch("{\"a\":3,\"$version\":6}", 6, 1);
+            Assert.AreEqual("a", p.RaiseAll());
+            Assert.AreEqual(6, (int)p.Twin.DeliveredVersion);
+
+            p.Twin.OnDesiredPatch("{\"a\":", 7, 1);
+            Assert.AreEqual(0, p.Callbacks.Count);
+            Assert.IsTrue(p.Logged("ignored a malformed desired-properties document", false));
+            Assert.AreEqual(6, (int)p.Twin.DeliveredVersion, "nor is its version taken");
+            p.Twin.OnDesiredPatch("{\"$version\":8}", 8, 1);
+            Assert.AreEqual(0, p.Callbacks.Count);
+            Assert.AreEqual(8, (int)p.Twin.DeliveredVersion, "a document without settings is delivered as it is");
+
+            p.Twin.OnDesiredPatch("{\"c\":1}", 9, 1);
+            Assert.AreEqual("c", p.RaiseAll());
+            Assert.AreEqual(9, (int)p.Twin.DeliveredVersion, "the topic's version when the body has none");
+            p.Twin.OnDesiredPatch("{\"c\":1}", -1, 1);
+            Assert.IsTrue(p.Logged("desired properties without a $version: delivered to SettingsUpdated (DesiredVersion -1) but not acknowledged", false));
+            PendingCallback unversioned = p.Callbacks.Take();
+            Assert.AreEqual(-1, (int)unversioned.Info.DesiredVersion, "no version at all: still delivered");
+            p.Twin.OnSettingRaised(unversioned);
+            Assert.AreEqual(9, (int)p.Twin.DeliveredVersion);
+            Assert.AreEqual(3, p.Twin.PendingAcks, "b and a of versions 5 and 6 and c of 9: the unversioned c is not acknowledged");
+        }
+
+        [TestMethod]
+        public void AFullGet_IsAuthoritative_ButNotRepeated()
+        {
+            Parts p = new Parts();
+            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":6}", 6, 1);
+            p.RaiseAll();
+            p.Twin.OnConnected(p.Mqtt);
+            Assert.StartsWith("$iothub/twin/GET/?$rid=", p.Mqtt.Topic(0));
+            Assert.AreEqual(0, (int)p.Mqtt.Qos[0]);
+            Assert.AreEqual(0, ((byte[])p.Mqtt.Payloads[0]).Length);
+            p.Twin.OnTwinResponse(200, p.Rid(0), "{\"desired\":{\"a\":1,\"$version\":6},\"reported\":{}}", p.Now, 1);
+            Assert.AreEqual(0, p.Callbacks.Count, "the GET repeats what was delivered");
+
+            p.Twin.OnConnected(p.Mqtt);
+            p.Twin.OnTwinResponse(200, p.Rid(1), "{\"desired\":{\"a\":2,\"$version\":2},\"reported\":{}}", p.Now, 1);
+            PendingCallback reset = p.Callbacks.Take();
+            Assert.IsNotNull(reset, "a lower version from a GET is a twin reset");
+            Assert.IsTrue(reset.FromTwinGet);
+            p.Twin.OnSettingRaised(reset);
+            Assert.AreEqual(2, (int)p.Twin.DeliveredVersion);
+
+            // A GET answer under a $rid that is not the GET's is not a GET.
+            p.Twin.OnTwinResponse(200, p.Rid(1), "{\"desired\":{\"a\":9,\"$version\":1},\"reported\":{}}", p.Now, 1);
+            Assert.AreEqual(0, p.Callbacks.Count);
+        }
+
+        [TestMethod]
+        public void TwinGet_IsRetriedForThrottlingAndServerFaults_AFewTimes_ButNotForOtherRefusals()
+        {
+            Parts p = new Parts();
+            p.Twin.OnConnected(p.Mqtt);
+            p.Twin.OnTwinResponse(404, p.Rid(0), string.Empty, p.Now, 1);
+            p.Twin.Step(p.Mqtt, p.Now + 60000);
+            Assert.AreEqual(1, p.Mqtt.Topics.Count, "404 is not retried");
+            Assert.IsTrue(p.Logged("twin GET answered 404; desired properties arrive with the next change or reconnect", false));
+
+            p.Twin.OnConnected(p.Mqtt);
+            for (int attempt = 1; attempt < Publisher.MaxTwinAttempts; attempt++)
+            {
+                int last = p.Mqtt.Topics.Count - 1;
+                p.Twin.OnTwinResponse(503, p.Rid(last), string.Empty, p.Now, 1);
+                p.Twin.Step(p.Mqtt, p.Now);
+                Assert.AreEqual(last + 1, p.Mqtt.Topics.Count, "not at once");
+                p.Now += 20000;
+                p.Twin.Step(p.Mqtt, p.Now);
+                Assert.AreEqual(last + 2, p.Mqtt.Topics.Count, "asked again after its back-off");
+                Assert.StartsWith("$iothub/twin/GET/", p.Mqtt.Topic(last + 1));
+            }
+
+            p.Twin.OnTwinResponse(429, p.Rid(p.Mqtt.Topics.Count - 1), string.Empty, p.Now, 1);
+            p.Now += 60000;
+            int count = p.Mqtt.Topics.Count;
+            p.Twin.Step(p.Mqtt, p.Now);
+            Assert.AreEqual(count, p.Mqtt.Topics.Count, "given up after five attempts");
+
+            // The first retry waits the first back-off step (1 s +-20 %).
+            Parts q = new Parts();
+            q.Twin.OnConnected(q.Mqtt);
+            q.Twin.OnTwinResponse(500, q.Rid(0), string.Empty, q.Now, 1);
+            Assert.IsTrue(q.Logged("twin GET answered 500; asking again in ", true));
+            q.Twin.Step(q.Mqtt, q.Now + 799);
+            Assert.AreEqual(1, q.Mqtt.Topics.Count);
+            q.Twin.Step(q.Mqtt, q.Now + 1200);
+            Assert.AreEqual(2, q.Mqtt.Topics.Count);
+
+            // A lost link forgets the GET: its late answer is not taken for one.
+            Parts r = new Parts();
+            r.Twin.OnConnected(r.Mqtt);
+            r.Twin.OnTwinResponse(500, r.Rid(0), string.Empty, r.Now, 1);
+            r.Twin.OnLinkLost();
+            r.Twin.Step(r.Mqtt, r.Now + 60000);
+            Assert.AreEqual(1, r.Mqtt.Topics.Count, "no retry on a lost link");
+        }
+
+        [TestMethod]
+        public void Acks_AreCoalesced_AndANewerAnswerReplacesOneNotYetSent()
+        {
+            Parts p = new Parts();
+            p.Twin.OnDesiredPatch("{\"a\":1,\"b\":2,\"$version\":2}", 2, 1);
+            p.RaiseAll();
+            p.Twin.OnDesiredPatch("{\"a\":5,\"$version\":3}", 3, 1);
+            p.RaiseAll();
+            Assert.AreEqual(2, p.Twin.PendingAcks, "a's older ack was replaced");
+            int at = p.Send();
+            Assert.AreEqual(at + 1, p.Mqtt.Topics.Count, "one patch for both");
+            Assert.AreEqual("{\"b\":{\"value\":2,\"ac\":200,\"ad\":\"completed\",\"av\":2},\"a\":{\"value\":5,\"ac\":200,\"ad\":\"completed\",\"av\":3}}", p.Mqtt.Text(at));
+            Assert.AreEqual(2, p.Twin.PendingAcks, "kept until the hub accepts them");
+            p.Send();
+            Assert.AreEqual(at + 1, p.Mqtt.Topics.Count, "acks in flight are not sent twice");
+            p.Answer(at, 204);
+            Assert.AreEqual(0, p.Twin.PendingAcks);
+            Assert.AreEqual(0, p.Publisher.Count);
+            Assert.AreEqual(0, p.Callbacks.Count, "an ack raises no MessageSent");
+        }
+
+        [TestMethod]
+        public void ANewerAckForAPropertyInFlight_GoesInTheNextPatch()
+        {
+            Parts p = new Parts();
+            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2, 1);
+            p.RaiseAll();
+            int first = p.Send();
+            p.Twin.OnDesiredPatch("{\"a\":7,\"$version\":3}", 3, 1);
+            p.RaiseAll();
+            Assert.AreEqual(2, p.Twin.PendingAcks, "the one in flight is not replaced");
+            int second = p.Send();
+            Assert.AreEqual(first + 1, second);
+            Assert.Contains("\"av\":3", p.Mqtt.Text(second));
+            p.Answer(second, 204);
+            Assert.AreEqual(1, p.Twin.PendingAcks);
+            p.Answer(first, 204);
+            Assert.AreEqual(0, p.Twin.PendingAcks);
+
+            // Two acks of one property waiting together: one patch holds it once.
+            Parts q = new Parts();
+            q.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2, 1);
+            q.RaiseAll();
+            q.Twin.OnDesiredPatch("{\"a\":2,\"$version\":3}", 3, 1);
+            PendingCallback again = q.Callbacks.Take();
+            q.Twin.OnSettingRaised(again);
+            Assert.AreEqual(1, q.Twin.PendingAcks);
+        }
+
+        [TestMethod]
+        public void AThrottledAck_IsRetriedAfterABackoff_AndARefusedOneIsDropped()
+        {
+            Parts p = new Parts();
+            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2, 1);
+            p.RaiseAll();
+            int at = p.Send();
+            p.Answer(at, 429);
+            Assert.IsTrue(p.Logged("reported patch answered 429; sending it again in ", true));
+            Assert.AreEqual(1, p.Twin.PendingAcks);
+            Assert.AreEqual(1, p.Publisher.Count);
+            p.Send();
+            Assert.AreEqual(at + 1, p.Mqtt.Topics.Count, "429 means slow down: not at once");
+            p.Now += 799;
+            p.Send();
+            Assert.AreEqual(at + 1, p.Mqtt.Topics.Count, "not before the first back-off step");
+            p.Now += 401;
+            int again = p.Send();
+            Assert.AreEqual(at + 2, p.Mqtt.Topics.Count, "sent again");
+            Assert.AreNotEqual(p.Rid(at), p.Rid(again));
+            p.Answer(again, 400);
+            Assert.AreEqual(0, p.Twin.PendingAcks, "a refusal is final");
+            Assert.IsTrue(p.Logged("the hub refused a settings acknowledgement (status 400): 1 ack(s) dropped", false));
+            Assert.AreEqual(0, p.Publisher.Count);
+        }
+
+        [TestMethod]
+        public void TwinResponseStatuses_OnlyTwoHundredsAreSuccess()
+        {
+            int[] statuses = new int[] { 0, 99, 100, 199, 200, 204, 299, 300, 404, 600, 700 };
+            int[] reported = new int[] { IotcStatus.ProtocolError, IotcStatus.ProtocolError, 100, 199, 0, 0, 0, 300, 404, IotcStatus.ProtocolError, IotcStatus.ProtocolError };
+            for (int i = 0; i < statuses.Length; i++)
+            {
+                Parts p = new Parts();
+                OutboundMessage m = new OutboundMessage();
+                m.Kind = OutboundMessage.Property;
+                m.Qos = 1;
+                m.Payload = new byte[] { (byte)'{', (byte)'}' };
+                p.Publisher.Validate(m);
+                p.Publisher.TryAdd(m, "test");
+                int at = p.Send();
+                p.Answer(at, statuses[i]);
+                PendingCallback c = p.Callbacks.Take();
+                Assert.IsNotNull(c, "status " + statuses[i] + " completes the patch");
+                Assert.AreEqual(reported[i], c.Info.StatusCode, "status " + statuses[i]);
+                Assert.AreEqual(0, p.Publisher.Count);
+            }
+
+            Parts unknown = new Parts();
+            unknown.Twin.OnTwinResponse(204, "12345", string.Empty, unknown.Now, 1);
+            unknown.Twin.OnTwinResponse(204, null, string.Empty, unknown.Now, 1);
+            Assert.AreEqual(0, unknown.Callbacks.Count, "a $rid nobody sent is ignored");
+            Assert.AreEqual(1, unknown.Log.Count, "and logged once: a response without a $rid is not even that");
+            Assert.AreEqual("twin response for an unknown $rid ignored", (string)unknown.Log[0]);
+        }
+
+        [TestMethod]
+        public void ComponentAcks_AreGroupedPerComponent_OncePerPatch()
+        {
+            Parts p = new Parts();
+            p.Twin.OnDesiredPatch("{\"th\":{\"__t\":\"c\",\"x\":1,\"y\":2},\"z\":3,\"$version\":4}", 4, 1);
+            Assert.AreEqual("th*x th*y z", p.RaiseAll());
+            int at = p.Send();
+            Assert.AreEqual(at + 1, p.Mqtt.Topics.Count);
+            Assert.AreEqual("{\"th\":{\"__t\":\"c\",\"x\":{\"value\":1,\"ac\":200,\"ad\":\"completed\",\"av\":4},\"y\":{\"value\":2,\"ac\":200,\"ad\":\"completed\",\"av\":4}},\"z\":{\"value\":3,\"ac\":200,\"ad\":\"completed\",\"av\":4}}", p.Mqtt.Text(at));
+
+            // A component interrupted by another property: its later acks go in the next patch, not a second "th" object.
+            Parts q = new Parts();
+            q.Twin.OnDesiredPatch("{\"th\":{\"__t\":\"c\",\"x\":1},\"z\":3,\"$version\":4}", 4, 1);
+            q.RaiseAll();
+            q.Twin.OnDesiredPatch("{\"th\":{\"__t\":\"c\",\"y\":2},\"$version\":5}", 5, 1);
+            q.RaiseAll();
+            int first = q.Send();
+            Assert.AreEqual(first + 2, q.Mqtt.Topics.Count, "two patches");
+            Assert.AreEqual("{\"th\":{\"__t\":\"c\",\"x\":{\"value\":1,\"ac\":200,\"ad\":\"completed\",\"av\":4}},\"z\":{\"value\":3,\"ac\":200,\"ad\":\"completed\",\"av\":4}}", q.Mqtt.Text(first));
+            Assert.AreEqual("{\"th\":{\"__t\":\"c\",\"y\":{\"value\":2,\"ac\":200,\"ad\":\"completed\",\"av\":5}}}", q.Mqtt.Text(first + 1));
+        }
+
+        [TestMethod]
+        public void AckPatches_FillUpTo8KB_AndNoFurther()
+        {
+            Parts p = new Parts();
+            p.Publisher.SetLimits(64, 64 * 1024);
+            StringBuffer patch = new StringBuffer(8 * 1024).Append('{');
+            string value = "\"" + new string('v', 100) + "\"";
+            for (int i = 0; i < 200; i++)
+            {
+                patch.Append("\"k").Append(i).Append("\":").Append(value).Append(',');
+            }
+
+            p.Twin.OnDesiredPatch(patch.Append("\"$version\":2}").ToString(), 2, 1);
+            p.RaiseAll();
+            p.Publisher.SetWindow(64, 30000);
+            int at = p.Send();
+            int patches = p.Mqtt.Topics.Count - at;
+            Assert.IsTrue(patches >= 3 && patches <= 5, "200 acks of ~150 bytes in 8 KB patches: " + patches);
+            for (int i = at; i < p.Mqtt.Topics.Count; i++)
+            {
+                int length = ((byte[])p.Mqtt.Payloads[i]).Length;
+                Assert.IsTrue(length <= TwinSync.MaxAckPatchBytes, "patch " + i + " is " + length + " bytes");
+                Assert.IsTrue(i == p.Mqtt.Topics.Count - 1 || length > TwinSync.MaxAckPatchBytes - 400, "patch " + i + " is full: " + length);
+            }
+        }
+
+        [TestMethod]
+        public void AcksInFlight_OnALostLink_GoOutAgainAfterTheReconnect()
+        {
+            Parts p = new Parts();
+            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2, 1);
+            p.RaiseAll();
+            int at = p.Send();
+            p.Twin.OnLinkLost();
+            p.Publisher.MarkAllForResend();
+            p.Twin.OnConnected(p.Mqtt);
+            Assert.StartsWith("$iothub/twin/GET/", p.Mqtt.Topic(at + 1));
+            int again = p.Send();
+            Assert.AreEqual(at + 3, p.Mqtt.Topics.Count, "the ack patch goes out once more: once");
+            Assert.AreEqual(p.Mqtt.Text(at), p.Mqtt.Text(again));
+            Assert.AreEqual(1, p.Publisher.Count, "no second patch for the same ack");
+            p.Answer(again, 200);
+            Assert.AreEqual(0, p.Twin.PendingAcks);
+            Assert.AreEqual(0, p.Publisher.Count);
         }
 
         /// <summary>Plays the hub: answers 204 to every reported patch not answered yet and records the names it acknowledged.</summary>

@@ -232,7 +232,9 @@ namespace nanoFramework.Iotc.Pump
                     topic = HubTopics.MethodResponse(m.Status, m.RequestId);
                 }
 
-                int packetId;
+                // Initialised although the try assigns it: otherwise Stryker cannot mutate Flush at all (CS0165 in its
+                // mutated copy puts the whole method in "safe mode"), and Flush holds the window and QoS 0 rules.
+                int packetId = 0;
                 try
                 {
                     packetId = mqtt.Publish(topic, m.Payload, m.Qos);

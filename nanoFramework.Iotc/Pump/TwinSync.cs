@@ -63,15 +63,14 @@ namespace nanoFramework.Iotc.Pump
             get { return _deliveredVersion; }
         }
 
-        /// <summary>A new connection: ask for the whole twin (settings changed while offline), send acks again.</summary>
+        /// <summary>
+        /// A new connection: ask for the whole twin (settings changed while offline). Acks already in a patch stay
+        /// with it: the patch is still in the outbox and the Publisher sends it again; marking them unsent here would
+        /// put a second copy of the same patch in the outbox on every reconnect.
+        /// </summary>
         internal void OnConnected(IMqttTransport mqtt)
         {
             _getAttempts = 0;
-            for (int i = 0; i < _acks.Count; i++)
-            {
-                ((AckEntry)_acks[i]).InFlight = false;
-            }
-
             RequestTwin(mqtt);
         }
 
@@ -196,15 +195,11 @@ namespace nanoFramework.Iotc.Pump
             }
         }
 
-        /// <summary>A lost link: acks in flight go out again on the next connection.</summary>
+        /// <summary>A lost link: the GET is forgotten (a new one follows the reconnect); ack patches are resent by the Publisher.</summary>
         internal void OnLinkLost()
         {
             _getRequestId = null;
             _getRetryAtMs = 0;
-            for (int i = 0; i < _acks.Count; i++)
-            {
-                ((AckEntry)_acks[i]).InFlight = false;
-            }
         }
 
         private void RequestTwin(IMqttTransport mqtt)
