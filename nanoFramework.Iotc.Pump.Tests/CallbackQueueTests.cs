@@ -9,11 +9,11 @@ namespace nanoFramework.Iotc.Tests.Pump
     [TestClass]
     public class CallbackQueueTests
     {
-        private static PendingCallback Callback(int kind, int tag)
+        private static IotcCallbackInfo Callback(byte kind, int tag)
         {
-            PendingCallback c = new PendingCallback();
+            IotcCallbackInfo c = new IotcCallbackInfo(null, IotcEvents.MessageSent);
             c.Kind = kind;
-            c.Generation = tag;
+            c.MessageId = tag;
             return c;
         }
 
@@ -33,15 +33,15 @@ namespace nanoFramework.Iotc.Tests.Pump
             queue.Add(Callback(PendingCallback.MessageSent, 2));
             queue.Add(Callback(PendingCallback.Status, 3));
             Assert.AreEqual(3, queue.Count);
-            Assert.AreEqual(1, queue.Take().Generation);
+            Assert.AreEqual(1, queue.Take().MessageId);
             Assert.AreEqual(2, queue.Count);
 
             // Added while others wait: still behind them.
             queue.Add(Callback(PendingCallback.Setting, 4));
             Assert.AreEqual(3, queue.Count);
-            Assert.AreEqual(2, queue.Take().Generation);
-            Assert.AreEqual(3, queue.Take().Generation);
-            Assert.AreEqual(4, queue.Take().Generation);
+            Assert.AreEqual(2, queue.Take().MessageId);
+            Assert.AreEqual(3, queue.Take().MessageId);
+            Assert.AreEqual(4, queue.Take().MessageId);
             Assert.AreEqual(0, queue.Count);
             Assert.IsNull(queue.Take());
         }
@@ -60,9 +60,9 @@ namespace nanoFramework.Iotc.Tests.Pump
                 for (int i = 0; i < 5; i++)
                 {
                     Assert.AreEqual(5 - i, queue.Count);
-                    PendingCallback c = queue.Take();
+                    IotcCallbackInfo c = queue.Take();
                     Assert.IsNotNull(c);
-                    Assert.AreEqual(round * 10 + i, c.Generation);
+                    Assert.AreEqual(round * 10 + i, c.MessageId);
                 }
 
                 Assert.AreEqual(0, queue.Count);

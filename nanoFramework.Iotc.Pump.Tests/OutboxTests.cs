@@ -186,7 +186,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             outbox.Add(a);
             outbox.Add(b);
             Assert.AreEqual(1, outbox.InFlightCount());
-            a.InFlight = true;
+            outbox.SetInFlight(a, true);
             Assert.AreEqual(2, outbox.InFlightCount());
         }
     }

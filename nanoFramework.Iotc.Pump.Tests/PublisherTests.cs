@@ -213,10 +213,16 @@ namespace nanoFramework.Iotc.Tests.Pump
             return m;
         }
 
+        /// <summary>Validate as Device does: the topic's UTF-8 length, 64 for a reported patch's short topic.</summary>
+        private static void Validated(Publisher publisher, OutboundMessage m)
+        {
+            publisher.Validate(m, m.Topic == null ? 64 : nanoFramework.Iotc.Text.Utf8.GetByteCount(m.Topic));
+        }
+
         private static OutboundMessage Added(Publisher publisher, int kind, int qos, int payloadBytes)
         {
             OutboundMessage m = Message(kind, qos, payloadBytes);
-            publisher.Validate(m);
+            Validated(publisher, m);
             Assert.IsTrue(publisher.TryAdd(m, "test") > 0, "accepted");
             return m;
         }
@@ -227,25 +233,25 @@ namespace nanoFramework.Iotc.Tests.Pump
             Publisher publisher = NewPublisher(new CallbackQueue());
             publisher.SetLimits(8, 1000);
             OutboundMessage m = Message(OutboundMessage.Telemetry, 1, 100);
-            publisher.Validate(m);
+            Validated(publisher, m);
             Assert.AreEqual(100 + m.Topic.Length, m.Size);
 
             OutboundMessage noTopic = Message(OutboundMessage.Property, 1, 100);
-            publisher.Validate(noTopic);
+            Validated(publisher, noTopic);
             Assert.AreEqual(164, noTopic.Size, "a reported patch counts 64 bytes for its topic");
 
             OutboundMessage exact = Message(OutboundMessage.Property, 1, 1000 - 64);
-            publisher.Validate(exact);
+            Validated(publisher, exact);
             Assert.AreEqual(1000, exact.Size, "exactly the outbox size is accepted");
-            Exception tooBig = Throws.Exactly(typeof(ArgumentException), "payload", null, () => publisher.Validate(Message(OutboundMessage.Property, 1, 1000 - 63)));
+            Exception tooBig = Throws.Exactly(typeof(ArgumentException), "payload", null, () => Validated(publisher, Message(OutboundMessage.Property, 1, 1000 - 63)));
             Assert.StartsWith("the message is 1001 bytes with its topic; the outbox holds at most 1000 (SetOutboxLimits)", tooBig.Message);
 
             publisher.SetLimits(8, 128 * 1024);
             OutboundMessage longTopic = Message(OutboundMessage.Telemetry, 1, 1);
             longTopic.Topic = new string('t', Publisher.MaxTopicBytes);
-            publisher.Validate(longTopic);
+            Validated(publisher, longTopic);
             longTopic.Topic = new string('t', Publisher.MaxTopicBytes + 1);
-            Exception tooLong = Throws.Exactly(typeof(ArgumentException), "properties", null, () => publisher.Validate(longTopic));
+            Exception tooLong = Throws.Exactly(typeof(ArgumentException), "properties", null, () => Validated(publisher, longTopic));
             Assert.StartsWith("the property bag makes the topic 65536 bytes; MQTT allows at most 65535", tooLong.Message);
         }
 
@@ -258,7 +264,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             int second = Added(publisher, OutboundMessage.Telemetry, 1, 10).MessageId;
             Assert.AreEqual(first + 1, second);
             OutboundMessage third = Message(OutboundMessage.Telemetry, 1, 10);
-            publisher.Validate(third);
+            Validated(publisher, third);
             Assert.AreEqual(0, publisher.TryAdd(third, "test"));
             Assert.AreEqual(0, third.MessageId, "a refused message gets no id");
             Assert.AreEqual(2, _log.Count, "only what was queued is logged");
@@ -286,6 +292,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(2, publisher.Window);
             FakeMqtt mqtt = OpenLink();
             OutboundMessage q0 = Added(publisher, OutboundMessage.Telemetry, 0, 1);
+            int q0Id = q0.MessageId; // a confirmed telemetry record is reused, so its fields are cleared
             Added(publisher, OutboundMessage.Telemetry, 1, 1);
             Added(publisher, OutboundMessage.Telemetry, 1, 1);
             Added(publisher, OutboundMessage.Telemetry, 1, 1);
@@ -293,13 +300,13 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(3, mqtt.Topics.Count, "QoS 0 does not hold a window slot; two QoS 1 in flight");
             Assert.AreEqual(3, publisher.Count, "the QoS 0 message left the outbox");
             Assert.AreEqual(2, publisher.Outbox.InFlightCount());
-            PendingCallback sent = callbacks.Take();
+            IotcCallbackInfo sent = callbacks.Take();
             Assert.AreEqual(PendingCallback.MessageSent, sent.Kind);
-            Assert.AreEqual(q0.MessageId, sent.Info.MessageId);
-            Assert.AreEqual(0, sent.Info.StatusCode);
-            Assert.AreEqual("t", sent.Info.Payload);
+            Assert.AreEqual(q0Id, sent.MessageId);
+            Assert.AreEqual(0, sent.StatusCode);
+            Assert.AreEqual("t", sent.Payload);
             Assert.IsTrue(_log.Contains("published devices/dev-1/messages/events/ (1 bytes, QoS 0)"), "the publish is logged at All");
-            Assert.IsTrue(_log.Contains("message " + q0.MessageId + " confirmed"));
+            Assert.IsTrue(_log.Contains("message " + q0Id + " confirmed"));
             Assert.IsNull(callbacks.Take(), "QoS 1 waits for its PUBACK");
 
             Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1001));
@@ -358,17 +365,18 @@ namespace nanoFramework.Iotc.Tests.Pump
             publisher.OnPuback((int)mqtt.PacketIds[0]);
             Assert.AreEqual(2, publisher.Count, "a reported patch waits for its twin response");
             Assert.IsNull(callbacks.Take());
+            int telemetryId = telemetry.MessageId; // a confirmed telemetry record is reused, so its fields are cleared
             publisher.OnPuback((int)mqtt.PacketIds[1]);
             Assert.AreEqual(1, publisher.Count);
-            Assert.AreEqual(telemetry.MessageId, callbacks.Take().Info.MessageId);
+            Assert.AreEqual(telemetryId, callbacks.Take().MessageId);
             publisher.OnPuback(999);
             Assert.AreEqual(1, publisher.Count, "an unknown packet id confirms nothing");
 
             publisher.Complete(patch, 204);
             Assert.AreEqual(0, publisher.Count);
-            PendingCallback done = callbacks.Take();
-            Assert.AreEqual(patch.MessageId, done.Info.MessageId);
-            Assert.AreEqual(204, done.Info.StatusCode);
+            IotcCallbackInfo done = callbacks.Take();
+            Assert.AreEqual(patch.MessageId, done.MessageId);
+            Assert.AreEqual(204, done.StatusCode);
             Assert.AreEqual("message " + patch.MessageId + " confirmed with status 204", (string)_log[_log.Count - 1]);
         }
 
@@ -394,7 +402,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             response.Status = 200;
             Assert.IsTrue(other.TryAddAutomatic(response));
             OutboundMessage qos0 = Message(OutboundMessage.Property, 0, 1);
-            other.Validate(qos0);
+            Validated(other, qos0);
             other.TryAdd(qos0, "test");
             Assert.IsNull(other.Flush(mqtt, "dev-1", 1000));
             Assert.StartsWith("$iothub/methods/res/200/?$rid=r1", mqtt.Topic(mqtt.Topics.Count - 2));
@@ -403,8 +411,10 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsNull(other.Flush(mqtt, "dev-1", 12000), "a QoS 0 reported patch waits for its twin response: no PUBACK time-out");
             Publisher third = NewPublisher(new CallbackQueue());
             third.SetWindow(8, 10000);
-            Assert.IsTrue(third.TryAddAutomatic(response));
-            response.InFlight = false;
+            OutboundMessage answer = Message(OutboundMessage.CommandResponse, 1, 1);
+            answer.RequestId = "r2";
+            answer.Status = 200;
+            Assert.IsTrue(third.TryAddAutomatic(answer));
             Assert.IsNull(third.Flush(mqtt, "dev-1", 1000));
             Assert.AreEqual("no PUBACK for message (automatic) after 10 s", third.Flush(mqtt, "dev-1", 11000));
         }
@@ -438,10 +448,10 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsNull(publisher.Flush(mqtt, "dev-1", now));
             Assert.AreEqual(0, publisher.Count, "both given up in the same step");
             Assert.AreEqual(2 * Publisher.MaxTwinAttempts, mqtt.Topics.Count, "not a sixth time");
-            PendingCallback timedOut = callbacks.Take();
-            Assert.AreEqual(patch.MessageId, timedOut.Info.MessageId);
-            Assert.AreEqual(408, timedOut.Info.StatusCode);
-            Assert.AreEqual(other.MessageId, callbacks.Take().Info.MessageId);
+            IotcCallbackInfo timedOut = callbacks.Take();
+            Assert.AreEqual(patch.MessageId, timedOut.MessageId);
+            Assert.AreEqual(408, timedOut.StatusCode);
+            Assert.AreEqual(other.MessageId, callbacks.Take().MessageId);
         }
 
         [TestMethod]

@@ -239,12 +239,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             internal string RaiseAll()
             {
                 string tags = string.Empty;
-                PendingCallback c;
+                IotcCallbackInfo c;
                 while ((c = Callbacks.Take()) != null)
                 {
                     if (c.Kind == PendingCallback.Setting)
                     {
-                        tags += (tags.Length == 0 ? string.Empty : " ") + c.Info.Tag;
+                        tags += (tags.Length == 0 ? string.Empty : " ") + c.Tag;
                         Twin.OnSettingRaised(c);
                     }
                 }
@@ -269,7 +269,7 @@ namespace nanoFramework.Iotc.Tests.Pump
 
             internal void Answer(int index, int status)
             {
-                Twin.OnTwinResponse(status, Rid(index), string.Empty, Now, 1);
+                Twin.OnTwinResponse(status, Rid(index), string.Empty, Now);
             }
         }
 
@@ -278,40 +278,40 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             Parts p = new Parts();
             Assert.AreEqual(-1, (int)p.Twin.DeliveredVersion);
-            p.Twin.OnDesiredPatch("{\"a\":1,\"b\":2,\"$version\":5}", 5, 1);
+            p.Twin.OnDesiredPatch("{\"a\":1,\"b\":2,\"$version\":5}", 5);
             Assert.AreEqual(-1, (int)p.Twin.DeliveredVersion, "queued is not delivered");
-            PendingCallback first = p.Callbacks.Take();
-            Assert.IsFalse(first.EndsDocument);
+            IotcCallbackInfo first = p.Callbacks.Take();
+            Assert.IsFalse(first.Answer.EndsDocument);
             p.Twin.OnSettingRaised(first);
             Assert.AreEqual(-1, (int)p.Twin.DeliveredVersion, "half a document is not delivered");
-            PendingCallback second = p.Callbacks.Take();
-            Assert.IsTrue(second.EndsDocument);
-            Assert.AreEqual(5, (int)second.Info.DesiredVersion);
+            IotcCallbackInfo second = p.Callbacks.Take();
+            Assert.IsTrue(second.Answer.EndsDocument);
+            Assert.AreEqual(5, (int)second.DesiredVersion);
             p.Twin.OnSettingRaised(second);
             Assert.AreEqual(5, (int)p.Twin.DeliveredVersion);
 
-            p.Twin.OnDesiredPatch("{\"a\":3,\"$version\":5}", 5, 1);
-            p.Twin.OnDesiredPatch("{\"a\":3,\"$version\":4}", 4, 1);
+            p.Twin.OnDesiredPatch("{\"a\":3,\"$version\":5}", 5);
+            p.Twin.OnDesiredPatch("{\"a\":3,\"$version\":4}", 4);
             Assert.AreEqual(0, p.Callbacks.Count, "the same or an older patch is not delivered again");
-            p.Twin.OnDesiredPatch("{\"a\":3,\"$version\":6}", 6, 1);
+            p.Twin.OnDesiredPatch("{\"a\":3,\"$version\":6}", 6);
             Assert.AreEqual("a", p.RaiseAll());
             Assert.AreEqual(6, (int)p.Twin.DeliveredVersion);
 
-            p.Twin.OnDesiredPatch("{\"a\":", 7, 1);
+            p.Twin.OnDesiredPatch("{\"a\":", 7);
             Assert.AreEqual(0, p.Callbacks.Count);
             Assert.IsTrue(p.Logged("ignored a malformed desired-properties document", false));
             Assert.AreEqual(6, (int)p.Twin.DeliveredVersion, "nor is its version taken");
-            p.Twin.OnDesiredPatch("{\"$version\":8}", 8, 1);
+            p.Twin.OnDesiredPatch("{\"$version\":8}", 8);
             Assert.AreEqual(0, p.Callbacks.Count);
             Assert.AreEqual(8, (int)p.Twin.DeliveredVersion, "a document without settings is delivered as it is");
 
-            p.Twin.OnDesiredPatch("{\"c\":1}", 9, 1);
+            p.Twin.OnDesiredPatch("{\"c\":1}", 9);
             Assert.AreEqual("c", p.RaiseAll());
             Assert.AreEqual(9, (int)p.Twin.DeliveredVersion, "the topic's version when the body has none");
-            p.Twin.OnDesiredPatch("{\"c\":1}", -1, 1);
+            p.Twin.OnDesiredPatch("{\"c\":1}", -1);
             Assert.IsTrue(p.Logged("desired properties without a $version: delivered to SettingsUpdated (DesiredVersion -1) but not acknowledged", false));
-            PendingCallback unversioned = p.Callbacks.Take();
-            Assert.AreEqual(-1, (int)unversioned.Info.DesiredVersion, "no version at all: still delivered");
+            IotcCallbackInfo unversioned = p.Callbacks.Take();
+            Assert.AreEqual(-1, (int)unversioned.DesiredVersion, "no version at all: still delivered");
             p.Twin.OnSettingRaised(unversioned);
             Assert.AreEqual(9, (int)p.Twin.DeliveredVersion);
             Assert.AreEqual(3, p.Twin.PendingAcks, "b and a of versions 5 and 6 and c of 9: the unversioned c is not acknowledged");
@@ -321,25 +321,24 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void AFullGet_IsAuthoritative_ButNotRepeated()
         {
             Parts p = new Parts();
-            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":6}", 6, 1);
+            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":6}", 6);
             p.RaiseAll();
             p.Twin.OnConnected(p.Mqtt);
             Assert.StartsWith("$iothub/twin/GET/?$rid=", p.Mqtt.Topic(0));
             Assert.AreEqual(0, (int)p.Mqtt.Qos[0]);
             Assert.AreEqual(0, ((byte[])p.Mqtt.Payloads[0]).Length);
-            p.Twin.OnTwinResponse(200, p.Rid(0), "{\"desired\":{\"a\":1,\"$version\":6},\"reported\":{}}", p.Now, 1);
+            p.Twin.OnTwinResponse(200, p.Rid(0), "{\"desired\":{\"a\":1,\"$version\":6},\"reported\":{}}", p.Now);
             Assert.AreEqual(0, p.Callbacks.Count, "the GET repeats what was delivered");
 
             p.Twin.OnConnected(p.Mqtt);
-            p.Twin.OnTwinResponse(200, p.Rid(1), "{\"desired\":{\"a\":2,\"$version\":2},\"reported\":{}}", p.Now, 1);
-            PendingCallback reset = p.Callbacks.Take();
+            p.Twin.OnTwinResponse(200, p.Rid(1), "{\"desired\":{\"a\":2,\"$version\":2},\"reported\":{}}", p.Now);
+            IotcCallbackInfo reset = p.Callbacks.Take();
             Assert.IsNotNull(reset, "a lower version from a GET is a twin reset");
-            Assert.IsTrue(reset.FromTwinGet);
             p.Twin.OnSettingRaised(reset);
             Assert.AreEqual(2, (int)p.Twin.DeliveredVersion);
 
             // A GET answer under a $rid that is not the GET's is not a GET.
-            p.Twin.OnTwinResponse(200, p.Rid(1), "{\"desired\":{\"a\":9,\"$version\":1},\"reported\":{}}", p.Now, 1);
+            p.Twin.OnTwinResponse(200, p.Rid(1), "{\"desired\":{\"a\":9,\"$version\":1},\"reported\":{}}", p.Now);
             Assert.AreEqual(0, p.Callbacks.Count);
         }
 
@@ -348,7 +347,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             Parts p = new Parts();
             p.Twin.OnConnected(p.Mqtt);
-            p.Twin.OnTwinResponse(404, p.Rid(0), string.Empty, p.Now, 1);
+            p.Twin.OnTwinResponse(404, p.Rid(0), string.Empty, p.Now);
             p.Twin.Step(p.Mqtt, p.Now + 60000);
             Assert.AreEqual(1, p.Mqtt.Topics.Count, "404 is not retried");
             Assert.IsTrue(p.Logged("twin GET answered 404; desired properties arrive with the next change or reconnect", false));
@@ -357,7 +356,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             for (int attempt = 1; attempt < Publisher.MaxTwinAttempts; attempt++)
             {
                 int last = p.Mqtt.Topics.Count - 1;
-                p.Twin.OnTwinResponse(503, p.Rid(last), string.Empty, p.Now, 1);
+                p.Twin.OnTwinResponse(503, p.Rid(last), string.Empty, p.Now);
                 p.Twin.Step(p.Mqtt, p.Now);
                 Assert.AreEqual(last + 1, p.Mqtt.Topics.Count, "not at once");
                 p.Now += 20000;
@@ -366,7 +365,7 @@ namespace nanoFramework.Iotc.Tests.Pump
                 Assert.StartsWith("$iothub/twin/GET/", p.Mqtt.Topic(last + 1));
             }
 
-            p.Twin.OnTwinResponse(429, p.Rid(p.Mqtt.Topics.Count - 1), string.Empty, p.Now, 1);
+            p.Twin.OnTwinResponse(429, p.Rid(p.Mqtt.Topics.Count - 1), string.Empty, p.Now);
             p.Now += 60000;
             int count = p.Mqtt.Topics.Count;
             p.Twin.Step(p.Mqtt, p.Now);
@@ -375,7 +374,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             // The first retry waits the first back-off step (1 s +-20 %).
             Parts q = new Parts();
             q.Twin.OnConnected(q.Mqtt);
-            q.Twin.OnTwinResponse(500, q.Rid(0), string.Empty, q.Now, 1);
+            q.Twin.OnTwinResponse(500, q.Rid(0), string.Empty, q.Now);
             Assert.IsTrue(q.Logged("twin GET answered 500; asking again in ", true));
             q.Twin.Step(q.Mqtt, q.Now + 799);
             Assert.AreEqual(1, q.Mqtt.Topics.Count);
@@ -385,7 +384,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             // A lost link forgets the GET: its late answer is not taken for one.
             Parts r = new Parts();
             r.Twin.OnConnected(r.Mqtt);
-            r.Twin.OnTwinResponse(500, r.Rid(0), string.Empty, r.Now, 1);
+            r.Twin.OnTwinResponse(500, r.Rid(0), string.Empty, r.Now);
             r.Twin.OnLinkLost();
             r.Twin.Step(r.Mqtt, r.Now + 60000);
             Assert.AreEqual(1, r.Mqtt.Topics.Count, "no retry on a lost link");
@@ -395,9 +394,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void Acks_AreCoalesced_AndANewerAnswerReplacesOneNotYetSent()
         {
             Parts p = new Parts();
-            p.Twin.OnDesiredPatch("{\"a\":1,\"b\":2,\"$version\":2}", 2, 1);
+            p.Twin.OnDesiredPatch("{\"a\":1,\"b\":2,\"$version\":2}", 2);
             p.RaiseAll();
-            p.Twin.OnDesiredPatch("{\"a\":5,\"$version\":3}", 3, 1);
+            p.Twin.OnDesiredPatch("{\"a\":5,\"$version\":3}", 3);
             p.RaiseAll();
             Assert.AreEqual(2, p.Twin.PendingAcks, "a's older ack was replaced");
             int at = p.Send();
@@ -416,10 +415,10 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void ANewerAckForAPropertyInFlight_GoesInTheNextPatch()
         {
             Parts p = new Parts();
-            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2, 1);
+            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2);
             p.RaiseAll();
             int first = p.Send();
-            p.Twin.OnDesiredPatch("{\"a\":7,\"$version\":3}", 3, 1);
+            p.Twin.OnDesiredPatch("{\"a\":7,\"$version\":3}", 3);
             p.RaiseAll();
             Assert.AreEqual(2, p.Twin.PendingAcks, "the one in flight is not replaced");
             int second = p.Send();
@@ -432,10 +431,10 @@ namespace nanoFramework.Iotc.Tests.Pump
 
             // Two acks of one property waiting together: one patch holds it once.
             Parts q = new Parts();
-            q.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2, 1);
+            q.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2);
             q.RaiseAll();
-            q.Twin.OnDesiredPatch("{\"a\":2,\"$version\":3}", 3, 1);
-            PendingCallback again = q.Callbacks.Take();
+            q.Twin.OnDesiredPatch("{\"a\":2,\"$version\":3}", 3);
+            IotcCallbackInfo again = q.Callbacks.Take();
             q.Twin.OnSettingRaised(again);
             Assert.AreEqual(1, q.Twin.PendingAcks);
         }
@@ -444,7 +443,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void AThrottledAck_IsRetriedAfterABackoff_AndARefusedOneIsDropped()
         {
             Parts p = new Parts();
-            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2, 1);
+            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2);
             p.RaiseAll();
             int at = p.Send();
             p.Answer(at, 429);
@@ -478,19 +477,19 @@ namespace nanoFramework.Iotc.Tests.Pump
                 m.Kind = OutboundMessage.Property;
                 m.Qos = 1;
                 m.Payload = new byte[] { (byte)'{', (byte)'}' };
-                p.Publisher.Validate(m);
+                p.Publisher.Validate(m, 64);
                 p.Publisher.TryAdd(m, "test");
                 int at = p.Send();
                 p.Answer(at, statuses[i]);
-                PendingCallback c = p.Callbacks.Take();
+                IotcCallbackInfo c = p.Callbacks.Take();
                 Assert.IsNotNull(c, "status " + statuses[i] + " completes the patch");
-                Assert.AreEqual(reported[i], c.Info.StatusCode, "status " + statuses[i]);
+                Assert.AreEqual(reported[i], c.StatusCode, "status " + statuses[i]);
                 Assert.AreEqual(0, p.Publisher.Count);
             }
 
             Parts unknown = new Parts();
-            unknown.Twin.OnTwinResponse(204, "12345", string.Empty, unknown.Now, 1);
-            unknown.Twin.OnTwinResponse(204, null, string.Empty, unknown.Now, 1);
+            unknown.Twin.OnTwinResponse(204, "12345", string.Empty, unknown.Now);
+            unknown.Twin.OnTwinResponse(204, null, string.Empty, unknown.Now);
             Assert.AreEqual(0, unknown.Callbacks.Count, "a $rid nobody sent is ignored");
             Assert.AreEqual(1, unknown.Log.Count, "and logged once: a response without a $rid is not even that");
             Assert.AreEqual("twin response for an unknown $rid ignored", (string)unknown.Log[0]);
@@ -500,7 +499,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void ComponentAcks_AreGroupedPerComponent_OncePerPatch()
         {
             Parts p = new Parts();
-            p.Twin.OnDesiredPatch("{\"th\":{\"__t\":\"c\",\"x\":1,\"y\":2},\"z\":3,\"$version\":4}", 4, 1);
+            p.Twin.OnDesiredPatch("{\"th\":{\"__t\":\"c\",\"x\":1,\"y\":2},\"z\":3,\"$version\":4}", 4);
             Assert.AreEqual("th*x th*y z", p.RaiseAll());
             int at = p.Send();
             Assert.AreEqual(at + 1, p.Mqtt.Topics.Count);
@@ -508,9 +507,9 @@ namespace nanoFramework.Iotc.Tests.Pump
 
             // A component interrupted by another property: its later acks go in the next patch, not a second "th" object.
             Parts q = new Parts();
-            q.Twin.OnDesiredPatch("{\"th\":{\"__t\":\"c\",\"x\":1},\"z\":3,\"$version\":4}", 4, 1);
+            q.Twin.OnDesiredPatch("{\"th\":{\"__t\":\"c\",\"x\":1},\"z\":3,\"$version\":4}", 4);
             q.RaiseAll();
-            q.Twin.OnDesiredPatch("{\"th\":{\"__t\":\"c\",\"y\":2},\"$version\":5}", 5, 1);
+            q.Twin.OnDesiredPatch("{\"th\":{\"__t\":\"c\",\"y\":2},\"$version\":5}", 5);
             q.RaiseAll();
             int first = q.Send();
             Assert.AreEqual(first + 2, q.Mqtt.Topics.Count, "two patches");
@@ -530,7 +529,7 @@ namespace nanoFramework.Iotc.Tests.Pump
                 patch.Append("\"k").Append(i).Append("\":").Append(value).Append(',');
             }
 
-            p.Twin.OnDesiredPatch(patch.Append("\"$version\":2}").ToString(), 2, 1);
+            p.Twin.OnDesiredPatch(patch.Append("\"$version\":2}").ToString(), 2);
             p.RaiseAll();
             p.Publisher.SetWindow(64, 30000);
             int at = p.Send();
@@ -548,7 +547,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void AcksInFlight_OnALostLink_GoOutAgainAfterTheReconnect()
         {
             Parts p = new Parts();
-            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2, 1);
+            p.Twin.OnDesiredPatch("{\"a\":1,\"$version\":2}", 2);
             p.RaiseAll();
             int at = p.Send();
             p.Twin.OnLinkLost();

@@ -69,6 +69,10 @@ namespace nanoFramework.Iotc.Pump
         {
             _items.Add(message);
             _bytes += message.Size;
+            if (message.InFlight)
+            {
+                _inFlight++;
+            }
         }
 
         internal void RemoveAt(int index)

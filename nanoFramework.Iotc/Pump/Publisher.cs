@@ -196,10 +196,9 @@ namespace nanoFramework.Iotc.Pump
         internal string Flush(IMqttTransport mqtt, string hubDeviceId, long now)
         {
             _publishedLastFlush = 0;
-            // Time-outs are seconds long: looking every 100 ms is enough, and keeps a spinning DoNext() cheap.
+            // Only when the earliest in-flight deadline has come: a spinning DoNext() does not scan the outbox.
             if (now >= _nextExpiryCheckMs)
             {
-                _nextExpiryCheckMs = now + 100;
                 string stalled = ExpireInFlight(now);
                 if (stalled != null)
                 {
@@ -276,6 +275,8 @@ namespace nanoFramework.Iotc.Pump
                 _outbox.SetInFlight(m, true);
                 m.PacketId = packetId;
                 m.SentAtMs = now;
+                KeepEarliest(now + (m.TwinRequestId != null ? TwinResponseTimeoutMs : _inFlightTimeoutMs));
+
                 inFlight++;
             }
 
@@ -338,6 +339,8 @@ namespace nanoFramework.Iotc.Pump
 
         private string ExpireInFlight(long now)
         {
+            // The next deadline is recomputed as the scan goes: the earliest of what stays in flight.
+            _nextExpiryCheckMs = long.MaxValue;
             for (int i = 0; i < _outbox.Count; i++)
             {
                 OutboundMessage m = _outbox[i];
@@ -353,6 +356,7 @@ namespace nanoFramework.Iotc.Pump
                         return "no PUBACK for message " + (m.MessageId != 0 ? m.MessageId.ToString() : "(automatic)") + " after " + (_inFlightTimeoutMs / 1000) + " s";
                     }
 
+                    KeepEarliest(m.SentAtMs + _inFlightTimeoutMs);
                     continue;
                 }
 
@@ -360,6 +364,7 @@ namespace nanoFramework.Iotc.Pump
                 // send it again under a new $rid, a few times; then report it as timed out (408).
                 if (now - m.SentAtMs < TwinResponseTimeoutMs)
                 {
+                    KeepEarliest(m.SentAtMs + TwinResponseTimeoutMs);
                     continue;
                 }
 
@@ -376,6 +381,14 @@ namespace nanoFramework.Iotc.Pump
             }
 
             return null;
+        }
+
+        private void KeepEarliest(long deadline)
+        {
+            if (deadline < _nextExpiryCheckMs)
+            {
+                _nextExpiryCheckMs = deadline;
+            }
         }
 
         /// <summary>Keeps a telemetry record that left the outbox for the next message (nothing refers to it any more).</summary>
