@@ -58,6 +58,36 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
+        public void AGetAnswerAndAPatchOfTheSameVersion_InOneDoNext_RaiseEachSettingOnce()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = DeviceTests.Connected(t, new FakeClock());
+            ArrayList seen = new ArrayList();
+            device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag + "@" + info.DesiredVersion));
+            string get = t.Current.Topic(0);
+            t.Current.Deliver(Desired + "2", "{\"fan\":1,\"mode\":\"eco\",\"$version\":2}");
+            t.Current.Deliver("$iothub/twin/res/200/?$rid=" + get.Substring(get.IndexOf("$rid=") + 5), "{\"desired\":{\"fan\":1,\"mode\":\"eco\",\"$version\":2},\"reported\":{}}");
+            device.DoNext();
+            Assert.AreEqual(2, seen.Count);
+        }
+
+        [TestMethod]
+        public void AGetAnswerOlderThanAPatchThatCameAfterIt_IsStale_NotATwinReset()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = DeviceTests.Connected(t, new FakeClock());
+            ArrayList seen = new ArrayList();
+            device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag + "=" + info.Payload + "@" + info.DesiredVersion));
+            string get = t.Current.Topic(0);
+            t.Current.Deliver(Desired + "3", "{\"fan\":3,\"$version\":3}");
+            device.DoNext();
+            t.Current.Deliver("$iothub/twin/res/200/?$rid=" + get.Substring(get.IndexOf("$rid=") + 5), "{\"desired\":{\"fan\":2,\"$version\":2},\"reported\":{}}");
+            device.DoNext();
+            Assert.AreEqual(1, seen.Count, "the older GET answer does not roll the setting back");
+            Assert.AreEqual("fan=3@3", (string)seen[0]);
+        }
+
+        [TestMethod]
         public void AfterATwinReset_TheLowerVersionOfAFullGet_IsDelivered()
         {
             FakeTransport t = new FakeTransport();

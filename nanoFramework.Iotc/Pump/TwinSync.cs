@@ -36,6 +36,11 @@ namespace nanoFramework.Iotc.Pump
         private long _getRetryAtMs;
         private long _deliveredVersion = -1;
 
+        // The newest version queued for raising (delivered or about to be), and whether a patch came after the twin
+        // GET was asked for: a GET answer older than such a patch is stale, not a twin reset.
+        private long _queuedVersion = -1;
+        private bool _patchSinceGet;
+
         internal TwinSync(Device device, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
         {
             _device = device;
@@ -71,6 +76,9 @@ namespace nanoFramework.Iotc.Pump
         internal void OnConnected(IMqttTransport mqtt)
         {
             _getAttempts = 0;
+
+            // What was queued but not raised (the application disconnected first) comes again with this GET.
+            _queuedVersion = _deliveredVersion;
             RequestTwin(mqtt);
         }
 
@@ -207,6 +215,7 @@ namespace nanoFramework.Iotc.Pump
             _getRetryAtMs = 0;
             _getAttempts++;
             _getRequestId = _publisher.NextRequestId();
+            _patchSinceGet = false;
             mqtt.Publish(HubTopics.TwinGet(_getRequestId), new byte[0], 0);
         }
 
@@ -220,11 +229,26 @@ namespace nanoFramework.Iotc.Pump
 
             // The hub always sends the body's $version; the topic's is the fallback.
             long version = desired.Version >= 0 ? desired.Version : topicVersion;
-            if (version >= 0 && (fromGet ? version == _deliveredVersion : version <= _deliveredVersion))
+
+            // Compared with what is delivered or already waiting to be raised (a GET answer and a patch of the same
+            // version can arrive in one DoNext).
+            long known = _queuedVersion;
+            if (version >= 0 && (fromGet ? version == known || (version < known && _patchSinceGet) : version <= known))
             {
-                // Already delivered (a GET after a reconnect repeats it). A GET with a LOWER version is a twin reset
+                // Already delivered or queued (a GET after a reconnect repeats it), or a GET answer older than a patch
+                // that came after it was asked for. A GET with a LOWER version and no patch since is a twin reset
                 // (re-created device, another hub): the GET is authoritative, so that one is delivered.
                 return;
+            }
+
+            if (!fromGet)
+            {
+                _patchSinceGet = true;
+            }
+
+            if (version >= 0)
+            {
+                _queuedVersion = version;
             }
 
             if (version < 0)
