@@ -216,7 +216,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         /// <summary>Validate as Device does: the topic's UTF-8 length, 64 for a reported patch's short topic.</summary>
         private static void Validated(Publisher publisher, OutboundMessage m)
         {
-            publisher.Validate(m, m.Topic == null ? 64 : nanoFramework.Iotc.Text.Utf8.GetByteCount(m.Topic));
+            publisher.Validate(m, m.Topic == null ? Publisher.ShortTopicBytes : nanoFramework.Iotc.Text.Utf8.GetByteCount(m.Topic));
         }
 
         private static OutboundMessage Added(Publisher publisher, int kind, int qos, int payloadBytes)
@@ -296,7 +296,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Added(publisher, OutboundMessage.Telemetry, 1, 1);
             Added(publisher, OutboundMessage.Telemetry, 1, 1);
             Added(publisher, OutboundMessage.Telemetry, 1, 1);
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1000));
+            Assert.IsNull(publisher.Flush(mqtt, 1000));
             Assert.AreEqual(3, mqtt.Topics.Count, "QoS 0 does not hold a window slot; two QoS 1 in flight");
             Assert.AreEqual(3, publisher.Count, "the QoS 0 message left the outbox");
             Assert.AreEqual(2, publisher.Outbox.InFlightCount());
@@ -309,11 +309,11 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsTrue(_log.Contains("message " + q0Id + " confirmed"));
             Assert.IsNull(callbacks.Take(), "QoS 1 waits for its PUBACK");
 
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1001));
+            Assert.IsNull(publisher.Flush(mqtt, 1001));
             Assert.AreEqual(3, mqtt.Topics.Count, "the window is full");
             publisher.OnPuback((int)mqtt.PacketIds[1]);
             Assert.AreEqual(2, publisher.Count);
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1002));
+            Assert.IsNull(publisher.Flush(mqtt, 1002));
             Assert.AreEqual(4, mqtt.Topics.Count, "one confirmed: one more goes");
         }
 
@@ -324,9 +324,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeMqtt mqtt = OpenLink();
             OutboundMessage m = Added(publisher, OutboundMessage.Telemetry, 1, 1);
             m.NotBeforeMs = 5000;
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 4999));
+            Assert.IsNull(publisher.Flush(mqtt, 4999));
             Assert.AreEqual(0, mqtt.Topics.Count, "not before its time");
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 5000));
+            Assert.IsNull(publisher.Flush(mqtt, 5000));
             Assert.AreEqual(1, mqtt.Topics.Count, "at its time");
             Assert.AreEqual(1, m.Attempts);
             Assert.IsTrue(m.InFlight);
@@ -340,7 +340,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeMqtt mqtt = OpenLink();
             OutboundMessage m = Added(publisher, OutboundMessage.Property, 1, 1);
             mqtt.Open = false;
-            string lost = publisher.Flush(mqtt, "dev-1", 1000);
+            string lost = publisher.Flush(mqtt, 1000);
             Assert.IsNotNull(lost);
             Assert.StartsWith("publish failed", lost);
             Assert.AreEqual(1, publisher.Count);
@@ -357,7 +357,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeMqtt mqtt = OpenLink();
             OutboundMessage patch = Added(publisher, OutboundMessage.Property, 1, 2);
             OutboundMessage telemetry = Added(publisher, OutboundMessage.Telemetry, 1, 2);
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1000));
+            Assert.IsNull(publisher.Flush(mqtt, 1000));
             Assert.StartsWith("$iothub/twin/PATCH/properties/reported/?$rid=" + patch.TwinRequestId, mqtt.Topic(0));
             Assert.AreSame(patch, publisher.FindTwinRequest(patch.TwinRequestId));
             Assert.IsNull(publisher.FindTwinRequest("no-such-rid"));
@@ -387,9 +387,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             publisher.SetWindow(8, 10000);
             FakeMqtt mqtt = OpenLink();
             OutboundMessage m = Added(publisher, OutboundMessage.Telemetry, 1, 1);
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1000));
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 10999));
-            string stalled = publisher.Flush(mqtt, "dev-1", 11000);
+            Assert.IsNull(publisher.Flush(mqtt, 1000));
+            Assert.IsNull(publisher.Flush(mqtt, 10999));
+            string stalled = publisher.Flush(mqtt, 11000);
             Assert.IsNotNull(stalled, "10 s without a PUBACK");
             Assert.AreEqual("no PUBACK for message " + m.MessageId + " after 10 s", stalled);
             Assert.AreEqual(1, publisher.Count, "kept for the resend");
@@ -404,19 +404,19 @@ namespace nanoFramework.Iotc.Tests.Pump
             OutboundMessage qos0 = Message(OutboundMessage.Property, 0, 1);
             Validated(other, qos0);
             other.TryAdd(qos0, "test");
-            Assert.IsNull(other.Flush(mqtt, "dev-1", 1000));
+            Assert.IsNull(other.Flush(mqtt, 1000));
             Assert.StartsWith("$iothub/methods/res/200/?$rid=r1", mqtt.Topic(mqtt.Topics.Count - 2));
             other.OnPuback((int)mqtt.PacketIds[mqtt.PacketIds.Count - 2]);
             Assert.AreEqual(1, other.Count, "the command response is confirmed by its PUBACK");
-            Assert.IsNull(other.Flush(mqtt, "dev-1", 12000), "a QoS 0 reported patch waits for its twin response: no PUBACK time-out");
+            Assert.IsNull(other.Flush(mqtt, 12000), "a QoS 0 reported patch waits for its twin response: no PUBACK time-out");
             Publisher third = NewPublisher(new CallbackQueue());
             third.SetWindow(8, 10000);
             OutboundMessage answer = Message(OutboundMessage.CommandResponse, 1, 1);
             answer.RequestId = "r2";
             answer.Status = 200;
             Assert.IsTrue(third.TryAddAutomatic(answer));
-            Assert.IsNull(third.Flush(mqtt, "dev-1", 1000));
-            Assert.AreEqual("no PUBACK for message (automatic) after 10 s", third.Flush(mqtt, "dev-1", 11000));
+            Assert.IsNull(third.Flush(mqtt, 1000));
+            Assert.AreEqual("no PUBACK for message (automatic) after 10 s", third.Flush(mqtt, 11000));
         }
 
         [TestMethod]
@@ -428,14 +428,14 @@ namespace nanoFramework.Iotc.Tests.Pump
             OutboundMessage patch = Added(publisher, OutboundMessage.Property, 1, 2);
             OutboundMessage other = Added(publisher, OutboundMessage.Property, 1, 3);
             long now = 1000;
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", now));
+            Assert.IsNull(publisher.Flush(mqtt, now));
             string rid = patch.TwinRequestId;
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", now + Publisher.TwinResponseTimeoutMs - 1));
+            Assert.IsNull(publisher.Flush(mqtt, now + Publisher.TwinResponseTimeoutMs - 1));
             Assert.AreEqual(2, mqtt.Topics.Count, "not yet timed out");
             for (int attempt = 2; attempt <= Publisher.MaxTwinAttempts; attempt++)
             {
                 now += Publisher.TwinResponseTimeoutMs;
-                Assert.IsNull(publisher.Flush(mqtt, "dev-1", now), "a lost twin response is not a lost link");
+                Assert.IsNull(publisher.Flush(mqtt, now), "a lost twin response is not a lost link");
                 Assert.AreEqual(2 * attempt, mqtt.Topics.Count, "both sent again");
                 Assert.AreEqual(attempt, patch.Attempts);
                 Assert.AreNotEqual(rid, patch.TwinRequestId, "under a new $rid");
@@ -445,7 +445,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsNull(callbacks.Take());
             Assert.IsTrue(_log.Contains("no twin response for $rid 1 after 30 s: sending the patch again"));
             now += Publisher.TwinResponseTimeoutMs;
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", now));
+            Assert.IsNull(publisher.Flush(mqtt, now));
             Assert.AreEqual(0, publisher.Count, "both given up in the same step");
             Assert.AreEqual(2 * Publisher.MaxTwinAttempts, mqtt.Topics.Count, "not a sixth time");
             IotcCallbackInfo timedOut = callbacks.Take();
@@ -483,7 +483,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeMqtt mqtt = OpenLink();
             OutboundMessage a = Added(publisher, OutboundMessage.Property, 1, 1);
             OutboundMessage b = Added(publisher, OutboundMessage.Telemetry, 1, 1);
-            Assert.IsNull(publisher.Flush(mqtt, "dev-1", 1000));
+            Assert.IsNull(publisher.Flush(mqtt, 1000));
             publisher.Retry(a, 7000);
             Assert.IsFalse(a.InFlight);
             Assert.IsNull(a.TwinRequestId);

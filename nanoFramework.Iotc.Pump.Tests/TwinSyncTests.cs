@@ -287,7 +287,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             {
                 int before = Mqtt.Topics.Count;
                 Twin.Step(Mqtt, Now);
-                Assert.IsNull(Publisher.Flush(Mqtt, "dev-1", Now));
+                Assert.IsNull(Publisher.Flush(Mqtt, Now));
                 return before;
             }
 
@@ -507,7 +507,7 @@ namespace nanoFramework.Iotc.Tests.Pump
                 m.Kind = OutboundMessage.Property;
                 m.Qos = 1;
                 m.Payload = new byte[] { (byte)'{', (byte)'}' };
-                p.Publisher.Validate(m, 64);
+                p.Publisher.Validate(m, Publisher.ShortTopicBytes);
                 p.Publisher.TryAdd(m, "test");
                 int at = p.Send();
                 p.Answer(at, statuses[i]);

@@ -180,7 +180,7 @@ namespace nanoFramework.Iotc
         /// </summary>
         public bool CanSend
         {
-            get { return !_disposed && IsStarted() && _publisher.HasRoom(1); }
+            get { return !_disposed && _session.IsStarted && _publisher.HasRoom(1); }
         }
 
         /// <summary>The device id.</summary>
@@ -240,8 +240,7 @@ namespace nanoFramework.Iotc
                 throw new InvalidOperationException("Connect() was called from inside a callback; call it from the application loop instead");
             }
 
-            int state = _session.State;
-            if (state != Session.Idle && state != Session.Stopped)
+            if (_session.IsStarted)
             {
                 throw new InvalidOperationException("already connected; call Disconnect() first");
             }
@@ -427,8 +426,7 @@ namespace nanoFramework.Iotc
                 return;
             }
 
-            int state = _session.State;
-            if (state == Session.Idle || state == Session.Stopped)
+            if (!_session.IsStarted)
             {
                 return;
             }
@@ -565,7 +563,7 @@ namespace nanoFramework.Iotc
                 return;
             }
 
-            string lost = _publisher.Flush(mqtt, _session.HubDeviceId, now);
+            string lost = _publisher.Flush(mqtt, now);
             if (lost != null)
             {
                 _session.OnLinkLost(lost, now);
@@ -719,7 +717,7 @@ namespace nanoFramework.Iotc
         private int Accept(OutboundMessage m, string api, bool throwWhenFull)
         {
             // Reported patches go to a short $iothub topic; the shared telemetry topic's length is known.
-            int topicBytes = m.Topic == null ? 64 : (object)m.Topic == (object)_session.TelemetryTopic ? _session.TelemetryTopicBytes : Utf8.GetByteCount(m.Topic);
+            int topicBytes = m.Topic == null ? Publisher.ShortTopicBytes : (object)m.Topic == (object)_session.TelemetryTopic ? _session.TelemetryTopicBytes : Utf8.GetByteCount(m.Topic);
             _publisher.Validate(m, topicBytes);
             int id = _publisher.TryAdd(m, api);
             if (id == 0 && throwWhenFull)
@@ -743,12 +741,6 @@ namespace nanoFramework.Iotc
         internal bool Handles(string eventName)
         {
             return _handlers.Get(eventName) != null;
-        }
-
-        private bool IsStarted()
-        {
-            int state = _session.State;
-            return state != Session.Idle && state != Session.Stopped;
         }
     }
 }

@@ -32,6 +32,9 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Publishes of one reported patch before it is given up (reported as 408 or the last status).</summary>
         internal const int MaxTwinAttempts = 5;
 
+        /// <summary>What an $iothub topic (reported patch, method response) is counted as in the outbox: its $rid is short.</summary>
+        internal const int ShortTopicBytes = 64;
+
         /// <summary>MQTT 3.1.1 section 1.5.3: a topic name is at most 65,535 UTF-8 bytes.</summary>
         internal const int MaxTopicBytes = 65535;
 
@@ -164,7 +167,7 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Queues an automatic answer (command response, setting ack) in the outbox's small reserve; false when it does not fit now.</summary>
         internal bool TryAddAutomatic(OutboundMessage m)
         {
-            m.Size = m.Payload.Length + 64;
+            m.Size = m.Payload.Length + ShortTopicBytes;
             if (!_outbox.HasRoom(m.Size, true) && (m.Size > Validation.MaxPayloadBytes || HasAutomatic()))
             {
                 // A single answer larger than the reserve (e.g. the ack of a 100 KB setting) still goes, alone.
@@ -193,7 +196,7 @@ namespace nanoFramework.Iotc.Pump
         /// Publishes what the window allows. Returns null, or the reason the link must be treated as lost (the transport
         /// failed, or a publish waited longer than the in-flight time-out for its PUBACK).
         /// </summary>
-        internal string Flush(IMqttTransport mqtt, string hubDeviceId, long now)
+        internal string Flush(IMqttTransport mqtt, long now)
         {
             _publishedLastFlush = 0;
             // Only when the earliest in-flight deadline has come: a spinning DoNext() does not scan the outbox.

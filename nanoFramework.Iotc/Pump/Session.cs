@@ -99,6 +99,12 @@ namespace nanoFramework.Iotc.Pump
             get { return _telemetryTopicBytes; }
         }
 
+        /// <summary>Connect() has run and neither Disconnect() nor a final refusal has stopped it (connected or reconnecting).</summary>
+        internal bool IsStarted
+        {
+            get { return _state != Idle && _state != Stopped; }
+        }
+
         internal bool IsConnected
         {
             get { return _state == Connected && _mqtt != null && _mqtt.IsConnected; }
@@ -233,7 +239,7 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Disconnect(): closes the link; unconfirmed messages stay for a later Connect().</summary>
         internal void Stop(string reason, int status)
         {
-            if (_state == Idle || _state == Stopped)
+            if (!IsStarted)
             {
                 return;
             }
