@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using nanoFramework.Iotc.Http;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc.Board
@@ -21,7 +22,7 @@ namespace nanoFramework.Iotc.Board
     /// </remarks>
     public class NanoHttpTransport : IHttpTransport
     {
-        // DPS answers are a few hundred bytes; anything near this is not DPS.
+        // DPS answers are a few hundred bytes; a body near this is not DPS.
         private const int MaxResponseBytes = 16384;
 
         /// <summary>Sends <paramref name="request"/> and returns the response, whatever its status code.</summary>
@@ -35,24 +36,9 @@ namespace nanoFramework.Iotc.Board
                 throw new ArgumentNullException("request");
             }
 
-            if (request.Method != "GET" && request.Method != "PUT" && request.Method != "POST")
-            {
-                throw new ArgumentException("Method must be GET, PUT or POST.", "request");
-            }
-
-            if (request.Host == null || request.Host.Length == 0)
-            {
-                throw new ArgumentException("The host is missing.", "request");
-            }
-
-            if (request.PathAndQuery == null || request.PathAndQuery.Length == 0 || request.PathAndQuery[0] != '/')
-            {
-                throw new ArgumentException("PathAndQuery must start with '/'.", "request");
-            }
-
             X509Certificate rootCa = CertificateLoader.LoadRootCa(request.Tls);
             X509Certificate clientCertificate = CertificateLoader.LoadClientCertificate(request.Tls);
-            byte[] requestBytes = HttpWire.BuildRequest(request);
+            byte[] requestBytes = HttpRequestWriter.Write(request, false);
             int timeout = request.TimeoutMilliseconds > 0 ? request.TimeoutMilliseconds : 30000;
             DateTime deadline = DateTime.UtcNow.AddMilliseconds(timeout);
 
@@ -78,7 +64,7 @@ namespace nanoFramework.Iotc.Board
                 tls.Write(requestBytes, 0, requestBytes.Length);
                 tls.Flush();
 
-                return ReadResponse(tls, deadline);
+                return ReadResponse(tls, deadline, request.Method == "HEAD");
             }
             catch (TransportException)
             {
@@ -121,43 +107,31 @@ namespace nanoFramework.Iotc.Board
             throw new TransportException("HTTPS: no address for " + host + ".");
         }
 
-        private static HttpResponse ReadResponse(SslStream tls, DateTime deadline)
+        private static HttpResponse ReadResponse(SslStream tls, DateTime deadline, bool headRequest)
         {
+            HttpResponseParser parser = new HttpResponseParser(MaxResponseBytes, headRequest);
             byte[] buffer = new byte[1024];
-            int count = 0;
-            while (true)
+            HttpParseResult result = HttpParseResult.NeedMore;
+            while (result == HttpParseResult.NeedMore)
             {
-                if (count == buffer.Length)
-                {
-                    if (buffer.Length >= MaxResponseBytes)
-                    {
-                        throw new TransportException("HTTPS: response larger than " + MaxResponseBytes.ToString() + " bytes.");
-                    }
-
-                    byte[] bigger = new byte[buffer.Length * 2];
-                    Array.Copy(buffer, bigger, count);
-                    buffer = bigger;
-                }
-
-                // The socket's ReceiveTimeout bounds each Read; the deadline bounds the whole exchange.
-                int read = tls.Read(buffer, count, buffer.Length - count);
-                if (read <= 0)
-                {
-                    return HttpWire.TryParse(buffer, count, true);
-                }
-
-                count += read;
-                HttpResponse response = HttpWire.TryParse(buffer, count, false);
-                if (response != null)
-                {
-                    return response;
-                }
-
+                // The parser waits for ever on a silent server: the socket's ReceiveTimeout bounds each Read and the
+                // deadline bounds the whole exchange.
                 if (DateTime.UtcNow > deadline)
                 {
                     throw new TransportException("HTTPS: time-out while reading the response.");
                 }
+
+                int read = tls.Read(buffer, 0, buffer.Length);
+                int used;
+                result = read <= 0 ? parser.Finish() : parser.Feed(buffer, 0, read, out used);
             }
+
+            if (result == HttpParseResult.Error)
+            {
+                throw new TransportException("HTTPS: " + HttpResponseParser.Describe(parser.Error));
+            }
+
+            return parser.ToResponse();
         }
 
         private static void Dispose(SslStream tls, Socket socket)
