@@ -551,6 +551,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(3, t.HttpRequests.Count);
             Assert.AreEqual("PUT", t.Http(1).Method, "the throttled PUT is repeated");
             Assert.AreEqual(6000L, clock.Slept);
+            Assert.AreEqual(1, t.HttpClosed, "the registration's DPS transport is closed once");
+            Assert.AreEqual(0, t.ConnectionsWhenHttpClosed, "before MQTT opens its own TLS session");
         }
 
         [TestMethod]
@@ -670,6 +672,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             // Giving up has its own code; the refusal that caused it is in the text.
             Assert.StartsWith("ConnectionStatus:" + IotcStatus.GaveUp + ":", last);
             Assert.Contains("status 401", last);
+            Assert.AreEqual(2, t.HttpClosed, "each registration closes its DPS transport, refused or not");
             int connections = t.Connections.Count;
             clock.Now += 60000;
             device.DoNext();

@@ -10,8 +10,12 @@ namespace nanoFramework.Iotc.Tests.Pump
     /// A scripted stand-in for DPS and the hub: records every request and publish, answers DPS from a queue, and lets a
     /// test play the server (messages, PUBACKs, a lost link) through the <see cref="IMqttEvents"/> the device handed over.
     /// </summary>
-    public class FakeTransport : ITransportFactory, IHttpTransport
+    public class FakeTransport : ITransportFactory, IHttpTransport, IDisposable
     {
+        /// <summary>How often the SDK closed the DPS transport, and how many MQTT connections existed the last time.</summary>
+        public int HttpClosed;
+        public int ConnectionsWhenHttpClosed = -1;
+
         public readonly ArrayList HttpRequests = new ArrayList();
         public readonly ArrayList HttpResponses = new ArrayList();
         public readonly ArrayList Connections = new ArrayList();
@@ -69,6 +73,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             HttpResponse r = (HttpResponse)HttpResponses[0];
             HttpResponses.RemoveAt(0);
             return r;
+        }
+
+        public void Dispose()
+        {
+            HttpClosed++;
+            ConnectionsWhenHttpClosed = Connections.Count;
         }
 
         public HttpRequest Http(int index)

@@ -1,5 +1,6 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
+using System;
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Security;
 using nanoFramework.Iotc.Text;
@@ -66,6 +67,16 @@ namespace nanoFramework.Iotc.Pump
         internal long NextRequestAtMs
         {
             get { return _nextRequestAtMs; }
+        }
+
+        /// <summary>Closes the transport's connection when it keeps one open between requests (it is <see cref="IDisposable"/>).</summary>
+        internal void Close()
+        {
+            IDisposable connection = _http as IDisposable;
+            if (connection != null)
+            {
+                connection.Dispose();
+            }
         }
 
         /// <summary>Runs the registration to its end, sleeping through Retry-After (the blocking Connect()).</summary>

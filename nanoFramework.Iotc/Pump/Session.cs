@@ -146,7 +146,7 @@ namespace nanoFramework.Iotc.Pump
                 catch (IotcException ex)
                 {
                     _state = Stopped;
-                    _dps = null;
+                    EndProvisioning();
                     RaiseStatus(FailureStatus(ex), ex.Message);
                     throw;
                 }
@@ -245,7 +245,7 @@ namespace nanoFramework.Iotc.Pump
             }
 
             DropLink();
-            _dps = null;
+            EndProvisioning();
             _state = Stopped;
             RaiseStatus(status, reason);
         }
@@ -258,9 +258,20 @@ namespace nanoFramework.Iotc.Pump
                 _options.TokenLifetimeSeconds, _options.TimeoutMilliseconds, _options.ProvisioningTimeoutMilliseconds);
         }
 
+        private void EndProvisioning()
+        {
+            // A transport that kept the DPS connection open closes it here, before MQTT opens its own: a board cannot
+            // hold two TLS sessions.
+            if (_dps != null)
+            {
+                _dps.Close();
+                _dps = null;
+            }
+        }
+
         private void ApplyAssignment(DpsResult result)
         {
-            _dps = null;
+            EndProvisioning();
             _reprovision = false;
             _hubHost = result.AssignedHub;
             _hubDeviceId = result.DeviceId;
@@ -355,7 +366,7 @@ namespace nanoFramework.Iotc.Pump
 
         private void OnAttemptFailed(IotcException ex, long now)
         {
-            _dps = null;
+            EndProvisioning();
             if (IsFatal(ex))
             {
                 _log.Log(IotLogLevel.ApiOnly, "giving up: " + ex.Message);

@@ -3,8 +3,10 @@
 namespace nanoFramework.Iotc.Transport
 {
     /// <summary>
-    /// One HTTPS request/response exchange, used for DPS registration. Each call opens and closes its own
-    /// connection (an ESP32 cannot hold the DPS and the MQTT TLS sessions at once).
+    /// One HTTPS request/response exchange, used for DPS registration. The SDK creates one transport per registration
+    /// and sends its requests one at a time. A transport may keep one connection open from one request to the next
+    /// (HTTP/1.1 keep-alive); it then implements <see cref="System.IDisposable"/>, and the SDK disposes it when the
+    /// registration ends, before MQTT connects (an ESP32 cannot hold the DPS and the MQTT TLS sessions at once).
     /// </summary>
     public interface IHttpTransport
     {
