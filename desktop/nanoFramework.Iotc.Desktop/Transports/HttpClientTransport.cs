@@ -1,18 +1,33 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
+using System.Net;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Threading;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc.Desktop
 {
-    /// <summary><see cref="IHttpTransport"/> over .NET's HttpClient; one connection per request, closed afterwards.</summary>
-    public sealed class HttpClientTransport : IHttpTransport
+    /// <summary>
+    /// <see cref="IHttpTransport"/> over .NET's HttpClient for one DPS registration: the register request and its polls
+    /// share one kept-alive TLS connection (HTTP/1.1), at most one at a time, closed after
+    /// <see cref="IdleClose"/> without a request or when the SDK disposes the transport at the end of the registration.
+    /// </summary>
+    public sealed class HttpClientTransport : IHttpTransport, IDisposable
     {
+        /// <summary>
+        /// How long an unused connection stays open: longer than the longest Retry-After the SDK waits between polls
+        /// (<see cref="Pump.DpsRegistration.MaxRetryAfterSeconds"/>), so a registration never pays a second handshake.
+        /// </summary>
+        internal static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(Pump.DpsRegistration.MaxRetryAfterSeconds + 5);
+
+        private HttpClient _client;
+        private TlsSettings _clientTls;
+
         /// <inheritdoc/>
         public HttpResponse Send(HttpRequest request)
         {
@@ -21,9 +36,72 @@ namespace nanoFramework.Iotc.Desktop
                 throw new ArgumentNullException(nameof(request));
             }
 
-            TlsSettings tls = request.Tls;
+            HttpClient client = Client(request.Tls);
+            using (CancellationTokenSource timeout = new CancellationTokenSource(request.TimeoutMilliseconds))
+            using (HttpRequestMessage message = new HttpRequestMessage(new HttpMethod(request.Method), "https://" + request.Host + ":" + request.Port + request.PathAndQuery))
+            {
+                message.Version = HttpVersion.Version11;
+                message.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+                if (request.Authorization != null)
+                {
+                    message.Headers.TryAddWithoutValidation("Authorization", request.Authorization);
+                }
+
+                if (request.UserAgent != null)
+                {
+                    message.Headers.TryAddWithoutValidation("User-Agent", request.UserAgent);
+                }
+
+                if (request.Body != null)
+                {
+                    message.Content = new StringContent(request.Body, new UTF8Encoding(false));
+                    message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
+                    message.Content.Headers.ContentEncoding.Add("utf-8");
+                }
+
+                try
+                {
+                    using (HttpResponseMessage response = client.Send(message, timeout.Token))
+                    {
+                        HttpResponse result = new HttpResponse();
+                        result.StatusCode = (int)response.StatusCode;
+                        result.Body = response.Content.ReadAsStringAsync(timeout.Token).GetAwaiter().GetResult();
+                        if (response.Headers.RetryAfter != null && response.Headers.RetryAfter.Delta.HasValue)
+                        {
+                            result.RetryAfterSeconds = (int)response.Headers.RetryAfter.Delta.Value.TotalSeconds;
+                        }
+
+                        return result;
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException || ex is OperationCanceledException || ex is AuthenticationException)
+                {
+                    throw new TransportException("HTTPS " + request.Method + " to " + request.Host + ":" + request.Port + " failed: " + ex.GetType().Name + ": " + (ex.InnerException != null ? ex.InnerException.Message : ex.Message), ex);
+                }
+            }
+        }
+
+        /// <summary>Closes the kept-alive connection, if any. The next <see cref="Send"/> opens a new one.</summary>
+        public void Dispose()
+        {
+            HttpClient client = _client;
+            _client = null;
+            _clientTls = null;
+            client?.Dispose();
+        }
+
+        private HttpClient Client(TlsSettings tls)
+        {
+            // The trust settings are the connection's: other settings (never the case within one registration) need another.
+            if (_client != null && ReferenceEquals(_clientTls, tls))
+            {
+                return _client;
+            }
+
+            Dispose();
             SocketsHttpHandler handler = new SocketsHttpHandler();
-            handler.PooledConnectionLifetime = TimeSpan.Zero;
+            handler.MaxConnectionsPerServer = 1;
+            handler.PooledConnectionIdleTimeout = IdleClose;
             handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
             handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) => TlsTrust.Validate(tls, certificate, errors);
             X509Certificate2 clientCertificate = TlsTrust.ClientCertificate(tls);
@@ -32,50 +110,10 @@ namespace nanoFramework.Iotc.Desktop
                 handler.SslOptions.ClientCertificates = new X509CertificateCollection { clientCertificate };
             }
 
-            using (HttpClient client = new HttpClient(handler, true))
-            {
-                client.Timeout = TimeSpan.FromMilliseconds(request.TimeoutMilliseconds);
-                using (HttpRequestMessage message = new HttpRequestMessage(new HttpMethod(request.Method), "https://" + request.Host + ":" + request.Port + request.PathAndQuery))
-                {
-                    if (request.Authorization != null)
-                    {
-                        message.Headers.TryAddWithoutValidation("Authorization", request.Authorization);
-                    }
-
-                    if (request.UserAgent != null)
-                    {
-                        message.Headers.TryAddWithoutValidation("User-Agent", request.UserAgent);
-                    }
-
-                    message.Headers.ConnectionClose = true;
-                    if (request.Body != null)
-                    {
-                        message.Content = new StringContent(request.Body, new UTF8Encoding(false));
-                        message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json; charset=utf-8");
-                        message.Content.Headers.ContentEncoding.Add("utf-8");
-                    }
-
-                    try
-                    {
-                        using (HttpResponseMessage response = client.Send(message))
-                        {
-                            HttpResponse result = new HttpResponse();
-                            result.StatusCode = (int)response.StatusCode;
-                            result.Body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
-                            if (response.Headers.RetryAfter != null && response.Headers.RetryAfter.Delta.HasValue)
-                            {
-                                result.RetryAfterSeconds = (int)response.Headers.RetryAfter.Delta.Value.TotalSeconds;
-                            }
-
-                            return result;
-                        }
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException || ex is OperationCanceledException || ex is AuthenticationException)
-                    {
-                        throw new TransportException("HTTPS " + request.Method + " to " + request.Host + ":" + request.Port + " failed: " + ex.GetType().Name + ": " + (ex.InnerException != null ? ex.InnerException.Message : ex.Message), ex);
-                    }
-                }
-            }
+            // Each request has its own time-out (a CancellationTokenSource), so the client's is off.
+            _client = new HttpClient(handler, true) { Timeout = Timeout.InfiniteTimeSpan };
+            _clientTls = tls;
+            return _client;
         }
     }
 }

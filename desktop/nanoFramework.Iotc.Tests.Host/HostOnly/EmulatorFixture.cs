@@ -20,6 +20,9 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
         private static string _data;
         private static int _nextDevice;
 
+        /// <summary>The emulator's DPS log lines ("dps: ..."); each names the request's client address and port.</summary>
+        internal static readonly List<string> DpsLog = new List<string>();
+
         internal static EmulatorHost Host
         {
             get
@@ -36,6 +39,17 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
                             MqttPort = 0,
                             DpsRetryAfterSeconds = 1,
                             CreateDemoEnrollment = false,
+                            Log = line =>
+                            {
+                                Console.WriteLine(line);
+                                if (line.StartsWith("dps: ", StringComparison.Ordinal))
+                                {
+                                    lock (DpsLog)
+                                    {
+                                        DpsLog.Add(line);
+                                    }
+                                }
+                            },
                         }).GetAwaiter().GetResult();
                         AppDomain.CurrentDomain.ProcessExit += (s, e) => Stop();
                     }

@@ -269,6 +269,30 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
         }
 
         [TestMethod]
+        public void Dps_RegisterAndPoll_ShareOneKeptAliveConnection()
+        {
+            string id = EmulatorFixture.NewDeviceId("keepalive");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                device.Connect();
+                Assert.IsTrue(device.IsConnected);
+            }
+
+            // The emulator logs the register PUT ("registration of ... accepted") and the poll that assigned the device,
+            // each with the client's address and port: one port, one TLS connection.
+            string from = "'" + id + "' from ";
+            List<string> endpoints;
+            lock (EmulatorFixture.DpsLog)
+            {
+                endpoints = EmulatorFixture.DpsLog.Where(line => line.Contains(from, StringComparison.Ordinal))
+                    .Select(line => line.Substring(line.IndexOf(from, StringComparison.Ordinal) + from.Length).Split(' ')[0]).ToList();
+            }
+
+            Assert.AreEqual(2, endpoints.Count, string.Join(" | ", endpoints));
+            Assert.AreEqual(1, endpoints.Distinct().Count(), "register and poll came from " + string.Join(", ", endpoints));
+        }
+
+        [TestMethod]
         public void ModelId_IsSentToDps_SoIotCentralCanPickTheTemplate()
         {
             string id = EmulatorFixture.NewDeviceId("pnp");

@@ -67,7 +67,8 @@ internal sealed class DpsService
 
     IResult? Precheck(HttpContext ctx, string idScope, string registrationId, out string what)
     {
-        what = $"'{registrationId}' from {ctx.Connection.RemoteIpAddress}";
+        // The client's port too: it shows which requests shared a connection (a device keeping one alive for its polls).
+        what = $"'{registrationId}' from {ctx.Connection.RemoteIpAddress}:{ctx.Connection.RemotePort}";
         if (_faults.TakeDpsThrottle() is { } ra)
         {
             _log($"dps: throttled {what} (fault injection, Retry-After {ra} s)");
@@ -208,7 +209,7 @@ internal sealed class DpsService
             {
                 var c = op.Creds;
                 op.Device = _store.UpsertDevice(registrationId, c.EnrollmentId, c.Attestation, c.PrimaryKey, c.SecondaryKey, c.Thumbprint, c.CaPem, op.ModelId, op.Payload, _hub);
-                _log($"dps: '{registrationId}' assigned to hub {_hub}");
+                _log($"dps: {what} assigned to hub {_hub}");
             }
         }
         var d = op.Device;
