@@ -20,7 +20,8 @@ namespace
 {
 std::mutex s_lock;
 std::map<int, int> s_interest; // fd -> WatchInterest mask
-std::thread s_thread;
+// Never destroyed: a joinable std::thread destroyed at process exit would call std::terminate.
+std::thread *s_thread = nullptr;
 int s_wakeFd = -1;
 bool s_stopping = false;
 
@@ -110,7 +111,7 @@ void WatchDescriptor(int fd, int interest)
     {
         s_wakeFd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         s_stopping = false;
-        s_thread = std::thread(Run);
+        s_thread = new std::thread(Run);
     }
     s_interest[fd] |= interest;
     Nudge();
@@ -138,7 +139,9 @@ void StopWatcher()
         s_interest.clear();
         Nudge();
     }
-    s_thread.join();
+    s_thread->join();
+    delete s_thread;
+    s_thread = nullptr;
     close(s_wakeFd);
     s_wakeFd = -1;
 }
