@@ -112,8 +112,7 @@ mdpopts=(--mdp "$mdp" --corelib "$corelib")
 echo "ok: TestFramework + UnitTestLauncher -> $out/testframework"
 
 # 3. The libraries, dependencies first (each references every one built before it).
-dotnet build "$repo_root/build/nf-inspect/NfInspect.csproj" -c Release -nologo -v:q \
-  -p:BaseIntermediateOutputPath="$out/obj/nf-inspect/" -o "$out/obj/nf-inspect/bin" >/dev/null
+dotnet build "$repo_root/build/nf-inspect/NfInspect.csproj" -c Release -nologo -v:q -o "$out/obj/nf-inspect/bin" >/dev/null
 inspect=(dotnet "$out/obj/nf-inspect/bin/NfInspect.dll")
 refs=()
 while read -r name repo commit version checksum nfproj; do

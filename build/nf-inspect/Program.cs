@@ -19,8 +19,8 @@ static int Usage()
     return 2;
 }
 
-// One line per [TestClass] method that the nanoFramework UnitTestLauncher reports: "<Class.FullName>.<Method> <n>",
-// where n counts its [Setup], [TestMethod], [DataRow] and [Cleanup] attributes ([TestMethod] is dropped when the
+// One line per [TestClass] method that the nanoFramework UnitTestLauncher reports: "<Class.FullName> <Method> <n> <kind>",
+// kind "setup" for a [Setup] method (a skipped setup skips the rest of its class), else "test"; n counts its [Setup], [TestMethod], [DataRow] and [Cleanup] attributes ([TestMethod] is dropped when the
 // method has [DataRow]s, as the launcher's Helper.RemoveTestMethodIfDataRowExists does). The launcher only looks at
 // public methods (Type.GetMethods()).
 static int Cases(string dll)
@@ -38,17 +38,19 @@ static int Cases(string dll)
             var method = md.GetMethodDefinition(mh);
             if ((method.Attributes & MethodAttributes.MemberAccessMask) != MethodAttributes.Public) continue;
             int rows = 0, plain = 0;
+            bool setup = false;
             foreach (var ah in method.GetCustomAttributes())
             {
                 switch (AttributeName(md, md.GetCustomAttribute(ah)))
                 {
                     case "DataRowAttribute": rows++; break;
-                    case "TestMethodAttribute": case "SetupAttribute": case "CleanupAttribute": plain++; break;
+                    case "SetupAttribute": setup = true; plain++; break;
+                    case "TestMethodAttribute": case "CleanupAttribute": plain++; break;
                 }
             }
             int testMethod = HasAttribute(md, method.GetCustomAttributes(), "TestMethodAttribute") ? 1 : 0;
             int count = rows > 0 ? rows + plain - testMethod : plain;
-            if (count > 0) Console.WriteLine($"{className}.{md.GetString(method.Name)} {count}");
+            if (count > 0) Console.WriteLine($"{className} {md.GetString(method.Name)} {count} {(setup ? "setup" : "test")}");
         }
     }
     return 0;
