@@ -39,6 +39,7 @@ namespace Iotc.BoardSuite
         public static void Main()
         {
             Print("@start");
+            Print("@fact heap_at_start " + FreeHeap().ToString());
             Run("server-cert-refused", new CaseRunner(ServerCertificateRefused));
             Run("wrong-key", new CaseRunner(WrongKeyRefused));
             Run("sas", new CaseRunner(SymmetricKeyDevice));
@@ -117,6 +118,7 @@ namespace Iotc.BoardSuite
 
         private static void SymmetricKeyDevice()
         {
+            Print("@fact heap_before_device " + FreeHeap().ToString());
             Device device = NewSasDevice(BoardConfig.SasDeviceId, BoardConfig.SasKey);
             long start = DateTime.UtcNow.Ticks;
             device.Connect();
@@ -149,29 +151,35 @@ namespace Iotc.BoardSuite
             PumpIdle(device);
             Print("@done c2d " + _lastC2dKind + " " + _lastC2d);
 
-            // A drop injected by the emulator in the middle of a burst: the SDK reconnects and resends.
+            // A drop while messages are in flight: the harness withholds the hub's PUBACKs (and says so with a C2D
+            // "go"), the device sends 10 (the in-flight window of 8 goes out, unacknowledged), then the emulator drops
+            // the link. The SDK must reconnect and publish the unacknowledged ones again; then 10 more follow.
+            _lastC2d = null;
+            Print("@ready withhold");
+            Pump(device, new Condition(C2dArrived));
             int connectsBefore = _connectCount;
-            int firstBurst = 5;
-            for (int i = 1; i <= firstBurst; i++)
+            for (int i = 1; i <= 10; i++)
             {
                 id = SendSeq(device, "drop", i);
             }
 
-            PumpUntilSent(device, id);
+            PumpIdle(device);
             Print("@ready drop");
-            Pump(device, new Condition(Disconnected));
-            for (int i = firstBurst + 1; i <= 20; i++)
+            Pump(device, new Condition(Reconnected), connectsBefore);
+            PumpUntilSent(device, id);
+            for (int i = 11; i <= 20; i++)
             {
                 id = SendSeq(device, "drop", i);
             }
 
-            Pump(device, new Condition(Reconnected), connectsBefore);
             PumpUntilSent(device, id);
             Print("@done drop " + (_connectCount - connectsBefore).ToString());
 
             // 1,000 messages: heap after, and the per-message cost of the real transports.
+            Print("@fact heap_before_burst " + FreeHeap().ToString());
             int sentBefore = _sentCount;
             long burstStart = DateTime.UtcNow.Ticks;
+            long burstPause;
             for (int i = 1; i <= BoardConfig.Messages; i++)
             {
                 int messageId;
@@ -182,6 +190,14 @@ namespace Iotc.BoardSuite
 
                 id = messageId;
                 device.DoNext();
+                if (i == BoardConfig.Messages / 10)
+                {
+                    // A tenth of the way: the heap must not keep shrinking with the message count.
+                    PumpUntilSent(device, id);
+                    burstPause = DateTime.UtcNow.Ticks;
+                    Print("@fact heap_after_tenth_of_burst " + FreeHeap().ToString());
+                    burstStart += DateTime.UtcNow.Ticks - burstPause;
+                }
             }
 
             PumpUntilSent(device, id);
@@ -223,7 +239,7 @@ namespace Iotc.BoardSuite
             PumpUntilSent(device, id);
             long noopTicks = DateTime.UtcNow.Ticks - start;
             Print("@fact noop_us_per_message " + (noopTicks / 10 / BoardConfig.Messages).ToString());
-            Print("@fact real_over_noop " + (noopTicks == 0 ? "-" : (realTicks / noopTicks).ToString()));
+            Print("@fact real_over_noop " + (noopTicks == 0 ? "-" : ((realTicks * 10 / noopTicks) / 10).ToString() + "." + ((realTicks * 10 / noopTicks) % 10).ToString()));
             device.Dispose();
         }
 
@@ -291,11 +307,6 @@ namespace Iotc.BoardSuite
         private static bool C2dArrived(int since)
         {
             return _lastC2d != null;
-        }
-
-        private static bool Disconnected(int since)
-        {
-            return _lastStatus != IotcStatus.Connected;
         }
 
         private static bool Reconnected(int since)

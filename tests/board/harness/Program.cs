@@ -114,6 +114,15 @@ var facts = new Dictionary<string, string>();
 long desiredVersion = -1;
 Task<CommandResult>? command = null;
 long c2dId = -1;
+int inFlightAtDrop = 0;
+static bool IsDrop(TelemetryMessage x) => x.Properties.TryGetValue("case", out var c) && c == "drop";
+// Polls the emulator until a condition holds (at most 30 s, a safety net; the suite waits for conditions, not time).
+static async Task<int> WaitForAsync(Func<Task<int>> read, Func<int, bool> done)
+{
+    int value = await read();
+    for (int i = 0; i < 600 && !done(value); i++) { await Task.Delay(50); value = await read(); }
+    return value;
+}
 var started = Stopwatch.StartNew();
 using var proc = Process.Start(psi)!;
 proc.ErrorDataReceived += (_, e) => { if (e.Data != null) Log("nanoclr stderr: " + e.Data); };
@@ -140,7 +149,14 @@ try
             case "@ready" when parts[1] == "c2d":
                 c2dId = await op.SendC2dAsync(sasId, "hello-c2d", new Dictionary<string, string?> { ["kind"] = "greeting" });
                 break;
+            case "@ready" when parts[1] == "withhold":
+                op.WithholdPubAcks(sasId, true);
+                await op.SendC2dAsync(sasId, "go", new Dictionary<string, string?> { ["kind"] = "go" });
+                break;
             case "@ready" when parts[1] == "drop":
+                // The in-flight window (8) has reached the hub unacknowledged; then the link goes, PUBACKs come back.
+                inFlightAtDrop = await WaitForAsync(async () => (await op.GetTelemetryAsync(sasId, 0, 100000)).Count(IsDrop), n => n >= 8);
+                op.WithholdPubAcks(sasId, false);
                 if (!await op.DropConnectionAsync(sasId)) Log("harness: drop found no connection");
                 break;
         }
@@ -153,6 +169,8 @@ catch (OperationCanceledException)
 }
 if (!proc.WaitForExit(30000)) { proc.Kill(true); Log("harness: nanoCLR killed"); }
 Console.WriteLine($"board: device program ran {started.Elapsed.TotalSeconds:0.0} s (nanoCLR exit {(proc.HasExited ? proc.ExitCode : -1)})");
+foreach (var e in logLines0().Where(l => l.Line.StartsWith("nanoclr stderr: ", StringComparison.Ordinal)).Take(5)) Console.WriteLine("board: " + e.Line);
+(DateTimeOffset At, string Line)[] logLines0() => log.ToArray();
 
 // ---- assertions: what the emulator received ----
 int passed = 0, failed = 0;
@@ -169,12 +187,13 @@ bool LogHas(string text) => logLines.Any(l => l.Line.Contains(text, StringCompar
 
 // The server certificate refused: the device failed with a network (TLS) error, and DPS never saw a request from it.
 var cert = DoneArgs("server-cert-refused");
-Case("server-cert-refused", cert.Length > 0 && cert[0] == "-1" && !LogHas("'" + certId + "'") && !LogHas("registration of '" + certId),
-    cert.Length == 0 ? "no result from the device" : $"device status {cert[0]}; DPS saw {(LogHas(certId) ? "a request" : "nothing")} from it");
+var dpsSawCert = logLines.Any(l => l.Line.StartsWith("dps: ", StringComparison.Ordinal) && l.Line.Contains("'" + certId + "'", StringComparison.Ordinal));
+Case("server-cert-refused", cert.Length > 0 && cert[0] == "-1" && !dpsSawCert,
+    cert.Length == 0 ? "no result from the device" : $"device status {cert[0]} (network/TLS error); DPS saw {(dpsSawCert ? "a request" : "no request")} from it");
 
 // A wrong key: DPS refuses with 401 (logged with its reason), the device reports 401 and gives up.
 var wrong = DoneArgs("wrong-key");
-Case("wrong-key-refused", wrong.Length > 0 && wrong[0] == "401" && LogHas("dps: unauthorized") && !LogHas("registration of '" + wrongId),
+Case("wrong-key-refused", wrong.Length > 0 && wrong[0] == "401" && LogHas("dps: unauthorized '" + wrongId + "'") && !LogHas("registration of '" + wrongId),
     wrong.Length == 0 ? "no result from the device" : $"device status {wrong[0]} (last ConnectionStatus {wrong.ElementAtOrDefault(1)}); DPS logged {(LogHas("dps: unauthorized") ? "a 401 refusal" : "no refusal")}");
 
 // DPS register + poll: accepted, "assigning" for AssigningPolls polls, then assigned; the polls honour Retry-After.
@@ -223,14 +242,17 @@ var c2dDone = DoneArgs("c2d");
 Case("c2d-completed", c2d != null && c2d.State == "completed" && c2dDone.ElementAtOrDefault(0) == "greeting" && c2dDone.ElementAtOrDefault(1) == "hello-c2d",
     $"emulator state {c2d?.State ?? "not sent"} (deliveries {c2d?.DeliveryCount}); device got {(c2dDone.Length == 0 ? "nothing" : string.Join(" ", c2dDone))}");
 
-var dropSeqs = telemetry.Where(x => x.Properties.TryGetValue("case", out var c) && c == "drop")
+var dropSeqs = telemetry.Where(IsDrop)
     .Select(x => JsonDocument.Parse(x.Payload).RootElement.GetProperty("seq").GetInt32()).ToArray();
 var missing = Enumerable.Range(1, 20).Except(dropSeqs).ToArray();
 var drop = DoneArgs("drop");
-Case("drop-reconnect-resend", missing.Length == 0 && drop.Length > 0 && int.Parse(drop[0]) >= 1 && LogHas("'" + sasId + "' disconnected"),
-    $"sequence 1..20: {(missing.Length == 0 ? "all arrived" : "missing " + string.Join(",", missing))} ({dropSeqs.Length} stored, {dropSeqs.Length - dropSeqs.Distinct().Count()} duplicates); reconnects {drop.ElementAtOrDefault(0) ?? "none"}");
+// At-least-once: the 8 unacknowledged at the drop are published again (duplicates on the hub are expected).
+Case("drop-reconnect-resend", missing.Length == 0 && inFlightAtDrop >= 8 && drop.Length > 0 && int.Parse(drop[0]) >= 1
+        && dropSeqs.Length - dropSeqs.Distinct().Count() >= 1 && LogHas("'" + sasId + "' disconnected"),
+    $"{inFlightAtDrop} unacknowledged at the drop; sequence 1..20: {(missing.Length == 0 ? "all arrived" : "missing " + string.Join(",", missing))} ({dropSeqs.Length} stored, {dropSeqs.Length - dropSeqs.Distinct().Count()} published again); reconnects {drop.ElementAtOrDefault(0) ?? "none"}");
 
-var burstStored = telemetry.Count(x => x.Properties.Count == 0 && Text(x).StartsWith("{\"seq\":", StringComparison.Ordinal));
+// The burst's messages carry only the system properties ($.ct, $.ce), no application property.
+var burstStored = telemetry.Count(x => !x.Properties.Keys.Any(k => !k.StartsWith("$.", StringComparison.Ordinal)) && Text(x).StartsWith("{\"seq\":", StringComparison.Ordinal));
 Case("burst-delivered", burstStored >= messages && Done("burst") != null && facts.GetValueOrDefault("burst_messages") == messages.ToString(),
     $"{burstStored} of {messages} stored; MessageSent raised {facts.GetValueOrDefault("burst_messages") ?? "?"} times");
 
