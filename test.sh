@@ -90,6 +90,9 @@ suite nfproj-file-lists bash build/check-nfproj.sh
 suite nf-lint-self-test dotnet run --project build/nf-lint -- --self-test
 suite nf-lint dotnet run --project build/nf-lint -- nanoFramework.Iotc
 suite nanoclr-tests nanoclr
+# The Board/ transports on the networked nanoCLR against the emulator; skipped unless NANOCLR_NET, NF_MDP and NF_MANAGED
+# are supplied (build/nanoclr-net/ builds them; see docs/board.md).
+suite board-suite bash tests/board/run.sh
 suite sdk-tests dotnet test desktop/nanoFramework.Iotc.Tests.Host/nanoFramework.Iotc.Tests.Host.csproj -nologo
 if compgen -G "tools/IotcEmulator.Tests/*.csproj" >/dev/null; then
   suite emulator-tests dotnet test tools/IotcEmulator.Tests -nologo

@@ -103,5 +103,35 @@ elif [ $((passed + failed + skipped)) = 0 ]; then
   echo "error: no test ran (is the test assembly named NFUnitTest and are its classes [TestClass]?)"; status=1
 fi
 [ "$failed" = 0 ] || status=1
+
+# Every case the test assembly declares must have reported: a launcher that dies after some classes, or a class whose
+# methods stop early, otherwise still looks like a pass. build/nf-inspect lists, per [TestClass] method, the lines the
+# launcher prints for it (one per [TestMethod], [DataRow], [Setup], [Cleanup]); a skipped [Setup] skips its class.
+here="$(cd "$(dirname "$0")" && pwd)"
+for a in "$@"; do [ "$(basename "$a")" = NFUnitTest.dll ] && testdll="$a"; done
+if ! dotnet build "$here/nf-inspect/NfInspect.csproj" -c Release -nologo -v:q -o "$here/nf-inspect/bin/run" >"$work/inspect.log" 2>&1 ||
+   ! dotnet "$here/nf-inspect/bin/run/NfInspect.dll" cases "$testdll" >"$work/expected.txt" 2>>"$work/inspect.log"; then
+  echo "error: could not list the expected cases of $testdll:"; tail -n 5 "$work/inspect.log"; status=1
+else
+  grep -a -E '^Test (passed|failed|skipped),' "$log" | cut -d, -f2 | sed -E 's/\.[0-9]+$//' | sort | uniq -c >"$work/reported.txt"
+  expected_total=0; missing_total=0
+  declare -A skipped_class=()
+  while read -r cls method n kind; do
+    [ "$kind" = setup ] && grep -a -q -F "Test skipped,$cls.$method." "$log" && skipped_class[$cls]=1
+  done <"$work/expected.txt"
+  declare -A short=()
+  while read -r cls method n kind; do
+    expected_total=$((expected_total + n))
+    [ -n "${skipped_class[$cls]:-}" ] && [ "$kind" != setup ] && continue
+    got=$(awk -v name="$cls.$method" '$2 == name { c += $1 } END { print c + 0 }' "$work/reported.txt")
+    if [ "$got" -lt "$n" ]; then missing_total=$((missing_total + n - got)); short[$cls]="${short[$cls]:-} $method($got/$n)"; fi
+  done <"$work/expected.txt"
+  for cls in "${!short[@]}"; do echo "error: $cls did not report every case:${short[$cls]}"; done
+  if [ "$missing_total" -gt 0 ]; then
+    echo "error: $missing_total of $expected_total expected cases reported nothing"; status=1
+  else
+    echo "every class reported all its cases ($expected_total expected, $(wc -l <"$work/expected.txt") methods)"
+  fi
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

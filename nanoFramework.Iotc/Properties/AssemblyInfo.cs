@@ -20,3 +20,4 @@ using System.Runtime.InteropServices;
 [assembly: InternalsVisibleTo("NFUnitTest")]
 [assembly: InternalsVisibleTo("Iotc.Bench")]
 [assembly: InternalsVisibleTo("TextScaling.NfBench")]
+[assembly: InternalsVisibleTo("BoardSuite")]

@@ -1,0 +1,411 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using System;
+using System.Reflection;
+using System.Threading;
+using nanoFramework.Iotc;
+using nanoFramework.Iotc.Protocol;
+
+// nanoCLR resolves assemblies by name and version; 0.0.0.0 is not a usable version there.
+[assembly: AssemblyVersion("1.0.0.0")]
+
+namespace Iotc.BoardSuite
+{
+    /// <summary>
+    /// The device half of the board suite: runs on the networked nanoCLR with the real Board/ transports (M2Mqtt,
+    /// System.Net + mbedTLS) against the emulator. It prints one line per step for tests/board/harness, which starts
+    /// the emulator, acts on "@ready" lines (desired patch, command, C2D, drop) and asserts what the emulator received:
+    ///   @case NAME | @ready WHAT [ARG] | @done WHAT [ARG] | @fact NAME VALUE | @fail WHAT REASON | @end
+    /// Waits are for conditions (the pump is driven until the awaited callback arrived); the only limit is a safety
+    /// net of <see cref="MaxWaitMs"/> so a lost event reports "@fail" instead of hanging.
+    /// </summary>
+    public static class Program
+    {
+        private const int MaxWaitMs = 120000;
+
+        private static int _lastStatus = int.MinValue;
+        private static int _connectCount;
+        private static int _renewals;
+        private static int _sentCount;
+        private static int _lastSentId = -1;
+        private static int _lastSentStatus;
+        private static string _lastSetting;
+        private static long _lastSettingVersion = -1;
+        private static string _lastCommand;
+        private static string _lastC2d;
+        private static string _lastC2dKind;
+
+        /// <summary>Runs every case in order; the harness checks the emulator's side after each.</summary>
+        public static void Main()
+        {
+            Print("@start");
+            Print("@fact heap_at_start " + FreeHeap().ToString());
+            Run("server-cert-refused", new CaseRunner(ServerCertificateRefused));
+            Run("wrong-key", new CaseRunner(WrongKeyRefused));
+            Run("sas", new CaseRunner(SymmetricKeyDevice));
+            Run("token-renewal", new CaseRunner(TokenRenewal));
+            Run("x509", new CaseRunner(X509Device));
+            Print("@end");
+        }
+
+        private delegate void CaseRunner();
+
+        private static void Run(string name, CaseRunner body)
+        {
+            Print("@case " + name);
+            try
+            {
+                body();
+            }
+            catch (Exception ex)
+            {
+                Print("@fail " + name + " " + ex.GetType().Name + ": " + ex.Message);
+            }
+        }
+
+        private static Device NewSasDevice(string deviceId, string key)
+        {
+            Device device = new Device(BoardConfig.IdScope, key, deviceId, IotConnectType.SymmetricKey);
+            Configure(device);
+            return device;
+        }
+
+        private static void Configure(Device device)
+        {
+            _lastSentId = -1;
+            device.SetServiceHost(BoardConfig.DpsHost);
+            device.SetHubPort(BoardConfig.HubPort);
+            device.SetRootCertificate(BoardConfig.CaPem);
+            device.SetLogLevel(IotLogLevel.Disabled);
+            device.On(IotcEvents.ConnectionStatus, new IotcCallback(OnConnectionStatus));
+            device.On(IotcEvents.MessageSent, new IotcCallback(OnMessageSent));
+            device.On(IotcEvents.SettingsUpdated, new IotcCallback(OnSetting));
+            device.On(IotcEvents.Command, new IotcCallback(OnCommand));
+            device.On(IotcEvents.MessageReceived, new IotcCallback(OnC2d));
+        }
+
+        // The server certificate chains to the emulator's CA; a device that trusts another root must refuse the TLS
+        // handshake with DPS, so DPS never sees a registration.
+        private static void ServerCertificateRefused()
+        {
+            Device device = new Device(BoardConfig.IdScope, BoardConfig.SasKey, BoardConfig.CertRefusedDeviceId, IotConnectType.SymmetricKey);
+            Configure(device);
+            device.SetRootCertificate(BoardConfig.OtherCaPem);
+            ExpectConnectFailure(device, "server-cert-refused");
+        }
+
+        // DPS refuses a SAS signed with the wrong key with 401; the SDK gives up (no retry can fix it).
+        private static void WrongKeyRefused()
+        {
+            Device device = NewSasDevice(BoardConfig.WrongKeyDeviceId, BoardConfig.WrongKey);
+            ExpectConnectFailure(device, "wrong-key");
+        }
+
+        private static void ExpectConnectFailure(Device device, string name)
+        {
+            try
+            {
+                device.Connect();
+                Print("@fail " + name + " connected although it must not");
+            }
+            catch (IotcException ex)
+            {
+                Print("@done " + name + " " + ex.StatusCode.ToString() + " " + _lastStatus.ToString());
+            }
+
+            device.Dispose();
+        }
+
+        private static void SymmetricKeyDevice()
+        {
+            Print("@fact heap_before_device " + FreeHeap().ToString());
+            Device device = NewSasDevice(BoardConfig.SasDeviceId, BoardConfig.SasKey);
+            long start = DateTime.UtcNow.Ticks;
+            device.Connect();
+            Print("@done connect " + _lastStatus.ToString() + " " + device.HubHost);
+            Print("@fact connect_ms " + ((DateTime.UtcNow.Ticks - start) / TimeSpan.TicksPerMillisecond).ToString());
+            Print("@fact heap_after_connect " + FreeHeap().ToString());
+
+            // Telemetry with a property bag, confirmed by MessageSent (PUBACK through M2Mqtt).
+            PropertyBag bag = new PropertyBag().Add("kind", "board").Add("seq", "0");
+            int id = device.SendTelemetry("{\"temperature\":21.5,\"seq\":0}", bag);
+            PumpUntilSent(device, id);
+            Print("@fact first_telemetry_ms " + ((DateTime.UtcNow.Ticks - start) / TimeSpan.TicksPerMillisecond).ToString());
+            Print("@done telemetry " + id.ToString() + " " + _lastSentStatus.ToString());
+
+            // A setting: the harness patches the desired property, the SDK raises it and acknowledges it.
+            Print("@ready setting");
+            Pump(device, new Condition(SettingArrived));
+            Print("@done setting " + _lastSetting + " " + _lastSettingVersion.ToString());
+            PumpIdle(device);
+
+            // A command: answered in the callback.
+            Print("@ready command");
+            Pump(device, new Condition(CommandArrived));
+            PumpIdle(device);
+            Print("@done command " + _lastCommand);
+
+            // C2D: received; M2Mqtt's PUBACK completes it on the hub.
+            Print("@ready c2d");
+            Pump(device, new Condition(C2dArrived));
+            PumpIdle(device);
+            Print("@done c2d " + _lastC2dKind + " " + _lastC2d);
+
+            // A drop while messages are in flight: the harness withholds the hub's PUBACKs (and says so with a C2D
+            // "go"), the device sends 10 (the in-flight window of 8 goes out, unacknowledged), then the emulator drops
+            // the link. The SDK must reconnect and publish the unacknowledged ones again; then 10 more follow.
+            _lastC2d = null;
+            Print("@ready withhold");
+            Pump(device, new Condition(C2dArrived));
+            int connectsBefore = _connectCount;
+            for (int i = 1; i <= 10; i++)
+            {
+                id = SendSeq(device, "drop", i);
+            }
+
+            PumpIdle(device);
+            Print("@ready drop");
+            Pump(device, new Condition(Reconnected), connectsBefore);
+            PumpUntilSent(device, id);
+            for (int i = 11; i <= 20; i++)
+            {
+                id = SendSeq(device, "drop", i);
+            }
+
+            PumpUntilSent(device, id);
+            Print("@done drop " + (_connectCount - connectsBefore).ToString());
+
+            // 1,000 messages: heap after, and the per-message cost of the real transports.
+            Print("@fact heap_before_burst " + FreeHeap().ToString());
+            int sentBefore = _sentCount;
+            long burstStart = DateTime.UtcNow.Ticks;
+            long burstPause;
+            for (int i = 1; i <= BoardConfig.Messages; i++)
+            {
+                int messageId;
+                while (!device.TrySendTelemetry("{\"seq\":" + i.ToString() + "}", null, out messageId))
+                {
+                    device.DoNext();
+                }
+
+                id = messageId;
+                device.DoNext();
+                if (i == BoardConfig.Messages / 10)
+                {
+                    // A tenth of the way: the heap must not keep shrinking with the message count.
+                    PumpUntilSent(device, id);
+                    burstPause = DateTime.UtcNow.Ticks;
+                    Print("@fact heap_after_tenth_of_burst " + FreeHeap().ToString());
+                    burstStart += DateTime.UtcNow.Ticks - burstPause;
+                }
+            }
+
+            PumpUntilSent(device, id);
+            long burstTicks = DateTime.UtcNow.Ticks - burstStart;
+            Print("@fact burst_messages " + (_sentCount - sentBefore).ToString());
+            Print("@fact burst_us_per_message " + (burstTicks / 10 / BoardConfig.Messages).ToString());
+            Print("@fact heap_after_burst " + FreeHeap().ToString());
+            Print("@done burst " + BoardConfig.Messages.ToString());
+            device.Disconnect();
+            device.Dispose();
+            NoopBurst(burstTicks);
+        }
+
+        // The same 1,000 messages through the same pump over bench/'s no-op transport, in this process: what the real
+        // transports (M2Mqtt, TLS, loopback, the emulator's PUBACK) add per message.
+        private static void NoopBurst(long realTicks)
+        {
+            Iotc.Bench.NoopTransport noop = new Iotc.Bench.NoopTransport();
+            noop.DeviceId = "noop-device";
+            Device device = new Device(BoardConfig.IdScope, BoardConfig.SasKey, noop.DeviceId, IotConnectType.SymmetricKey);
+            device.SetTransportFactory(noop);
+            _lastSentId = -1;
+            device.On(IotcEvents.MessageSent, new IotcCallback(OnMessageSent));
+            device.Connect();
+            long start = DateTime.UtcNow.Ticks;
+            int id = 0;
+            for (int i = 1; i <= BoardConfig.Messages; i++)
+            {
+                int messageId;
+                while (!device.TrySendTelemetry("{\"seq\":" + i.ToString() + "}", null, out messageId))
+                {
+                    device.DoNext();
+                }
+
+                id = messageId;
+                device.DoNext();
+            }
+
+            PumpUntilSent(device, id);
+            long noopTicks = DateTime.UtcNow.Ticks - start;
+            Print("@fact noop_us_per_message " + (noopTicks / 10 / BoardConfig.Messages).ToString());
+            Print("@fact real_over_noop " + (noopTicks == 0 ? "-" : ((realTicks * 10 / noopTicks) / 10).ToString() + "." + ((realTicks * 10 / noopTicks) % 10).ToString()));
+            device.Dispose();
+        }
+
+        // The token lives 10 s; the SDK reconnects with a fresh one at 80 %, so the hub never closes the link for an
+        // expired token, and telemetry sent after the renewal arrives.
+        private static void TokenRenewal()
+        {
+            Device device = NewSasDevice(BoardConfig.RenewDeviceId, BoardConfig.RenewKey);
+            device.SetTokenExpiration(10);
+            device.Connect();
+            int renewalsBefore = _renewals;
+            int connectsBefore = _connectCount;
+            Pump(device, new Condition(Renewed), renewalsBefore);
+            Pump(device, new Condition(Reconnected), connectsBefore);
+            int id = device.SendTelemetry("{\"afterRenewal\":1}");
+            PumpUntilSent(device, id);
+            Print("@done token-renewal " + (_renewals - renewalsBefore).ToString());
+            device.Disconnect();
+            device.Dispose();
+        }
+
+        private static void X509Device()
+        {
+            Device device = new Device(BoardConfig.IdScope, BoardConfig.X509CertPem, BoardConfig.X509KeyPem, BoardConfig.X509DeviceId);
+            Configure(device);
+            device.Connect();
+            int id = device.SendTelemetry("{\"x509\":1}");
+            PumpUntilSent(device, id);
+            Print("@done x509 " + _lastStatus.ToString());
+            device.Disconnect();
+            device.Dispose();
+        }
+
+        private static int SendSeq(Device device, string tag, int seq)
+        {
+            int id;
+            PropertyBag bag = new PropertyBag().Add("case", tag);
+            while (!device.TrySendTelemetry("{\"seq\":" + seq.ToString() + "}", bag, out id))
+            {
+                device.DoNext();
+            }
+
+            return id;
+        }
+
+        private delegate bool Condition(int since);
+
+        private static int _waitFor;
+
+        private static bool SentUpTo(int since)
+        {
+            return _lastSentId >= _waitFor;
+        }
+
+        private static bool SettingArrived(int since)
+        {
+            return _lastSetting != null;
+        }
+
+        private static bool CommandArrived(int since)
+        {
+            return _lastCommand != null;
+        }
+
+        private static bool C2dArrived(int since)
+        {
+            return _lastC2d != null;
+        }
+
+        private static bool Reconnected(int since)
+        {
+            return _connectCount > since && _lastStatus == IotcStatus.Connected;
+        }
+
+        private static bool Renewed(int since)
+        {
+            return _renewals > since;
+        }
+
+        private static void PumpUntilSent(Device device, int id)
+        {
+            _waitFor = id;
+            Pump(device, new Condition(SentUpTo));
+        }
+
+        private static void Pump(Device device, Condition done)
+        {
+            Pump(device, done, 0);
+        }
+
+        private static void Pump(Device device, Condition done, int since)
+        {
+            long limit = DateTime.UtcNow.Ticks + MaxWaitMs * TimeSpan.TicksPerMillisecond;
+            while (!done(since))
+            {
+                if (DateTime.UtcNow.Ticks > limit)
+                {
+                    throw new Exception("gave up waiting after " + (MaxWaitMs / 1000).ToString() + " s (status " + _lastStatus.ToString() + ")");
+                }
+
+                device.DoNext();
+                Thread.Sleep(2);
+            }
+        }
+
+        // A few more pump steps so answers queued in a callback (command response, setting ack) go out.
+        private static void PumpIdle(Device device)
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                device.DoNext();
+                Thread.Sleep(2);
+            }
+        }
+
+        private static uint FreeHeap()
+        {
+            return nanoFramework.Runtime.Native.GC.Run(false);
+        }
+
+        private static void OnConnectionStatus(IotcCallbackInfo info)
+        {
+            _lastStatus = info.StatusCode;
+            if (info.StatusCode == IotcStatus.Connected)
+            {
+                _connectCount++;
+            }
+            else if (info.StatusCode == IotcStatus.TokenRenewal)
+            {
+                _renewals++;
+            }
+
+            Print("@status " + info.StatusCode.ToString());
+        }
+
+        private static void OnMessageSent(IotcCallbackInfo info)
+        {
+            _sentCount++;
+            _lastSentStatus = info.StatusCode;
+            if (info.MessageId > _lastSentId)
+            {
+                _lastSentId = info.MessageId;
+            }
+        }
+
+        private static void OnSetting(IotcCallbackInfo info)
+        {
+            _lastSetting = info.Tag + "=" + info.Payload;
+            _lastSettingVersion = info.DesiredVersion;
+        }
+
+        private static void OnCommand(IotcCallbackInfo info)
+        {
+            _lastCommand = info.Tag + " " + info.Payload;
+            info.SetResponse(200, "{\"echo\":" + info.Payload + "}");
+        }
+
+        private static void OnC2d(IotcCallbackInfo info)
+        {
+            _lastC2d = info.Payload;
+            _lastC2dKind = info.Properties == null ? "-" : info.Properties.Get("kind");
+        }
+
+        private static void Print(string line)
+        {
+            Console.WriteLine(line);
+        }
+    }
+}

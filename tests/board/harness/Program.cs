@@ -1,0 +1,293 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+//
+// Board suite host: emulator in process, device program on the networked nanoCLR, assertions on what the emulator
+// received. Usage (tests/board/run.sh passes these):
+//   BoardHarness --nanoclr <exe> --mdp <MetadataProcessor.dll> --managed <dir> --corelib <dir> --repo <root> [--messages N]
+// Prints one line per case ("board: <case> passed|failed: why"), the device's facts, and "N passed, M failed".
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using IotcEmulator;
+
+var opt = new Dictionary<string, string>();
+for (int i = 0; i + 1 < args.Length; i += 2) opt[args[i].TrimStart('-')] = args[i + 1];
+string nanoclr = opt["nanoclr"], mdp = opt["mdp"], managed = opt["managed"], corelib = opt["corelib"], repo = opt["repo"];
+int messages = opt.TryGetValue("messages", out var m) ? int.Parse(m) : 1000;
+int timeoutSeconds = opt.TryGetValue("timeout", out var t) ? int.Parse(t) : 900;
+var work = Directory.CreateTempSubdirectory("iotc-board-").FullName;
+var logPath = opt.TryGetValue("log", out var lp) ? lp : Path.Combine(work, "board.log");
+var log = new ConcurrentQueue<(DateTimeOffset At, string Line)>();
+var logFile = new StreamWriter(logPath) { AutoFlush = true };
+void Log(string line)
+{
+    log.Enqueue((DateTimeOffset.UtcNow, line));
+    lock (logFile) logFile.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}");
+}
+
+const int RetryAfter = 1, AssigningPolls = 2;
+await using var emu = await EmulatorHost.StartAsync(new EmulatorOptions
+{
+    DataDirectory = Path.Combine(work, "emulator"),
+    DpsPort = 0,
+    MqttPort = 0,
+    CreateDemoEnrollment = false,
+    DpsRetryAfterSeconds = RetryAfter,
+    Log = Log,
+});
+var op = emu.Operator;
+
+// The suite's devices. Keys and private keys go only into the generated config (in the temp folder), never to output.
+string sasId = "board-sas", renewId = "board-renew", wrongId = "board-wrongkey", certId = "board-certrefused", x509Id = "board-x509";
+var sas = await op.EnrollSymmetricKeyAsync(sasId);
+var renew = await op.EnrollSymmetricKeyAsync(renewId);
+await op.EnrollSymmetricKeyAsync(wrongId);
+await op.EnrollSymmetricKeyAsync(certId);
+using var deviceKey = RSA.Create(2048);
+var deviceReq = new CertificateRequest("CN=" + x509Id, deviceKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+using var deviceCert = deviceReq.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+await op.EnrollX509Async(x509Id, deviceCert.Thumbprint);
+using var otherCaKey = RSA.Create(2048);
+var otherReq = new CertificateRequest("CN=Not the emulator CA", otherCaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+otherReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+using var otherCa = otherReq.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+op.KeepDpsAssigning(AssigningPolls);
+
+static string Lit(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
+var wrongKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+var config = $$"""
+    namespace Iotc.BoardSuite
+    {
+        internal static class BoardConfig
+        {
+            internal const string IdScope = {{Lit(emu.IdScope)}};
+            internal const string DpsHost = {{Lit(emu.DpsEndpoint)}};
+            internal const int HubPort = {{emu.MqttPort}};
+            internal const string CaPem = {{Lit(emu.CaCertificatePem)}};
+            internal const string OtherCaPem = {{Lit(otherCa.ExportCertificatePem())}};
+            internal const string SasDeviceId = {{Lit(sasId)}};
+            internal const string SasKey = {{Lit(sas.PrimaryKey!)}};
+            internal const string CertRefusedDeviceId = {{Lit(certId)}};
+            internal const string WrongKeyDeviceId = {{Lit(wrongId)}};
+            internal const string WrongKey = {{Lit(wrongKey)}};
+            internal const string RenewDeviceId = {{Lit(renewId)}};
+            internal const string RenewKey = {{Lit(renew.PrimaryKey!)}};
+            internal const string X509DeviceId = {{Lit(x509Id)}};
+            internal const string X509CertPem = {{Lit(deviceCert.ExportCertificatePem())}};
+            internal const string X509KeyPem = {{Lit(deviceKey.ExportRSAPrivateKeyPem())}};
+            internal const int Messages = {{messages}};
+        }
+    }
+    """;
+var configPath = Path.Combine(work, "BoardConfig.cs");
+File.WriteAllText(configPath, config);
+
+// Build the device program for this emulator and convert everything to .pe.
+var bin = Path.Combine(work, "bin");
+Run("dotnet", ["build", Path.Combine(repo, "tests/board/device/BoardSuite.csproj"), "-c", "Release", "-nologo", "-v:q",
+    "-p:NfManaged=" + managed, "-p:BoardConfig=" + configPath, "-p:BaseIntermediateOutputPath=" + Path.Combine(work, "obj") + "/",
+    "-o", bin], "device build");
+string[] managedOrder = ["nanoFramework.Runtime.Events", "nanoFramework.System.Collections", "nanoFramework.System.Text",
+    "System.Threading", "nanoFramework.Runtime.Native", "System.IO.Streams", "System.Net", "nanoFramework.M2Mqtt.Core", "nanoFramework.M2Mqtt"];
+var hints = new List<string> { "-loadHints", "mscorlib", Path.Combine(corelib, "mscorlib.dll") };
+foreach (var a in managedOrder) hints.AddRange(["-loadHints", a, Path.Combine(managed, a + ".dll")]);
+hints.AddRange(["-loadHints", "nanoFramework.Iotc", Path.Combine(bin, "nanoFramework.Iotc.dll")]);
+foreach (var a in new[] { "nanoFramework.Iotc", "BoardSuite" })
+{
+    var pe = Path.Combine(bin, a + ".pe");
+    Run("dotnet", [mdp, .. hints, "-parse", Path.Combine(bin, a + ".dll"), "-compile", pe, "false"], "MetadataProcessor " + a);
+    if (!File.Exists(pe)) Fail("MetadataProcessor wrote no " + pe);
+}
+Console.WriteLine($"board: nanoFramework.Iotc.pe (with Board/) {new FileInfo(Path.Combine(bin, "nanoFramework.Iotc.pe")).Length:N0} B");
+
+// Run the device program; act on its "@ready" lines.
+var psi = new ProcessStartInfo(nanoclr) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+psi.ArgumentList.Add(Path.Combine(corelib, "mscorlib.pe"));
+foreach (var a in managedOrder) psi.ArgumentList.Add(Path.Combine(managed, a + ".pe"));
+psi.ArgumentList.Add(Path.Combine(bin, "nanoFramework.Iotc.pe"));
+psi.ArgumentList.Add(Path.Combine(bin, "BoardSuite.pe"));
+psi.Environment["TZ"] = "UTC";
+var device = new List<string>();
+var facts = new Dictionary<string, string>();
+long desiredVersion = -1;
+Task<CommandResult>? command = null;
+long c2dId = -1;
+int inFlightAtDrop = 0;
+static bool IsDrop(TelemetryMessage x) => x.Properties.TryGetValue("case", out var c) && c == "drop";
+// Polls the emulator until a condition holds (at most 30 s, a safety net; the suite waits for conditions, not time).
+static async Task<int> WaitForAsync(Func<Task<int>> read, Func<int, bool> done)
+{
+    int value = await read();
+    for (int i = 0; i < 600 && !done(value); i++) { await Task.Delay(50); value = await read(); }
+    return value;
+}
+var started = Stopwatch.StartNew();
+using var proc = Process.Start(psi)!;
+proc.ErrorDataReceived += (_, e) => { if (e.Data != null) Log("nanoclr stderr: " + e.Data); };
+proc.BeginErrorReadLine();
+using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+try
+{
+    while (await proc.StandardOutput.ReadLineAsync(cts.Token) is { } raw)
+    {
+        var line = raw.TrimEnd('\r');
+        Log("device: " + line);
+        if (!line.StartsWith('@')) continue;
+        device.Add(line);
+        var parts = line.Split(' ', 3);
+        switch (parts[0])
+        {
+            case "@fact": facts[parts[1]] = parts.Length > 2 ? parts[2] : ""; break;
+            case "@ready" when parts[1] == "setting":
+                desiredVersion = await op.SetDesiredPropertiesAsync(sasId, "{\"fanSpeed\":3}");
+                break;
+            case "@ready" when parts[1] == "command":
+                command = op.InvokeCommandAsync(sasId, "echo", "{\"n\":7}", TimeSpan.FromSeconds(60));
+                break;
+            case "@ready" when parts[1] == "c2d":
+                c2dId = await op.SendC2dAsync(sasId, "hello-c2d", new Dictionary<string, string?> { ["kind"] = "greeting" });
+                break;
+            case "@ready" when parts[1] == "withhold":
+                op.WithholdPubAcks(sasId, true);
+                await op.SendC2dAsync(sasId, "go", new Dictionary<string, string?> { ["kind"] = "go" });
+                break;
+            case "@ready" when parts[1] == "drop":
+                // The in-flight window (8) has reached the hub unacknowledged; then the link goes, PUBACKs come back.
+                inFlightAtDrop = await WaitForAsync(async () => (await op.GetTelemetryAsync(sasId, 0, 100000)).Count(IsDrop), n => n >= 8);
+                op.WithholdPubAcks(sasId, false);
+                if (!await op.DropConnectionAsync(sasId)) Log("harness: drop found no connection");
+                break;
+        }
+        if (line == "@end") break;
+    }
+}
+catch (OperationCanceledException)
+{
+    Log($"harness: the device program did not finish within {timeoutSeconds} s");
+}
+if (!proc.WaitForExit(30000)) { proc.Kill(true); Log("harness: nanoCLR killed"); }
+Console.WriteLine($"board: device program ran {started.Elapsed.TotalSeconds:0.0} s (nanoCLR exit {(proc.HasExited ? proc.ExitCode : -1)})");
+foreach (var e in logLines0().Where(l => l.Line.StartsWith("nanoclr stderr: ", StringComparison.Ordinal)).Take(5)) Console.WriteLine("board: " + e.Line);
+(DateTimeOffset At, string Line)[] logLines0() => log.ToArray();
+
+// ---- assertions: what the emulator received ----
+int passed = 0, failed = 0;
+void Case(string name, bool ok, string why)
+{
+    if (ok) passed++; else failed++;
+    Console.WriteLine($"board: {name} {(ok ? "passed" : "failed")}: {why}");
+}
+string? Done(string what) => device.FirstOrDefault(l => l.StartsWith("@done " + what + " ", StringComparison.Ordinal) || l == "@done " + what);
+string[] DoneArgs(string what) => (Done(what) ?? "").Split(' ').Skip(2).ToArray();
+foreach (var f in device.Where(l => l.StartsWith("@fail ", StringComparison.Ordinal))) Console.WriteLine("board: device reported " + f);
+var logLines = log.ToArray();
+bool LogHas(string text) => logLines.Any(l => l.Line.Contains(text, StringComparison.Ordinal));
+
+// The server certificate refused: the device failed with a network (TLS) error, and DPS never saw a request from it.
+var cert = DoneArgs("server-cert-refused");
+var dpsSawCert = logLines.Any(l => l.Line.StartsWith("dps: ", StringComparison.Ordinal) && l.Line.Contains("'" + certId + "'", StringComparison.Ordinal));
+Case("server-cert-refused", cert.Length > 0 && cert[0] == "-1" && !dpsSawCert,
+    cert.Length == 0 ? "no result from the device" : $"device status {cert[0]} (network/TLS error); DPS saw {(dpsSawCert ? "a request" : "no request")} from it");
+
+// A wrong key: DPS refuses with 401 (logged with its reason), the device reports 401 and gives up.
+var wrong = DoneArgs("wrong-key");
+Case("wrong-key-refused", wrong.Length > 0 && wrong[0] == "401" && LogHas("dps: unauthorized '" + wrongId + "'") && !LogHas("registration of '" + wrongId),
+    wrong.Length == 0 ? "no result from the device" : $"device status {wrong[0]} (last ConnectionStatus {wrong.ElementAtOrDefault(1)}); DPS logged {(LogHas("dps: unauthorized") ? "a 401 refusal" : "no refusal")}");
+
+// DPS register + poll: accepted, "assigning" for AssigningPolls polls, then assigned; the polls honour Retry-After.
+var accepted = logLines.FirstOrDefault(l => l.Line.Contains("registration of '" + sasId, StringComparison.Ordinal) || l.Line.Contains("registration of " + sasId, StringComparison.Ordinal));
+var assigning = logLines.Where(l => l.Line.Contains("still assigning", StringComparison.Ordinal) && l.Line.Contains(sasId, StringComparison.Ordinal)).ToArray();
+var assigned = logLines.FirstOrDefault(l => l.Line.Contains("'" + sasId + "' assigned to hub", StringComparison.Ordinal));
+var pollTimes = new[] { accepted.At }.Concat(assigning.Select(a => a.At)).Append(assigned.At).ToArray();
+var minGap = pollTimes.Zip(pollTimes.Skip(1), (a, b) => (b - a).TotalSeconds).DefaultIfEmpty(0).Min();
+Case("dps-register-poll", accepted.Line != null && assigning.Length == AssigningPolls && assigned.Line != null && minGap >= RetryAfter - 0.05,
+    $"register accepted: {accepted.Line != null}, assigning answers: {assigning.Length}, assigned: {assigned.Line != null}, shortest gap between requests {minGap:0.00} s (Retry-After {RetryAfter} s)");
+
+// MQTT connect with SAS.
+var connect = DoneArgs("connect");
+Case("mqtt-connect-sas", connect.ElementAtOrDefault(0) == "0" && LogHas("hub: '" + sasId + "' connected"),
+    $"device status {connect.ElementAtOrDefault(0) ?? "none"}, hub {connect.ElementAtOrDefault(1)}; emulator logged the connect: {LogHas("hub: '" + sasId + "' connected")}");
+
+var telemetry = await op.GetTelemetryAsync(sasId, 0, 100000);
+string Text(TelemetryMessage x) => Encoding.UTF8.GetString(x.Payload);
+var first = telemetry.FirstOrDefault(x => Text(x).Contains("\"temperature\":21.5", StringComparison.Ordinal));
+var tel = DoneArgs("telemetry");
+Case("telemetry-property-bag", first != null && first.Properties.TryGetValue("kind", out var kind) && kind == "board"
+        && first.Properties.TryGetValue("seq", out var seq0) && seq0 == "0" && tel.ElementAtOrDefault(1) == "0",
+    first == null ? "the emulator stored no such message" : $"payload {Text(first)}, bag {string.Join("&", first.Properties.Select(p => p.Key + "=" + p.Value))}; MessageSent {(tel.Length > 0 ? "status " + tel.ElementAtOrDefault(1) : "not raised")}");
+
+var twin = await op.GetTwinAsync(sasId);
+string ack = "";
+bool ackOk = false;
+if (twin != null)
+{
+    using var reported = JsonDocument.Parse(twin.ReportedJson);
+    if (reported.RootElement.TryGetProperty("fanSpeed", out var fan))
+    {
+        ack = fan.GetRawText();
+        ackOk = fan.TryGetProperty("ac", out var ac) && ac.GetInt32() == 200 && fan.TryGetProperty("av", out var av) && av.GetInt64() == desiredVersion
+            && fan.TryGetProperty("value", out var v) && v.GetInt32() == 3;
+    }
+}
+Case("setting-acknowledged", ackOk && Done("setting") != null, $"desired v{desiredVersion}; reported fanSpeed {(ack.Length == 0 ? "missing" : ack)}; device saw {Done("setting") ?? "nothing"}");
+
+CommandResult? cmd = command == null ? null : await command;
+Case("command-answered", cmd is { Status: 200, TimedOut: false } && (cmd.PayloadJson ?? "").Replace(" ", "") == "{\"echo\":{\"n\":7}}",
+    cmd == null ? "never invoked" : $"status {cmd.Status}, timed out {cmd.TimedOut}, payload {cmd.PayloadJson}");
+
+var c2d = (await op.ListC2dAsync(sasId)).FirstOrDefault(x => x.Id == c2dId);
+var c2dDone = DoneArgs("c2d");
+Case("c2d-completed", c2d != null && c2d.State == "completed" && c2dDone.ElementAtOrDefault(0) == "greeting" && c2dDone.ElementAtOrDefault(1) == "hello-c2d",
+    $"emulator state {c2d?.State ?? "not sent"} (deliveries {c2d?.DeliveryCount}); device got {(c2dDone.Length == 0 ? "nothing" : string.Join(" ", c2dDone))}");
+
+var dropSeqs = telemetry.Where(IsDrop)
+    .Select(x => JsonDocument.Parse(x.Payload).RootElement.GetProperty("seq").GetInt32()).ToArray();
+var missing = Enumerable.Range(1, 20).Except(dropSeqs).ToArray();
+var drop = DoneArgs("drop");
+// At-least-once: the 8 unacknowledged at the drop are published again (duplicates on the hub are expected).
+Case("drop-reconnect-resend", missing.Length == 0 && inFlightAtDrop >= 8 && drop.Length > 0 && int.Parse(drop[0]) >= 1
+        && dropSeqs.Length - dropSeqs.Distinct().Count() >= 1 && LogHas("'" + sasId + "' disconnected"),
+    $"{inFlightAtDrop} unacknowledged at the drop; sequence 1..20: {(missing.Length == 0 ? "all arrived" : "missing " + string.Join(",", missing))} ({dropSeqs.Length} stored, {dropSeqs.Length - dropSeqs.Distinct().Count()} published again); reconnects {drop.ElementAtOrDefault(0) ?? "none"}");
+
+// The burst's messages carry only the system properties ($.ct, $.ce), no application property.
+var burstStored = telemetry.Count(x => !x.Properties.Keys.Any(k => !k.StartsWith("$.", StringComparison.Ordinal)) && Text(x).StartsWith("{\"seq\":", StringComparison.Ordinal));
+Case("burst-delivered", burstStored >= messages && Done("burst") != null && facts.GetValueOrDefault("burst_messages") == messages.ToString(),
+    $"{burstStored} of {messages} stored; MessageSent raised {facts.GetValueOrDefault("burst_messages") ?? "?"} times");
+
+var renewConnects = logLines.Count(l => l.Line.Contains("hub: '" + renewId + "' connected", StringComparison.Ordinal));
+var afterRenewal = (await op.GetTelemetryAsync(renewId)).Any(x => Text(x).Contains("afterRenewal", StringComparison.Ordinal));
+var renewed = DoneArgs("token-renewal");
+Case("token-renewal", renewed.Length > 0 && int.Parse(renewed[0]) >= 1 && renewConnects >= 2 && afterRenewal && !LogHas("closing '" + renewId + "': its token"),
+    $"renewals {renewed.ElementAtOrDefault(0) ?? "none"}; the hub saw {renewConnects} connects; telemetry after the renewal stored: {afterRenewal}");
+
+var x509Connected = logLines.FirstOrDefault(l => l.Line.Contains("hub: '" + x509Id + "' connected", StringComparison.Ordinal)).Line;
+var x509Tel = (await op.GetTelemetryAsync(x509Id)).Any(x => Text(x).Contains("\"x509\":1", StringComparison.Ordinal));
+Case("x509-individual", Done("x509") != null && x509Connected != null && x509Connected.Contains("x509", StringComparison.OrdinalIgnoreCase) && x509Tel
+        && LogHas("registration of '" + x509Id),
+    $"DPS registration: {LogHas("registration of '" + x509Id)}; hub: {x509Connected ?? "no connect"}; telemetry stored: {x509Tel}");
+
+foreach (var f in facts) Console.WriteLine($"board: fact {f.Key} = {f.Value}");
+if (failed > 0) Console.WriteLine("board: full log (emulator + device) in " + logPath);
+else if (!opt.ContainsKey("log")) { logFile.Dispose(); await emu.DisposeAsync(); Directory.Delete(work, true); }
+Console.WriteLine($"{passed} passed, {failed} failed, 0 skipped");
+return failed == 0 ? 0 : 1;
+
+void Run(string file, IEnumerable<string> arguments, string what)
+{
+    var p = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var a in arguments) p.ArgumentList.Add(a);
+    using var proc = Process.Start(p)!;
+    var output = proc.StandardOutput.ReadToEndAsync();
+    var error = proc.StandardError.ReadToEndAsync();
+    proc.WaitForExit();
+    if (proc.ExitCode != 0) Fail(what + " failed:\n" + string.Join("\n", (output.Result + error.Result).Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Take(10)));
+}
+
+static void Fail(string message)
+{
+    Console.WriteLine("board: " + message);
+    Console.WriteLine("0 passed, 1 failed, 0 skipped");
+    Environment.Exit(1);
+}
