@@ -435,6 +435,8 @@ namespace nanoFramework.Iotc
             _session.Stop("disconnected by the application", IotcStatus.Disconnected);
             if (!_inPump)
             {
+                // Messages the client acknowledged before the link closed are still raised.
+                ProcessInbox();
                 DeliverCallbacks();
             }
         }
@@ -461,9 +463,10 @@ namespace nanoFramework.Iotc
             for (int i = 0; i < events.Count; i++)
             {
                 InboundEvent e = (InboundEvent)events[i];
-                if (e.Generation != _session.Generation || _session.State != Session.Connected)
+                bool current = e.Generation == _session.Generation && _session.State == Session.Connected;
+                if (!current && e.Kind != InboundEvent.Message)
                 {
-                    // Late events of a closed connection: its unconfirmed messages are sent again anyway.
+                    // A late ack or loss of a closed connection: its unconfirmed messages are sent again anyway.
                     continue;
                 }
 
@@ -475,7 +478,9 @@ namespace nanoFramework.Iotc
                             _publisher.OnPuback(e.PacketId);
                             break;
                         case InboundEvent.Message:
-                            OnMessage(e.Topic, e.Payload);
+                            // Also from a connection already closed (the pump closed it while this arrived): the client
+                            // acknowledged it, so the hub will not send it again.
+                            OnMessage(e.Topic, e.Payload, current);
                             break;
                         case InboundEvent.Lost:
                             _session.OnLinkLost(e.Reason, _options.Clock.NowMilliseconds);
@@ -498,7 +503,8 @@ namespace nanoFramework.Iotc
             return count;
         }
 
-        private void OnMessage(string topic, byte[] payload)
+        /// <summary>One message from the hub; <paramref name="current"/> false when its connection is already closed.</summary>
+        private void OnMessage(string topic, byte[] payload, bool current)
         {
             HubTopicInfo message = HubTopicParser.Parse(topic);
             if (_log.Logs(IotLogLevel.All))
@@ -509,6 +515,14 @@ namespace nanoFramework.Iotc
             switch (message.Kind)
             {
                 case HubTopicKind.MethodRequest:
+                    if (!current)
+                    {
+                        // Its response could only go out on another connection, after the hub told the operator the
+                        // device is gone: running it would do the work while the operator sees a failure.
+                        _log.Log(IotLogLevel.ApiOnly, "command '" + message.MethodName + "' ($rid " + message.RequestId + ") arrived as its connection closed: not run");
+                        break;
+                    }
+
                     IotcCallbackInfo command = Pending(PendingCallback.Command, IotcEvents.Command);
                     command.Tag = message.MethodName;
                     command.Payload = Utf8.GetString(payload);
