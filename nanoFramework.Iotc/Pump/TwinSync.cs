@@ -13,7 +13,8 @@ namespace nanoFramework.Iotc.Pump
     /// delivered, and the acknowledgements. Invariants: a patch is raised when it is newer than every document queued
     /// so far; a twin GET answer is reconciled setting by setting against what was raised or queued (a patch can
     /// overtake a GET, so its version says nothing about the settings it carries): a setting is raised unless it was
-    /// already raised with this value, or with a version at least as new; a full GET is authoritative (after a twin
+    /// already raised or queued with a version at least as new (a newer GET raises an unchanged setting again, so its
+    /// ack names the newer version, as before); a full GET is authoritative (after a twin
     /// reset its lower version is delivered too); every raised setting with a version is acknowledged until the hub
     /// accepts the ack (acks wait here, never dropped for a full outbox, and go out coalesced into patches that fit; a
     /// newer ack for the same property replaces an older one).
@@ -22,12 +23,6 @@ namespace nanoFramework.Iotc.Pump
     {
         /// <summary>Largest coalesced ack patch; a single larger ack still goes out alone.</summary>
         internal const int MaxAckPatchBytes = 8192;
-
-        /// <summary>
-        /// Longest value (characters) remembered per setting for reconciling a GET answer; a longer one is remembered
-        /// by its version only, so a newer GET raises it again rather than keeping a large copy on a board's heap.
-        /// </summary>
-        internal const int MaxRememberedValueChars = 256;
 
         private readonly Device _device;
         private readonly CallbackQueue _callbacks;
@@ -38,7 +33,7 @@ namespace nanoFramework.Iotc.Pump
         // Acks not yet accepted by the hub: AckEntry, in the order they were raised.
         private readonly ArrayList _acks = new ArrayList();
 
-        // Per setting: the value and version last raised and last queued (KnownSetting), for reconciling GET answers.
+        // Per setting: the version last raised and last queued (KnownSetting), for reconciling GET answers.
         private readonly ArrayList _known = new ArrayList();
 
         private bool _legacyAcks;
@@ -180,10 +175,9 @@ namespace nanoFramework.Iotc.Pump
             }
 
             KnownSetting known = Known(c.Answer.Component, c.Answer.Name, true);
-            if (c.DesiredVersion >= known.RaisedVersion)
+            if (c.DesiredVersion > known.RaisedVersion)
             {
                 known.RaisedVersion = c.DesiredVersion;
-                known.RaisedValue = Remembered(c.Payload);
             }
 
             AckEntry ack = new AckEntry();
@@ -288,14 +282,14 @@ namespace nanoFramework.Iotc.Pump
                 _log.Log(IotLogLevel.ApiOnly, "desired properties without a $version: delivered to SettingsUpdated (DesiredVersion -1) but not acknowledged");
             }
 
-            // A GET answer with a version: only its settings not yet raised with this value or a version as new.
+            // A GET answer with a version: only its settings not yet raised or queued with a version as new.
             bool reconcile = fromGet && version >= 0 && !reset;
             IotcCallbackInfo last = null;
             for (int i = 0; i < desired.Count; i++)
             {
                 if (!desired.IsComponent(i))
                 {
-                    if (!reconcile || !IsRaisedOrQueued(null, desired.GetName(i), desired.GetRawValue(i), version))
+                    if (!reconcile || !IsRaisedOrQueued(null, desired.GetName(i), version))
                     {
                         last = Queue(null, desired.GetName(i), desired.GetRawValue(i), version);
                     }
@@ -308,10 +302,9 @@ namespace nanoFramework.Iotc.Pump
                 for (int j = 0; j < component.Count; j++)
                 {
                     string name = component.GetName(j);
-                    string raw = name == null ? null : component.GetValue(j).RawText;
-                    if (name != null && !TwinProtocol.IsServiceName(name) && name != "__t" && (!reconcile || !IsRaisedOrQueued(desired.GetName(i), name, raw, version)))
+                    if (name != null && !TwinProtocol.IsServiceName(name) && name != "__t" && (!reconcile || !IsRaisedOrQueued(desired.GetName(i), name, version)))
                     {
-                        last = Queue(desired.GetName(i), name, raw, version);
+                        last = Queue(desired.GetName(i), name, component.GetValue(j).RawText, version);
                     }
                 }
             }
@@ -328,21 +321,13 @@ namespace nanoFramework.Iotc.Pump
         }
 
         /// <summary>
-        /// True when this setting was raised or queued with a version at least <paramref name="version"/>, or with the
-        /// same value: a GET answer then has nothing new for it (and an older GET must not roll it back).
+        /// True when this setting was raised or queued with a version at least <paramref name="version"/>: a GET answer
+        /// then has nothing new for it (and an older GET must not roll it back).
         /// </summary>
-        private bool IsRaisedOrQueued(string component, string name, string rawValue, long version)
+        private bool IsRaisedOrQueued(string component, string name, long version)
         {
             KnownSetting known = Known(component, name, false);
-            if (known == null)
-            {
-                return false;
-            }
-
-            bool queuedIsNewer = known.QueuedVersion > known.RaisedVersion;
-            long latestVersion = queuedIsNewer ? known.QueuedVersion : known.RaisedVersion;
-            string latestValue = queuedIsNewer ? known.QueuedValue : known.RaisedValue;
-            return latestVersion >= version || (latestValue != null && latestValue == rawValue);
+            return known != null && (known.RaisedVersion >= version || known.QueuedVersion >= version);
         }
 
         /// <summary>The record of one setting; made when <paramref name="create"/> and missing, else null.</summary>
@@ -369,11 +354,6 @@ namespace nanoFramework.Iotc.Pump
             return added;
         }
 
-        private static string Remembered(string rawValue)
-        {
-            return rawValue != null && rawValue.Length <= MaxRememberedValueChars ? rawValue : null;
-        }
-
         private IotcCallbackInfo Queue(string component, string name, string rawValue, long version)
         {
             IotcCallbackInfo c = new IotcCallbackInfo(_device, IotcEvents.SettingsUpdated);
@@ -388,10 +368,9 @@ namespace nanoFramework.Iotc.Pump
             if (version >= 0)
             {
                 KnownSetting known = Known(component, name, true);
-                if (version >= known.QueuedVersion)
+                if (version > known.QueuedVersion)
                 {
                     known.QueuedVersion = version;
-                    known.QueuedValue = Remembered(rawValue);
                 }
             }
 
@@ -525,14 +504,12 @@ namespace nanoFramework.Iotc.Pump
             return false;
         }
 
-        /// <summary>What one setting was last raised and last queued with (version -1: not yet).</summary>
+        /// <summary>The versions one setting was last raised and last queued with (-1: not yet).</summary>
         private sealed class KnownSetting
         {
             internal string Component;
             internal string Name;
-            internal string RaisedValue;
             internal long RaisedVersion = -1;
-            internal string QueuedValue;
             internal long QueuedVersion = -1;
         }
 
