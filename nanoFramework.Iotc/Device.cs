@@ -90,6 +90,10 @@ namespace nanoFramework.Iotc
         /// <param name="deviceId">The device id; must match the certificate's CN for DPS.</param>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         /// <exception cref="ArgumentException">An argument is empty or malformed.</exception>
+        /// <exception cref="IotcException">
+        /// Status <see cref="IotcStatus.InvalidCredential"/>: the certificate cannot be read, or the private key cannot be
+        /// read or does not match it (checked where the platform can: on .NET; the message names the argument).
+        /// </exception>
         public Device(string scopeId, string certificatePem, string privateKeyPem, string deviceId)
             : this(scopeId, deviceId, IotConnectType.X509Certificate)
         {
@@ -111,6 +115,15 @@ namespace nanoFramework.Iotc
             if (privateKeyPem.IndexOf("PRIVATE KEY-----") < 0)
             {
                 throw new ArgumentException("not a PEM private key", "privateKeyPem");
+            }
+
+            // Up front: a pair that cannot work would otherwise fail every connection attempt with a TLS error.
+            string argument = null;
+            string problem = null;
+            CheckPlatformCredential(certificatePem, privateKeyPem, ref argument, ref problem);
+            if (problem != null)
+            {
+                throw new IotcException(argument + ": " + problem, IotcStatus.InvalidCredential, 0, null, null);
             }
 
             _options.ClientCertificatePem = certificatePem;
@@ -157,6 +170,12 @@ namespace nanoFramework.Iotc
 
         /// <summary>Each platform build (board, .NET) supplies its transports here; the portable core has none.</summary>
         static partial void CreatePlatformTransports(ref ITransportFactory factory);
+
+        /// <summary>
+        /// A platform that can read certificates checks an X.509 pair here: sets the argument at fault and what is wrong
+        /// (never any of the key's content), or leaves both null.
+        /// </summary>
+        static partial void CheckPlatformCredential(string certificatePem, string privateKeyPem, ref string argument, ref string problem);
 
         private void Init()
         {

@@ -1,5 +1,6 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
+using System;
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Security;
 using nanoFramework.Iotc.Text;
@@ -133,6 +134,10 @@ namespace nanoFramework.Iotc.Pump
             catch (TransportException ex)
             {
                 throw new IotcException("DPS " + _host + ":" + _port + " unreachable: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
+            }
+            catch (Exception ex)
+            {
+                throw Session.UnusableSettings("DPS " + _host + ":" + _port, ex);
             }
 
             if (response == null)
