@@ -71,7 +71,7 @@ nanoclr() { # every shared test on the real nanoCLR, built against the real Test
   [ -n "${NANOCLR:-}" ] && [ -n "${NF_MDP:-}" ] && [ -n "${NF_TESTFRAMEWORK:-}" ] ||
     { echo "nanoCLR suite skipped: set NANOCLR, NF_MDP and NF_TESTFRAMEWORK to run the shared tests on the device runtime"; return 3; }
   local project out status=0
-  for project in nf-check-tests nf-check-pump-tests; do
+  for project in nf-check-tests nf-check-pump-tests nf-check-recovery-tests; do
     out="build/$project/bin/nanoclr"
     dotnet build "build/$project/NFUnitTest.NfCheck.csproj" -nologo -v q -o "$out" \
       -p:NfTestFramework="$NF_TESTFRAMEWORK/nanoFramework.TestFramework.dll" || return 2
@@ -83,9 +83,11 @@ nanoclr() { # every shared test on the real nanoCLR, built against the real Test
 suite nf-compile-check dotnet build build/nf-check/nanoFramework.Iotc.NfCheck.csproj -nologo -v q
 suite nf-compile-check-tests dotnet build build/nf-check-tests/NFUnitTest.NfCheck.csproj -nologo -v q
 suite nf-compile-check-pump-tests dotnet build build/nf-check-pump-tests/NFUnitTest.NfCheck.csproj -nologo -v q
+suite nf-compile-check-recovery-tests dotnet build build/nf-check-recovery-tests/NFUnitTest.NfCheck.csproj -nologo -v q
 # Each nF assembly's string table as MetadataProcessor will build it; fails under 10% headroom (nanoCLR: 64,675 bytes).
 suite nf-string-table dotnet run --project build/nf-string-table -- build/nf-check/bin/Debug/netstandard2.0/nanoFramework.Iotc.dll \
-  build/nf-check-tests/bin/Debug/netstandard2.0/NFUnitTest.dll build/nf-check-pump-tests/bin/Debug/netstandard2.0/NFUnitTest.dll
+  build/nf-check-tests/bin/Debug/netstandard2.0/NFUnitTest.dll build/nf-check-pump-tests/bin/Debug/netstandard2.0/NFUnitTest.dll \
+  build/nf-check-recovery-tests/bin/Debug/netstandard2.0/NFUnitTest.dll
 suite nfproj-file-lists bash build/check-nfproj.sh
 suite nf-lint-self-test dotnet run --project build/nf-lint -- --self-test
 suite nf-lint dotnet run --project build/nf-lint -- nanoFramework.Iotc

@@ -28,6 +28,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         /// <summary>Plays a client that refuses a message itself (not the link): Publish throws ArgumentException for topics containing this.</summary>
         public string RefuseTopicsContaining;
 
+        /// <summary>Plays a transport that cannot use its TLS settings (e.g. a key it cannot read): Connect and Send throw this.</summary>
+        public Exception SettingsFailure;
+
         public FakeMqtt Current
         {
             get { return Connections.Count == 0 ? null : (FakeMqtt)Connections[Connections.Count - 1]; }
@@ -65,6 +68,11 @@ namespace nanoFramework.Iotc.Tests.Pump
         public HttpResponse Send(HttpRequest request)
         {
             HttpRequests.Add(request);
+            if (SettingsFailure != null)
+            {
+                throw SettingsFailure;
+            }
+
             if (HttpResponses.Count == 0)
             {
                 throw new TransportException("no scripted DPS answer left");
@@ -117,6 +125,11 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             Options = options;
             Events = events;
+            if (_owner.SettingsFailure != null)
+            {
+                throw _owner.SettingsFailure;
+            }
+
             if (_owner.FailConnect)
             {
                 throw new TransportException("connection refused (fake)");

@@ -88,6 +88,93 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
+        public void ASettingChangedOffline_IsRaised_WhenAPatchOvertakesTheThrottledGet()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 1000, 8000);
+            ArrayList seen = new ArrayList();
+            device.On(IotcEvents.SettingsUpdated, info => seen.Add(info.Tag + "=" + info.Payload + "@" + info.DesiredVersion));
+
+            // Offline, the operator set A (v2). The GET after the reconnect is throttled; meanwhile B (v3) arrives as a patch.
+            t.Current.Deliver("$iothub/twin/res/429/?$rid=" + Rid(t.Current, 0), string.Empty);
+            t.Current.Deliver(Desired + "3", "{\"B\":2,\"$version\":3}");
+            device.DoNext();
+            clock.Now += 1500;
+            device.DoNext();
+            int get = 0;
+            for (int i = 1; i < t.Current.Topics.Count; i++)
+            {
+                get = t.Current.Topic(i).IndexOf("$iothub/twin/GET/") == 0 ? i : get;
+            }
+
+            Assert.IsTrue(get > 0, "the GET is asked again");
+            t.Current.Deliver("$iothub/twin/res/200/?$rid=" + Rid(t.Current, get), "{\"desired\":{\"A\":1,\"B\":2,\"$version\":3},\"reported\":{}}");
+            device.DoNext();
+            Assert.AreEqual(2, seen.Count, "A is raised from the GET answer, B is not raised twice");
+            Assert.AreEqual("B=2@3", (string)seen[0]);
+            Assert.AreEqual("A=1@3", (string)seen[1]);
+            string acks = string.Empty;
+            for (int i = 0; i < t.Current.Topics.Count; i++)
+            {
+                acks += t.Current.Topic(i).IndexOf(Reported) == 0 ? t.Current.Text(i) : string.Empty;
+            }
+
+            Assert.Contains("\"A\":{\"value\":1,\"ac\":200,\"ad\":\"completed\",\"av\":3}", acks);
+
+            // A later reconnect's GET of the same twin raises nothing again.
+            t.Current.Drop();
+            device.DoNext();
+            clock.Now += 2000;
+            device.DoNext();
+            t.Current.Deliver("$iothub/twin/res/200/?$rid=" + Rid(t.Current, 0), "{\"desired\":{\"A\":1,\"B\":2,\"$version\":3},\"reported\":{}}");
+            device.DoNext();
+            Assert.AreEqual(2, seen.Count);
+        }
+
+        [TestMethod]
+        public void AGetAnswerOlderThanAPatch_StillRaisesTheSettingsThePatchDidNotCarry()
+        {
+            Parts p = new Parts();
+            p.Twin.OnDesiredPatch("{\"fan\":1,\"mode\":\"a\",\"$version\":4}", 4);
+            p.RaiseAll();
+
+            // Offline: fan changed (v5). After the reconnect a patch for mode (v6) overtakes the GET, whose answer is v5.
+            p.Twin.OnConnected(p.Mqtt);
+            p.Twin.OnDesiredPatch("{\"mode\":\"b\",\"$version\":6}", 6);
+            Assert.AreEqual("mode", p.RaiseAll());
+            p.Twin.OnTwinResponse(200, p.Rid(0), "{\"desired\":{\"fan\":2,\"mode\":\"a\",\"$version\":5},\"reported\":{}}", p.Now);
+            IotcCallbackInfo fan = p.Callbacks.Take();
+            Assert.AreEqual("fan", fan.Tag, "fan changed at v5 and was never raised; mode of v5 is older than the v6 raised");
+            Assert.AreEqual(5, (int)fan.DesiredVersion);
+            Assert.AreEqual(0, p.Callbacks.Count);
+            p.Twin.OnSettingRaised(fan);
+            Assert.AreEqual(6, (int)p.Twin.DeliveredVersion, "the delivered version does not go back");
+
+            // Queued but not raised (the application disconnected first): the next GET raises it again.
+            p.Twin.OnDesiredPatch("{\"fan\":3,\"$version\":7}", 7);
+            Assert.AreEqual(1, p.Callbacks.Count);
+            p.Callbacks.Take();
+            p.Twin.OnConnected(p.Mqtt);
+            p.Twin.OnTwinResponse(200, p.Rid(1), "{\"desired\":{\"fan\":3,\"mode\":\"b\",\"$version\":7},\"reported\":{}}", p.Now);
+            Assert.AreEqual("fan mode", p.RaiseAll(), "fan was never raised at 7; mode is raised again so its ack names 7");
+            p.Twin.OnConnected(p.Mqtt);
+            p.Twin.OnTwinResponse(200, p.Rid(2), "{\"desired\":{\"fan\":3,\"mode\":\"b\",\"$version\":7},\"reported\":{}}", p.Now);
+            Assert.AreEqual(0, p.Callbacks.Count, "the same version again: nothing new");
+
+            // A newer GET raises an unchanged setting again, so that its ack names the newer version.
+            p.Twin.OnConnected(p.Mqtt);
+            p.Twin.OnTwinResponse(200, p.Rid(3), "{\"desired\":{\"fan\":3,\"mode\":\"b\",\"$version\":8},\"reported\":{}}", p.Now);
+            Assert.AreEqual("fan mode", p.RaiseAll());
+        }
+
+        private static string Rid(FakeMqtt mqtt, int index)
+        {
+            string topic = mqtt.Topic(index);
+            return topic.Substring(topic.IndexOf("$rid=") + 5);
+        }
+
+        [TestMethod]
         public void AfterATwinReset_TheLowerVersionOfAFullGet_IsDelivered()
         {
             FakeTransport t = new FakeTransport();
@@ -373,7 +460,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
-        public void TwinGet_IsRetriedForThrottlingAndServerFaults_AFewTimes_ButNotForOtherRefusals()
+        public void TwinGet_IsRetriedForThrottlingAndServerFaults_WhileTheLinkIsUp_ButNotForOtherRefusals()
         {
             Parts p = new Parts();
             p.Twin.OnConnected(p.Mqtt);
@@ -382,24 +469,20 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(1, p.Mqtt.Topics.Count, "404 is not retried");
             Assert.IsTrue(p.Logged("twin GET answered 404; desired properties arrive with the next change or reconnect", false));
 
+            // Throttled or failing: asked again as long as the link is up (settings changed offline must arrive), each
+            // time after the back-off, which grows to its maximum (8 s here) and stays there.
             p.Twin.OnConnected(p.Mqtt);
-            for (int attempt = 1; attempt < Publisher.MaxTwinAttempts; attempt++)
+            for (int attempt = 1; attempt <= 2 * Publisher.MaxTwinAttempts; attempt++)
             {
                 int last = p.Mqtt.Topics.Count - 1;
-                p.Twin.OnTwinResponse(503, p.Rid(last), string.Empty, p.Now);
+                p.Twin.OnTwinResponse(attempt % 2 == 0 ? 429 : 503, p.Rid(last), string.Empty, p.Now);
+                p.Twin.Step(p.Mqtt, p.Now + (attempt > 4 ? 6399 : 0));
+                Assert.AreEqual(last + 1, p.Mqtt.Topics.Count, "not at once; from the fifth on, not before 80 % of the maximum");
+                p.Now += 9600;
                 p.Twin.Step(p.Mqtt, p.Now);
-                Assert.AreEqual(last + 1, p.Mqtt.Topics.Count, "not at once");
-                p.Now += 20000;
-                p.Twin.Step(p.Mqtt, p.Now);
-                Assert.AreEqual(last + 2, p.Mqtt.Topics.Count, "asked again after its back-off");
+                Assert.AreEqual(last + 2, p.Mqtt.Topics.Count, "asked again after its back-off, attempt " + attempt);
                 Assert.StartsWith("$iothub/twin/GET/", p.Mqtt.Topic(last + 1));
             }
-
-            p.Twin.OnTwinResponse(429, p.Rid(p.Mqtt.Topics.Count - 1), string.Empty, p.Now);
-            p.Now += 60000;
-            int count = p.Mqtt.Topics.Count;
-            p.Twin.Step(p.Mqtt, p.Now);
-            Assert.AreEqual(count, p.Mqtt.Topics.Count, "given up after five attempts");
 
             // The first retry waits the first back-off step (1 s +-20 %).
             Parts q = new Parts();

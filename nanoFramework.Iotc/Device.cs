@@ -90,6 +90,10 @@ namespace nanoFramework.Iotc
         /// <param name="deviceId">The device id; must match the certificate's CN for DPS.</param>
         /// <exception cref="ArgumentNullException">An argument is null.</exception>
         /// <exception cref="ArgumentException">An argument is empty or malformed.</exception>
+        /// <exception cref="IotcException">
+        /// Status <see cref="IotcStatus.InvalidCredential"/>: the certificate cannot be read, or the private key cannot be
+        /// read or does not match it (checked where the platform can: on .NET; the message names the argument).
+        /// </exception>
         public Device(string scopeId, string certificatePem, string privateKeyPem, string deviceId)
             : this(scopeId, deviceId, IotConnectType.X509Certificate)
         {
@@ -111,6 +115,15 @@ namespace nanoFramework.Iotc
             if (privateKeyPem.IndexOf("PRIVATE KEY-----") < 0)
             {
                 throw new ArgumentException("not a PEM private key", "privateKeyPem");
+            }
+
+            // Up front: a pair that cannot work would otherwise fail every connection attempt with a TLS error.
+            string argument = null;
+            string problem = null;
+            CheckPlatformCredential(certificatePem, privateKeyPem, ref argument, ref problem);
+            if (problem != null)
+            {
+                throw new IotcException(argument + ": " + problem, IotcStatus.InvalidCredential, 0, null, null);
             }
 
             _options.ClientCertificatePem = certificatePem;
@@ -157,6 +170,12 @@ namespace nanoFramework.Iotc
 
         /// <summary>Each platform build (board, .NET) supplies its transports here; the portable core has none.</summary>
         static partial void CreatePlatformTransports(ref ITransportFactory factory);
+
+        /// <summary>
+        /// A platform that can read certificates checks an X.509 pair here: sets the argument at fault and what is wrong
+        /// (never any of the key's content), or leaves both null.
+        /// </summary>
+        static partial void CheckPlatformCredential(string certificatePem, string privateKeyPem, ref string argument, ref string problem);
 
         private void Init()
         {
@@ -435,6 +454,8 @@ namespace nanoFramework.Iotc
             _session.Stop("disconnected by the application", IotcStatus.Disconnected);
             if (!_inPump)
             {
+                // Messages the client acknowledged before the link closed are still raised.
+                ProcessInbox();
                 DeliverCallbacks();
             }
         }
@@ -461,9 +482,10 @@ namespace nanoFramework.Iotc
             for (int i = 0; i < events.Count; i++)
             {
                 InboundEvent e = (InboundEvent)events[i];
-                if (e.Generation != _session.Generation || _session.State != Session.Connected)
+                bool current = e.Generation == _session.Generation && _session.State == Session.Connected;
+                if (!current && e.Kind != InboundEvent.Message)
                 {
-                    // Late events of a closed connection: its unconfirmed messages are sent again anyway.
+                    // A late ack or loss of a closed connection: its unconfirmed messages are sent again anyway.
                     continue;
                 }
 
@@ -475,7 +497,9 @@ namespace nanoFramework.Iotc
                             _publisher.OnPuback(e.PacketId);
                             break;
                         case InboundEvent.Message:
-                            OnMessage(e.Topic, e.Payload);
+                            // Also from a connection already closed (the pump closed it while this arrived): the client
+                            // acknowledged it, so the hub will not send it again.
+                            OnMessage(e.Topic, e.Payload, current);
                             break;
                         case InboundEvent.Lost:
                             _session.OnLinkLost(e.Reason, _options.Clock.NowMilliseconds);
@@ -498,7 +522,8 @@ namespace nanoFramework.Iotc
             return count;
         }
 
-        private void OnMessage(string topic, byte[] payload)
+        /// <summary>One message from the hub; <paramref name="current"/> false when its connection is already closed.</summary>
+        private void OnMessage(string topic, byte[] payload, bool current)
         {
             HubTopicInfo message = HubTopicParser.Parse(topic);
             if (_log.Logs(IotLogLevel.All))
@@ -509,6 +534,14 @@ namespace nanoFramework.Iotc
             switch (message.Kind)
             {
                 case HubTopicKind.MethodRequest:
+                    if (!current)
+                    {
+                        // Its response could only go out on another connection, after the hub told the operator the
+                        // device is gone: running it would do the work while the operator sees a failure.
+                        _log.Log(IotLogLevel.ApiOnly, "command '" + message.MethodName + "' ($rid " + message.RequestId + ") arrived as its connection closed: not run");
+                        break;
+                    }
+
                     IotcCallbackInfo command = Pending(PendingCallback.Command, IotcEvents.Command);
                     command.Tag = message.MethodName;
                     command.Payload = Utf8.GetString(payload);

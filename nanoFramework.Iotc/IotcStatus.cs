@@ -38,5 +38,12 @@ namespace nanoFramework.Iotc
 
         /// <summary>The device clock gives no valid SAS expiry (e.g. not set, or past 2100): set it (SNTP) and connect again.</summary>
         public const int InvalidClock = -8;
+
+        /// <summary>
+        /// The TLS material cannot be used: an X.509 certificate or private key that cannot be read or do not match
+        /// (<see cref="IotcException.StatusCode"/> of the constructor's exception), or a transport that failed on its
+        /// TLS settings; the <c>ConnectionStatus</c> that follows is <see cref="GaveUp"/>, naming this status.
+        /// </summary>
+        public const int InvalidCredential = -9;
     }
 }

@@ -145,6 +145,10 @@ namespace nanoFramework.Iotc.Pump
             {
                 throw new IotcException("DPS " + _host + ":" + _port + " unreachable: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
             }
+            catch (Exception ex)
+            {
+                throw Session.UnusableSettings("DPS " + _host + ":" + _port, ex);
+            }
 
             if (response == null)
             {

@@ -10,7 +10,9 @@ namespace nanoFramework.Iotc.Pump
     /// the limit, the transport's thread WAITS for DoNext() to take them (back-pressure) instead of dropping them:
     /// both MQTT clients acknowledge a message on receipt, so a message dropped here would be lost for good.
     /// While it waits, the client reads nothing more from the socket, so memory stays bounded.
-    /// Events of a closed connection are discarded (its unacknowledged messages are sent again by the hub).
+    /// Acks and losses of a closed connection are discarded (its unconfirmed messages are sent again); its messages are
+    /// kept, without waiting for room: the client acknowledged them (or does when the post returns), so when the pump
+    /// closes the link itself (token renewal, PUBACK time-out) a message that arrived meanwhile must still be raised.
     /// </summary>
     internal sealed class Inbox
     {
@@ -37,7 +39,7 @@ namespace nanoFramework.Iotc.Pump
         private int _generation;
         private Thread _pumpThread;
 
-        /// <summary>The connection whose events are accepted from now on; waiting posts of older ones give up.</summary>
+        /// <summary>The connection whose events are accepted from now on; waiting posts of older ones stop waiting.</summary>
         internal void Open(int generation)
         {
             lock (_sync)
@@ -61,6 +63,15 @@ namespace nanoFramework.Iotc.Pump
                 {
                     if (e.Generation != _generation)
                     {
+                        if (e.Kind == InboundEvent.Message)
+                        {
+                            // A closed connection delivers only what its client had already read: bounded, so no wait.
+                            _messages++;
+                            _messageBytes += e.Payload == null ? 0 : e.Payload.Length;
+                            _events.Add(e);
+                            Interlocked.Increment(ref _waiting);
+                        }
+
                         return;
                     }
 

@@ -318,6 +318,11 @@ namespace nanoFramework.Iotc.Pump
                 _networkFailures++;
                 throw new IotcException("IoT Hub " + _hubHost + ":" + _options.MqttPort + " unreachable: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
             }
+            catch (Exception ex)
+            {
+                SafeClose(mqtt);
+                throw UnusableSettings("IoT Hub", ex);
+            }
 
             if (connack != 0)
             {
@@ -352,6 +357,16 @@ namespace nanoFramework.Iotc.Pump
             RaiseStatus(IotcStatus.Connected, "connected");
         }
 
+        /// <summary>
+        /// A transport that fails with anything but <see cref="TransportException"/> (the network's failures) could not use
+        /// its settings: a certificate or key it cannot read, a root it cannot load. Retrying cannot fix that. Only the
+        /// exception's type is shown: its text may be about the key.
+        /// </summary>
+        internal static IotcException UnusableSettings(string server, Exception ex)
+        {
+            return new IotcException(server + ": the transport could not use the TLS settings (certificate, private key or root certificate): " + ex.GetType().Name, IotcStatus.InvalidCredential, 0, null, ex);
+        }
+
         /// <summary>A SAS expiry for a token made now; a clock far off (before 1970, past 2100) is a connection failure, not an argument error.</summary>
         internal static long TokenExpiry(long nowMilliseconds, int lifetimeSeconds)
         {
@@ -383,11 +398,11 @@ namespace nanoFramework.Iotc.Pump
             RaiseStatus(FailureStatus(ex), ex.Message);
         }
 
-        /// <summary>Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, a clock that gives no token; a hub refusing the key 6 times.</summary>
+        /// <summary>Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, a clock that gives no token, TLS settings the transport cannot use; a hub refusing the key 6 times.</summary>
         private bool IsFatal(IotcException ex)
         {
             int s = ex.StatusCode;
-            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidClock || (s >= 4 && s <= 5 && _authFailures >= 6);
+            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidClock || s == IotcStatus.InvalidCredential || (s >= 4 && s <= 5 && _authFailures >= 6);
         }
 
         /// <summary>The ConnectionStatus code of a failed attempt: a failure never reads as 0 (connected).</summary>

@@ -10,11 +10,14 @@ namespace nanoFramework.Iotc.Pump
 {
     /// <summary>
     /// Settings (writable properties): the twin GET after every connect, desired patches, which <c>$version</c> was
-    /// delivered, and the acknowledgements. Invariants: a setting is raised for every desired document newer than
-    /// the last one fully delivered, and a full twin GET is authoritative (after a twin reset its lower version is
-    /// delivered too); every raised setting with a version is acknowledged until the hub accepts the ack (acks wait
-    /// here, never dropped for a full outbox, and go out coalesced into patches that fit; a newer ack for the same
-    /// property replaces an older one).
+    /// delivered, and the acknowledgements. Invariants: a patch is raised when it is newer than every document queued
+    /// so far; a twin GET answer is reconciled setting by setting against what was raised or queued (a patch can
+    /// overtake a GET, so its version says nothing about the settings it carries): a setting is raised unless it was
+    /// already raised or queued with a version at least as new (a newer GET raises an unchanged setting again, so its
+    /// ack names the newer version, as before); a full GET is authoritative (after a twin
+    /// reset its lower version is delivered too); every raised setting with a version is acknowledged until the hub
+    /// accepts the ack (acks wait here, never dropped for a full outbox, and go out coalesced into patches that fit; a
+    /// newer ack for the same property replaces an older one).
     /// </summary>
     internal sealed class TwinSync
     {
@@ -29,6 +32,9 @@ namespace nanoFramework.Iotc.Pump
 
         // Acks not yet accepted by the hub: AckEntry, in the order they were raised.
         private readonly ArrayList _acks = new ArrayList();
+
+        // Per setting: the version last raised and last queued (KnownSetting), for reconciling GET answers.
+        private readonly ArrayList _known = new ArrayList();
 
         private bool _legacyAcks;
         private string _getRequestId;
@@ -79,6 +85,11 @@ namespace nanoFramework.Iotc.Pump
 
             // What was queued but not raised (the application disconnected first) comes again with this GET.
             _queuedVersion = _deliveredVersion;
+            for (int i = 0; i < _known.Count; i++)
+            {
+                ((KnownSetting)_known[i]).QueuedVersion = -1;
+            }
+
             RequestTwin(mqtt);
         }
 
@@ -113,9 +124,10 @@ namespace nanoFramework.Iotc.Pump
                 {
                     Deliver(TwinProtocol.ParseTwinGet(body), -1, true);
                 }
-                else if (Backoff.IsRetryable(status) && _getAttempts < Publisher.MaxTwinAttempts)
+                else if (Backoff.IsRetryable(status))
                 {
-                    // Throttled or a service fault: the settings changed while offline still have to arrive.
+                    // Throttled or a service fault: the settings changed while offline still have to arrive, so the GET
+                    // is asked again as long as the link is up, the back-off growing to its maximum.
                     int delay = _backoff.Delay(_getAttempts - 1);
                     _getRetryAtMs = now + delay;
                     _log.Log(IotLogLevel.ApiOnly, "twin GET answered " + status + "; asking again in " + delay + " ms");
@@ -152,7 +164,7 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Called by Device after the SettingsUpdated callback ran: records the ack and, at a document's end, its version.</summary>
         internal void OnSettingRaised(IotcCallbackInfo c)
         {
-            if (c.Answer.EndsDocument && c.DesiredVersion >= 0)
+            if (c.Answer.EndsDocument && c.DesiredVersion > _deliveredVersion)
             {
                 _deliveredVersion = c.DesiredVersion;
             }
@@ -160,6 +172,12 @@ namespace nanoFramework.Iotc.Pump
             if (c.DesiredVersion < 0 || c.Answer.Name == null)
             {
                 return;
+            }
+
+            KnownSetting known = Known(c.Answer.Component, c.Answer.Name, true);
+            if (c.DesiredVersion > known.RaisedVersion)
+            {
+                known.RaisedVersion = c.DesiredVersion;
             }
 
             AckEntry ack = new AckEntry();
@@ -230,23 +248,29 @@ namespace nanoFramework.Iotc.Pump
             // The hub always sends the body's $version; the topic's is the fallback.
             long version = desired.Version >= 0 ? desired.Version : topicVersion;
 
-            // Compared with what is delivered or already waiting to be raised (a GET answer and a patch of the same
-            // version can arrive in one DoNext).
+            // A patch is compared with what is delivered or already waiting to be raised (a GET answer and a patch of the
+            // same version can arrive in one DoNext); a GET answer is reconciled setting by setting below.
             long known = _queuedVersion;
-            if (version >= 0 && (fromGet ? version == known || (version < known && _patchSinceGet) : version <= known))
+            bool reset = false;
+            if (version >= 0 && !fromGet)
             {
-                // Already delivered or queued (a GET after a reconnect repeats it), or a GET answer older than a patch
-                // that came after it was asked for. A GET with a LOWER version and no patch since is a twin reset
-                // (re-created device, another hub): the GET is authoritative, so that one is delivered.
-                return;
-            }
+                if (version <= known)
+                {
+                    return;
+                }
 
-            if (!fromGet)
-            {
                 _patchSinceGet = true;
             }
+            else if (version >= 0 && version < known && !_patchSinceGet)
+            {
+                // A GET with a LOWER version and no patch since it was asked for is a twin reset (re-created device,
+                // another hub): the GET is authoritative, so everything in it is delivered and counted from its version.
+                reset = true;
+                _known.Clear();
+                _deliveredVersion = -1;
+            }
 
-            if (version >= 0)
+            if (version > _queuedVersion || reset)
             {
                 _queuedVersion = version;
             }
@@ -258,12 +282,18 @@ namespace nanoFramework.Iotc.Pump
                 _log.Log(IotLogLevel.ApiOnly, "desired properties without a $version: delivered to SettingsUpdated (DesiredVersion -1) but not acknowledged");
             }
 
+            // A GET answer with a version: only its settings not yet raised or queued with a version as new.
+            bool reconcile = fromGet && version >= 0 && !reset;
             IotcCallbackInfo last = null;
             for (int i = 0; i < desired.Count; i++)
             {
                 if (!desired.IsComponent(i))
                 {
-                    last = Queue(null, desired.GetName(i), desired.GetRawValue(i), version);
+                    if (!reconcile || !IsRaisedOrQueued(null, desired.GetName(i), version))
+                    {
+                        last = Queue(null, desired.GetName(i), desired.GetRawValue(i), version);
+                    }
+
                     continue;
                 }
 
@@ -272,7 +302,7 @@ namespace nanoFramework.Iotc.Pump
                 for (int j = 0; j < component.Count; j++)
                 {
                     string name = component.GetName(j);
-                    if (name != null && !TwinProtocol.IsServiceName(name) && name != "__t")
+                    if (name != null && !TwinProtocol.IsServiceName(name) && name != "__t" && (!reconcile || !IsRaisedOrQueued(desired.GetName(i), name, version)))
                     {
                         last = Queue(desired.GetName(i), name, component.GetValue(j).RawText, version);
                     }
@@ -283,11 +313,45 @@ namespace nanoFramework.Iotc.Pump
             {
                 last.Answer.EndsDocument = true;
             }
-            else if (version >= 0)
+            else if (version > _deliveredVersion)
             {
-                // Nothing to raise (e.g. only $version): the version is delivered as it is.
+                // Nothing to raise (e.g. only $version, or a GET that repeats what was raised): the version is delivered.
                 _deliveredVersion = version;
             }
+        }
+
+        /// <summary>
+        /// True when this setting was raised or queued with a version at least <paramref name="version"/>: a GET answer
+        /// then has nothing new for it (and an older GET must not roll it back).
+        /// </summary>
+        private bool IsRaisedOrQueued(string component, string name, long version)
+        {
+            KnownSetting known = Known(component, name, false);
+            return known != null && (known.RaisedVersion >= version || known.QueuedVersion >= version);
+        }
+
+        /// <summary>The record of one setting; made when <paramref name="create"/> and missing, else null.</summary>
+        private KnownSetting Known(string component, string name, bool create)
+        {
+            for (int i = 0; i < _known.Count; i++)
+            {
+                KnownSetting k = (KnownSetting)_known[i];
+                if (k.Name == name && k.Component == component)
+                {
+                    return k;
+                }
+            }
+
+            if (!create)
+            {
+                return null;
+            }
+
+            KnownSetting added = new KnownSetting();
+            added.Component = component;
+            added.Name = name;
+            _known.Add(added);
+            return added;
         }
 
         private IotcCallbackInfo Queue(string component, string name, string rawValue, long version)
@@ -301,6 +365,15 @@ namespace nanoFramework.Iotc.Pump
             c.Payload = rawValue;
             c.DesiredVersion = version;
             _callbacks.Add(c);
+            if (version >= 0)
+            {
+                KnownSetting known = Known(component, name, true);
+                if (version > known.QueuedVersion)
+                {
+                    known.QueuedVersion = version;
+                }
+            }
+
             return c;
         }
 
@@ -429,6 +502,15 @@ namespace nanoFramework.Iotc.Pump
             }
 
             return false;
+        }
+
+        /// <summary>The versions one setting was last raised and last queued with (-1: not yet).</summary>
+        private sealed class KnownSetting
+        {
+            internal string Component;
+            internal string Name;
+            internal long RaisedVersion = -1;
+            internal long QueuedVersion = -1;
         }
 
         private sealed class AckEntry

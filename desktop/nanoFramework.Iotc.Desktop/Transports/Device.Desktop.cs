@@ -1,5 +1,7 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
+using System;
+using System.Security.Cryptography.X509Certificates;
 using nanoFramework.Iotc.Desktop;
 using nanoFramework.Iotc.Transport;
 
@@ -11,6 +13,35 @@ namespace nanoFramework.Iotc
         static partial void CreatePlatformTransports(ref ITransportFactory factory)
         {
             factory = new DesktopTransportFactory();
+        }
+
+        static partial void CheckPlatformCredential(string certificatePem, string privateKeyPem, ref string argument, ref string problem)
+        {
+            // The texts are fixed: nothing of the key (or of an exception about it) reaches a message.
+            try
+            {
+                using (X509Certificate2 certificate = X509Certificate2.CreateFromPem(certificatePem))
+                {
+                }
+            }
+            catch (Exception)
+            {
+                argument = "certificatePem";
+                problem = "the certificate cannot be read (expected one PEM X.509 certificate)";
+                return;
+            }
+
+            try
+            {
+                using (X509Certificate2 pair = X509Certificate2.CreateFromPem(certificatePem, privateKeyPem))
+                {
+                }
+            }
+            catch (Exception)
+            {
+                argument = "privateKeyPem";
+                problem = "the private key cannot be read (unencrypted PKCS#8, PKCS#1 or SEC1 PEM) or does not match the certificate";
+            }
         }
     }
 }

@@ -167,7 +167,6 @@ namespace nanoFramework.Iotc.Desktop
             }
 
             _closed = true;
-            _client.ApplicationMessageReceivedAsync -= OnReceived;
             _client.DisconnectedAsync -= OnDisconnected;
             try
             {
@@ -184,12 +183,19 @@ namespace nanoFramework.Iotc.Desktop
                 // Closing a broken link may fail; the socket is released by Dispose either way.
             }
 
+            // OnReceived stays attached until the client is gone: without a handler MQTTnet acknowledges what arrives.
+            _client.ApplicationMessageReceivedAsync -= OnReceived;
             _client.Dispose();
         }
 
         private Task OnReceived(MqttApplicationMessageReceivedEventArgs e)
         {
-            if (!_closed)
+            if (_closed)
+            {
+                // Closing: not acknowledged, so the hub sends it again on the next connection instead of losing it.
+                e.AutoAcknowledge = false;
+            }
+            else
             {
                 // May wait while the pump's inbox is full (back-pressure) rather than drop: a message handed to us is one
                 // the hub will consider delivered.
