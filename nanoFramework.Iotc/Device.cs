@@ -710,6 +710,11 @@ namespace nanoFramework.Iotc
             m.Topic = properties == null ? _session.TelemetryTopic : HubTopics.Telemetry(_session.HubDeviceId, properties);
             m.Payload = Utf8.GetBytes(payload);
             m.Qos = _options.Qos;
+
+            // The creation time goes with the message if it leaves late (Publisher.LateAfterMs); the application's own
+            // $.ctime wins, and a clock that is not set gives none.
+            long now = _options.Clock.NowMilliseconds;
+            m.CreatedAtMs = Session.IsClockSet(now) && (properties == null || !properties.Contains(HubTopics.CreationTimeProperty)) ? now : 0;
             return m;
         }
 

@@ -341,13 +341,28 @@ namespace nanoFramework.Iotc.Pump
             RaiseStatus(IotcStatus.Connected, "connected");
         }
 
-        /// <summary>A SAS expiry for a token made now; a clock far off (before 1970, past 2100) is a connection failure, not an argument error.</summary>
+        /// <summary>
+        /// 2023-01-01T00:00:00Z in Unix milliseconds. A clock before it has not been set: a board starts at 1970 (or its
+        /// firmware's date) until SNTP runs, and a token signed then is refused by DPS as 401, which reads as a wrong key.
+        /// </summary>
+        internal const long ClockSetAfterMs = 1672531200000L;
+
+        /// <summary>True when <paramref name="nowMilliseconds"/> can be a real time: set (after 2023) and before 2100.</summary>
+        internal static bool IsClockSet(long nowMilliseconds)
+        {
+            return nowMilliseconds >= ClockSetAfterMs && nowMilliseconds / 1000 < SasToken.MaxExpiry;
+        }
+
+        /// <summary>
+        /// A SAS expiry for a token made now. A clock that is not set (before 2023) or far off (past 2100) is a
+        /// connection failure with status <see cref="IotcStatus.InvalidClock"/>, retried until the clock is set; not an argument error.
+        /// </summary>
         internal static long TokenExpiry(long nowMilliseconds, int lifetimeSeconds)
         {
             long expiry = nowMilliseconds / 1000 + lifetimeSeconds;
-            if (expiry < 1 || expiry > SasToken.MaxExpiry)
+            if (nowMilliseconds < ClockSetAfterMs || expiry > SasToken.MaxExpiry)
             {
-                throw new IotcException("the device clock (" + nowMilliseconds / 1000 + " s since 1970) gives no valid token expiry; set the clock (SNTP)", IotcStatus.InvalidClock, 0, null, null);
+                throw new IotcException("the device clock (" + nowMilliseconds / 1000 + " s since 1970) is not set or gives no valid token expiry; set the clock (SNTP)", IotcStatus.InvalidClock, 0, null, null);
             }
 
             return expiry;
@@ -372,11 +387,14 @@ namespace nanoFramework.Iotc.Pump
             RaiseStatus(FailureStatus(ex), ex.Message);
         }
 
-        /// <summary>Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, a clock that gives no token; a hub refusing the key 6 times.</summary>
+        /// <summary>
+        /// Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404; a hub refusing the key 6 times. A clock that is
+        /// not set is not one of them: SNTP sets it later, so the pump keeps trying (status -8 each time) instead of giving up.
+        /// </summary>
         private bool IsFatal(IotcException ex)
         {
             int s = ex.StatusCode;
-            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidClock || (s >= 4 && s <= 5 && _authFailures >= 6);
+            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || (s >= 4 && s <= 5 && _authFailures >= 6);
         }
 
         /// <summary>The ConnectionStatus code of a failed attempt: a failure never reads as 0 (connected).</summary>

@@ -1,0 +1,105 @@
+// Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
+
+using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Pump;
+using nanoFramework.TestFramework;
+
+namespace nanoFramework.Iotc.Tests.Pump
+{
+    /// <summary>Devices that lose the network or sleep: creation times on a backlog, an unset clock.</summary>
+    [TestClass]
+    public class OfflineTests
+    {
+        private const string Topic = "devices/dev-1/messages/events/$.ct=application%2Fjson&$.ce=utf-8";
+
+        [TestMethod]
+        public void Telemetry_LeavingAtOnce_GoesWithoutCreationTime_ABacklogCarriesWhenItWasSent()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock(); // 2023-11-14T22:13:20Z, and 22:13:21 after DPS's Retry-After
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 1000);
+            device.SendTelemetry("{\"n\":1}");
+            device.DoNext();
+            FakeMqtt first = t.Current;
+            Assert.AreEqual(Topic, first.Topic(1));
+
+            first.Drop();
+            device.DoNext();
+            clock.Now += 1234;
+            device.SendTelemetry("{\"n\":2}");
+            clock.Now += 5000;
+            device.DoNext();
+
+            FakeMqtt second = t.Current;
+            Assert.AreNotSame(first, second);
+            Assert.AreEqual("{\"n\":1}", second.Text(1));
+            Assert.AreEqual(Topic + "&$.ctime=2023-11-14T22%3A13%3A21.0000000Z", second.Topic(1), "a resend keeps its first creation time");
+            Assert.AreEqual(Topic + "&$.ctime=2023-11-14T22%3A13%3A22.2340000Z", second.Topic(2));
+        }
+
+        [TestMethod]
+        public void Telemetry_WithItsOwnCreationTime_KeepsIt_AndAnUnsetClockAddsNone()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.Connected(t, clock);
+            PropertyBag own = new PropertyBag();
+            own.Add(HubTopics.CreationTimeProperty, "2020-01-01T00:00:00.0000000Z");
+            device.SendTelemetry("{}", own);
+            clock.Now += 5000;
+            device.DoNext();
+            Assert.AreEqual(Topic + "&$.ctime=2020-01-01T00%3A00%3A00.0000000Z", t.Current.Topic(1));
+
+            clock.Now = Session.ClockSetAfterMs - 1;
+            device.SendTelemetry("{}");
+            clock.Now += 5000;
+            device.DoNext();
+            Assert.AreEqual(Topic, t.Current.Topic(2), "no creation time from a clock that is not set");
+        }
+
+        [TestMethod]
+        public void Connect_WithAClockThatIsNotSet_IsAnInvalidClock_BeforeAnythingIsSigned()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            clock.Now = 86400000; // 1970-01-02: a board before SNTP
+            t.AddAssignment(DeviceTests.Hub, "dev-1");
+            Device device = DeviceTests.NewDevice(t, clock);
+            IotcException error = DeviceTests.ConnectExpectingFailure(device);
+            Assert.AreEqual(IotcStatus.InvalidClock, error.StatusCode);
+            Assert.Contains("set the clock", error.Message);
+            Assert.AreEqual(0, t.HttpRequests.Count, "DPS would answer 401, which reads as a wrong key");
+
+            clock.Now = Session.ClockSetAfterMs;
+            device.Connect();
+            Assert.IsTrue(device.IsConnected);
+        }
+
+        [TestMethod]
+        public void Reconnecting_WithAnInvalidClock_KeepsTrying_InsteadOfGivingUp()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 1000);
+            int invalid = 0;
+            int gaveUp = 0;
+            device.On(IotcEvents.ConnectionStatus, info =>
+            {
+                invalid += info.StatusCode == IotcStatus.InvalidClock ? 1 : 0;
+                gaveUp += info.StatusCode == IotcStatus.GaveUp ? 1 : 0;
+            });
+            t.Current.Drop();
+            device.DoNext();
+            clock.Now = 4200000000000; // 2103: a clock gone wrong
+            for (int i = 0; i < 20; i++)
+            {
+                clock.Now += 2000;
+                device.DoNext();
+            }
+
+            Assert.AreEqual(20, invalid);
+            Assert.AreEqual(0, gaveUp);
+            Assert.AreEqual(1, t.Connections.Count, "nothing was signed with that clock");
+        }
+    }
+}
