@@ -101,5 +101,38 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(0, gaveUp);
             Assert.AreEqual(1, t.Connections.Count, "nothing was signed with that clock");
         }
+
+        [TestMethod]
+        public void TheHubKeepsTheSession_AndACloudToDeviceMessageSentAgainIsRaisedOnce()
+        {
+            FakeTransport t = new FakeTransport();
+            Device device = DeviceTests.Connected(t, new FakeClock());
+            Assert.IsFalse(t.Current.Options.CleanSession, "clean session 0: what is sent while the device is away waits for it");
+            System.Collections.ArrayList received = new System.Collections.ArrayList();
+            device.On(IotcEvents.MessageReceived, info => received.Add(info.Payload));
+            t.Current.Deliver("devices/dev-1/messages/devicebound/%24.mid=7&%24.to=%2Fdevices%2Fdev-1%2Fmessages%2FdeviceBound", "a");
+            t.Current.Deliver("devices/dev-1/messages/devicebound/%24.mid=7&%24.to=%2Fdevices%2Fdev-1%2Fmessages%2FdeviceBound", "a");
+            t.Current.Deliver("devices/dev-1/messages/devicebound/%24.mid=8", "b");
+            t.Current.Deliver("devices/dev-1/messages/devicebound/", "no id");
+            t.Current.Deliver("devices/dev-1/messages/devicebound/", "no id");
+            device.DoNext();
+            Assert.AreEqual(4, received.Count);
+            Assert.AreEqual("a", (string)received[0]);
+            Assert.AreEqual("b", (string)received[1]);
+            Assert.AreEqual("no id", (string)received[3], "without an id nothing tells a resend from a new message");
+        }
+
+        [TestMethod]
+        public void RecentIds_ForgetsTheOldestBeyondItsCapacity()
+        {
+            RecentIds ids = new RecentIds(2);
+            Assert.IsTrue(ids.Add("1"));
+            Assert.IsTrue(ids.Add("2"));
+            Assert.IsFalse(ids.Add("1"));
+            Assert.IsFalse(ids.Add("2"));
+            Assert.IsTrue(ids.Add("3"));
+            Assert.IsTrue(ids.Add("1"), "1 was the oldest of three");
+            Assert.IsFalse(ids.Add("3"));
+        }
     }
 }

@@ -36,6 +36,7 @@ namespace nanoFramework.Iotc
         private readonly HandlerTable _handlers = new HandlerTable();
         private readonly CallbackQueue _callbacks = new CallbackQueue();
         private readonly Inbox _inbox = new Inbox();
+        private readonly RecentIds _recentC2d = new RecentIds(16);
         private Session _session;
         private Publisher _publisher;
         private TwinSync _twin;
@@ -526,6 +527,13 @@ namespace nanoFramework.Iotc
                     if (message.DeviceId != _session.HubDeviceId)
                     {
                         _log.Log(IotLogLevel.ApiOnly, "ignored a cloud-to-device message for another device");
+                        break;
+                    }
+
+                    string messageId = message.Properties == null ? null : message.Properties.Get("$.mid");
+                    if (!string.IsNullOrEmpty(messageId) && !_recentC2d.Add(messageId))
+                    {
+                        _log.Log(IotLogLevel.ApiOnly, "cloud-to-device message " + messageId + " arrived again (the hub resends what it saw no PUBACK for); raised once");
                         break;
                     }
 
