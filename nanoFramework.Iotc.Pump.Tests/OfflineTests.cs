@@ -134,5 +134,106 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsTrue(ids.Add("1"), "1 was the oldest of three");
             Assert.IsFalse(ids.Add("3"));
         }
+
+        private const string Stored = "{\"scope\":\"0ne00000001\",\"registrationId\":\"dev-1\",\"dps\":\"global.azure-devices-provisioning.net:443\",\"hub\":\"hub-2.azure-devices.net\",\"deviceId\":\"dev-1\"}";
+
+        [TestMethod]
+        public void AStoredAssignment_ConnectsWithoutDps_AndWhatDpsAssignsIsStored()
+        {
+            FakeTransport t = new FakeTransport();
+            MemoryStore store = new MemoryStore();
+            Device device = DeviceTests.NewDevice(t, new FakeClock());
+            device.SetProvisioningStore(store);
+            DeviceTests.ConnectNow(t, device);
+            Assert.AreEqual(2, t.HttpRequests.Count);
+            Assert.AreEqual("{\"scope\":\"0ne00000001\",\"registrationId\":\"dev-1\",\"dps\":\"global.azure-devices-provisioning.net:443\",\"hub\":\"hub-1.azure-devices.net\",\"deviceId\":\"dev-1\"}", store.Record);
+
+            FakeTransport t2 = new FakeTransport();
+            store.Record = Stored;
+            Device restarted = DeviceTests.NewDevice(t2, new FakeClock());
+            restarted.SetProvisioningStore(store);
+            restarted.Connect();
+            Assert.AreEqual(0, t2.HttpRequests.Count, "no DPS request");
+            Assert.AreEqual("hub-2.azure-devices.net", t2.Current.Options.Host);
+            Assert.IsTrue(restarted.IsConnected);
+        }
+
+        [TestMethod]
+        public void AStoredHubThatRefusesTheDevice_IsForgotten_AndDpsIsAskedInTheSameConnect()
+        {
+            FakeTransport t = new FakeTransport();
+            t.RefuseHost = "hub-2.azure-devices.net";
+            MemoryStore store = new MemoryStore();
+            store.Record = Stored;
+            Device device = DeviceTests.NewDevice(t, new FakeClock());
+            device.SetProvisioningStore(store);
+            System.Collections.ArrayList log = DeviceTests.RecordLog(device);
+            t.AddAssignment(DeviceTests.Hub, "dev-1");
+            device.Connect();
+            Assert.AreEqual(2, t.Connections.Count);
+            Assert.AreEqual("hub-2.azure-devices.net", ((FakeMqtt)t.Connections[0]).Options.Host);
+            Assert.AreEqual(DeviceTests.Hub, t.Current.Options.Host);
+            Assert.AreEqual(2, t.HttpRequests.Count);
+            Assert.Contains("\"hub\":\"hub-1.azure-devices.net\"", store.Record);
+            Assert.AreEqual(1, store.Clears);
+            Assert.IsTrue(Logged(log, "provisioning store: forgetting the stored assignment (hub hub-2.azure-devices.net: IoT Hub refused the connection: CONNACK 5 (not authorized)); provisioning through DPS"));
+        }
+
+        [TestMethod]
+        [DataRow("{\"scope\":\"0ne0000000X\",\"registrationId\":\"dev-1\",\"dps\":\"global.azure-devices-provisioning.net:443\",\"hub\":\"h.net\",\"deviceId\":\"dev-1\"}")]
+        [DataRow("{\"scope\":\"0ne00000001\",\"registrationId\":\"dev-1\",\"dps\":\"global.azure-devices-provisioning.net:443\",\"hub\":\"h/x\",\"deviceId\":\"dev-1\"}")]
+        [DataRow("not json")]
+        [DataRow("throw")]
+        public void AStoredRecordForAnotherDevice_Unreadable_OrAThrowingStore_MeansDps(string record)
+        {
+            FakeTransport t = new FakeTransport();
+            MemoryStore store = new MemoryStore();
+            store.Record = record;
+            Device device = DeviceTests.NewDevice(t, new FakeClock());
+            device.SetProvisioningStore(store);
+            DeviceTests.ConnectNow(t, device);
+            Assert.AreEqual(2, t.HttpRequests.Count);
+            Assert.AreEqual(DeviceTests.Hub, t.Current.Options.Host);
+        }
+
+        private static bool Logged(System.Collections.ArrayList lines, string line)
+        {
+            for (int i = 0; i < lines.Count; i++)
+            {
+                if ((string)lines[i] == line)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        internal sealed class MemoryStore : IProvisioningStore
+        {
+            public string Record;
+            public int Clears;
+
+            public string Load()
+            {
+                if (Record == "throw")
+                {
+                    throw new System.IO.IOException("flash broken (test)");
+                }
+
+                return Record;
+            }
+
+            public void Save(string record)
+            {
+                Record = record;
+            }
+
+            public void Clear()
+            {
+                Record = null;
+                Clears++;
+            }
+        }
     }
 }

@@ -45,6 +45,8 @@ namespace nanoFramework.Iotc.Pump
         private string _telemetryTopic;
         private int _telemetryTopicBytes;
         private DpsRegistration _dps;
+        private readonly ProvisioningCache _cache;
+        private bool _fromCache;
         private bool _reprovision;
         private long _renewAtMs;
         private long _connectedAtMs;
@@ -60,6 +62,7 @@ namespace nanoFramework.Iotc.Pump
             _inbox = inbox;
             _callbacks = callbacks;
             _log = log;
+            _cache = new ProvisioningCache(options, log);
         }
 
         internal int State
@@ -131,6 +134,11 @@ namespace nanoFramework.Iotc.Pump
         {
             _inbox.SetPumpThread(Thread.CurrentThread);
             _state = _hubHost == null || _reprovision ? Provisioning : Connecting;
+            if (_hubHost == null && UseStoredAssignment())
+            {
+                _state = Connecting;
+            }
+
             while (_state != Connected)
             {
                 try
@@ -145,6 +153,12 @@ namespace nanoFramework.Iotc.Pump
                 }
                 catch (IotcException ex)
                 {
+                    if (ForgetStoredHubAfter(ex))
+                    {
+                        _state = Provisioning;
+                        continue;
+                    }
+
                     _state = Stopped;
                     _dps = null;
                     RaiseStatus(FailureStatus(ex), ex.Message);
@@ -175,7 +189,7 @@ namespace nanoFramework.Iotc.Pump
                     _reprovision = true;
                 }
 
-                _state = _reprovision || _hubHost == null ? Provisioning : Connecting;
+                _state = _reprovision || (_hubHost == null && !UseStoredAssignment()) ? Provisioning : Connecting;
             }
 
             try
@@ -262,14 +276,60 @@ namespace nanoFramework.Iotc.Pump
         {
             _dps = null;
             _reprovision = false;
-            _hubHost = result.AssignedHub;
-            _hubDeviceId = result.DeviceId;
+            _fromCache = false;
+            SetHub(result.AssignedHub, result.DeviceId);
+            _cache.Save(_hubHost, _hubDeviceId);
+            _state = Connecting;
+        }
+
+        /// <summary>Takes the hub and device id of the stored DPS assignment, if the store has one for this device.</summary>
+        private bool UseStoredAssignment()
+        {
+            string[] stored = _cache.Load();
+            if (stored == null)
+            {
+                return false;
+            }
+
+            if (!Validation.IsHostName(stored[0]) || !Validation.IsValidDeviceId(stored[1]))
+            {
+                // The same checks a DPS answer gets: the store is outside the SDK's control.
+                _cache.Forget("its hub or device id is not valid");
+                return false;
+            }
+
+            SetHub(stored[0], stored[1]);
+            _fromCache = true;
+            return true;
+        }
+
+        /// <summary>
+        /// The fallback rule of the stored assignment: a stored hub that refuses the device or cannot be reached at the
+        /// first attempt is forgotten, and DPS is asked (true). Other failures (a clock not set) say nothing about the hub.
+        /// </summary>
+        private bool ForgetStoredHubAfter(IotcException ex)
+        {
+            int s = ex.StatusCode;
+            if (!_fromCache || !(s == IotcStatus.NetworkError || (s >= 1 && s <= 5)))
+            {
+                return false;
+            }
+
+            _fromCache = false;
+            _reprovision = true;
+            _cache.Forget("hub " + _hubHost + ": " + ex.Message);
+            return true;
+        }
+
+        private void SetHub(string hub, string deviceId)
+        {
+            _hubHost = hub;
+            _hubDeviceId = deviceId;
 
             // Telemetry without properties (the common case) shares one topic string: less garbage per message on a
             // board's small heap. DPS decides the device id, so this is the place it can change.
             _telemetryTopic = HubTopics.Telemetry(_hubDeviceId, null);
             _telemetryTopicBytes = Utf8.GetByteCount(_telemetryTopic);
-            _state = Connecting;
         }
 
         private void ConnectMqtt()
@@ -333,6 +393,7 @@ namespace nanoFramework.Iotc.Pump
 
             _mqtt = mqtt;
             _state = Connected;
+            _fromCache = false;
             _authFailures = 0;
             _networkFailures = 0;
             _connectedAtMs = now;
@@ -371,6 +432,7 @@ namespace nanoFramework.Iotc.Pump
         private void OnAttemptFailed(IotcException ex, long now)
         {
             _dps = null;
+            ForgetStoredHubAfter(ex);
             if (IsFatal(ex))
             {
                 _log.Log(IotLogLevel.ApiOnly, "giving up: " + ex.Message);
