@@ -235,5 +235,61 @@ namespace nanoFramework.Iotc.Tests.Pump
                 Clears++;
             }
         }
+
+        [TestMethod]
+        public void Flush_ReturnsOnceAllIsConfirmedAndDelivered_AndQuietForHalfASecond()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.Connected(t, clock);
+            FakeMqtt mqtt = t.Current;
+            System.Collections.ArrayList raised = new System.Collections.ArrayList();
+            device.On(IotcEvents.SettingsUpdated, info => raised.Add(info.Tag));
+            device.On(IotcEvents.EnqueuedCommand, info => raised.Add(info.Tag));
+            device.SendTelemetry("{\"n\":1}");
+            mqtt.Deliver("$iothub/twin/res/200/?$rid=1", "{\"desired\":{\"fan\":1,\"$version\":3},\"reported\":{}}");
+            mqtt.Deliver("devices/dev-1/messages/devicebound/%24.mid=9&method-name=boost", "{}");
+            long start = clock.Now;
+
+            // The fake confirms nothing by itself: Flush waits for the PUBACKs and twin answers the test gives below.
+            Assert.IsFalse(device.Flush(200));
+            Assert.AreEqual(2, device.PendingMessages, "the telemetry and the setting's ack");
+            Assert.AreEqual(2, raised.Count);
+            for (int i = 1; i < mqtt.Topics.Count; i++)
+            {
+                if (mqtt.Topic(i).IndexOf("$iothub/twin/PATCH/properties/reported/") == 0)
+                {
+                    mqtt.Deliver("$iothub/twin/res/204/?$rid=" + mqtt.Topic(i).Substring(mqtt.Topic(i).IndexOf("$rid=") + 5) + "&$version=4", string.Empty);
+                }
+                else
+                {
+                    mqtt.Ack(i);
+                }
+            }
+
+            long acked = clock.Now;
+            Assert.IsTrue(device.Flush(5000));
+            Assert.AreEqual(0, device.PendingMessages);
+            Assert.IsTrue(clock.Now - acked >= Device.FlushQuietMilliseconds && clock.Now - acked < Device.FlushQuietMilliseconds + 50, "quiet for half a second after the last arrival");
+            Assert.IsTrue(acked - start >= 200, "the first flush kept its deadline");
+        }
+
+        [TestMethod]
+        public void Flush_OnADeadLink_ReturnsAtItsDeadline_AndReportsWhatWasLeft()
+        {
+            FakeTransport t = new FakeTransport();
+            FakeClock clock = new FakeClock();
+            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 1000);
+            System.Collections.ArrayList log = DeviceTests.RecordLog(device);
+            t.FailConnect = true;
+            t.Current.Drop();
+            device.SendTelemetry("{}");
+            long start = clock.Now;
+            Assert.IsFalse(device.Flush(3000));
+            Assert.IsTrue(clock.Now - start >= 3000 && clock.Now - start <= 3010);
+            Assert.IsTrue(t.Connections.Count > 2, "it kept reconnecting meanwhile");
+            Assert.AreEqual("flush: stopped at the deadline (3000 ms) with 1 message(s) unconfirmed, 0 setting ack(s) pending, not connected", (string)log[log.Count - 1]);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => device.Flush(0));
+        }
     }
 }

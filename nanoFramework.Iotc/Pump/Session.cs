@@ -113,6 +113,12 @@ namespace nanoFramework.Iotc.Pump
             get { return _state == Connected && _mqtt != null && _mqtt.IsConnected; }
         }
 
+        /// <summary>When the current connection was accepted (clock milliseconds).</summary>
+        internal long ConnectedAtMs
+        {
+            get { return _connectedAtMs; }
+        }
+
         internal Backoff Backoff
         {
             get { return _backoff; }
