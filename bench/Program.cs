@@ -26,7 +26,7 @@
 // These are host numbers (the board is far slower); the ratios and bytes/op are what carry over.
 //
 // End to end (E2eBenchmarks.cs; not part of the default run, BENCHMARKS.md has what they measure and the figures):
-//   dotnet run -c Release --project bench -- --only e2e          e2e-telemetry, e2e-reconnect and e2e-dps, one emulator
+//   dotnet run -c Release --project bench -- --only e2e          e2e-telemetry, e2e-reconnect, e2e-dps and e2e-wake, one emulator
 //   dotnet run -c Release --project bench -- --only e2e --smoke  a few seconds, every side, every delivery checked (CI)
 //   e2e-telemetry      one Device vs a raw MQTTnet client vs Microsoft's Node.js SDK, QoS 1 (and 0), alternating rounds.
 //   e2e-reconnect      a dropped Device back to ConnectionStatus 0 vs a raw client's TLS CONNECT + SUBSCRIBE.
@@ -62,6 +62,7 @@ namespace Iotc.Bench
             new KeyValuePair<string, Action>("e2e-telemetry", E2eTelemetry),
             new KeyValuePair<string, Action>("e2e-reconnect", E2eReconnect),
             new KeyValuePair<string, Action>("e2e-dps", E2eDps),
+            new KeyValuePair<string, Action>("e2e-wake", E2eWake),
         };
 
         private static double _seconds = 1.5;

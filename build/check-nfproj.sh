@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 status=0
 for proj in nanoFramework.Iotc/nanoFramework.Iotc.nfproj nanoFramework.Iotc.Tests/nanoFramework.Iotc.Tests.nfproj \
             nanoFramework.Iotc.Pump.Tests/nanoFramework.Iotc.Pump.Tests.nfproj \
-            nanoFramework.Iotc.Recovery.Tests/nanoFramework.Iotc.Recovery.Tests.nfproj samples/Esp32Sample/Esp32Sample.nfproj; do
+            nanoFramework.Iotc.Recovery.Tests/nanoFramework.Iotc.Recovery.Tests.nfproj samples/Esp32Sample/Esp32Sample.nfproj \
+            samples/Esp32DeepSleepSample/Esp32DeepSleepSample.nfproj; do
   dir=$(dirname "$proj")
   all=$(grep -oE '<Compile Include="[^"]+"' "$proj" | sed -E 's/<Compile Include="([^"]+)"/\1/; s#\\#/#g' | sort)
   for outside in $(grep '^\.\./' <<<"$all"); do

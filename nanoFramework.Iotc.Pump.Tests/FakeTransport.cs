@@ -22,6 +22,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         public int ConnackCode;
         public bool FailConnect;
 
+        /// <summary>Plays a hub that no longer knows the device: CONNACK 5 for connections to this host.</summary>
+        public string RefuseHost;
+
         /// <summary>Plays a link that dies while subscribing: Subscribe throws TransportException.</summary>
         public bool FailSubscribe;
 
@@ -138,6 +141,11 @@ namespace nanoFramework.Iotc.Tests.Pump
             if (_owner.ConnackCode != 0)
             {
                 return _owner.ConnackCode;
+            }
+
+            if (options.Host == _owner.RefuseHost)
+            {
+                return 5;
             }
 
             Open = true;

@@ -377,12 +377,12 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
-        public void TokenExpiry_BeforeOrFarAfterTheEpoch_IsAnInvalidClock()
+        public void TokenExpiry_FromAClockNotSetOrPast2100_IsAnInvalidClock()
         {
             Assert.AreEqual(nanoFramework.Iotc.Security.SasToken.MaxExpiry, Session.TokenExpiry((nanoFramework.Iotc.Security.SasToken.MaxExpiry - 1) * 1000, 1), "the last valid expiry");
             Assert.AreEqual(1700000100L, Session.TokenExpiry(1700000000000, 100));
-            Assert.AreEqual(1L, Session.TokenExpiry(0, 1), "one second after the epoch is valid");
-            long[] bad = new long[] { -1000, -5000000 };
+            Assert.AreEqual(Session.ClockSetAfterMs / 1000 + 1, Session.TokenExpiry(Session.ClockSetAfterMs, 1), "the first time a clock counts as set");
+            long[] bad = new long[] { -1000, -5000000, 0, Session.ClockSetAfterMs - 1 };
             for (int i = 0; i < bad.Length; i++)
             {
                 long now = bad[i];
@@ -394,14 +394,14 @@ namespace nanoFramework.Iotc.Tests.Pump
                 catch (IotcException ex)
                 {
                     Assert.AreEqual(IotcStatus.InvalidClock, ex.StatusCode);
-                    Assert.AreEqual("the device clock (" + (now / 1000) + " s since 1970) gives no valid token expiry; set the clock (SNTP)", ex.Message);
+                    Assert.AreEqual("the device clock (" + (now / 1000) + " s since 1970) is not set or gives no valid token expiry; set the clock (SNTP)", ex.Message);
                 }
             }
 
             try
             {
-                Session.TokenExpiry(0, 0);
-                Assert.IsTrue(false, "an expiry at the epoch itself is invalid");
+                Session.TokenExpiry((nanoFramework.Iotc.Security.SasToken.MaxExpiry + 1) * 1000, 0);
+                Assert.IsTrue(false, "an expiry past 2100 is invalid");
             }
             catch (IotcException ex)
             {

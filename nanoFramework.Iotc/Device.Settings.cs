@@ -252,6 +252,18 @@ namespace nanoFramework.Iotc
             _options.Transports = transports;
         }
 
+        /// <summary>
+        /// Keeps the DPS assignment in <paramref name="store"/> so that later starts connect straight to the hub and ask
+        /// DPS only when that hub refuses the device or cannot be reached (see <see cref="IProvisioningStore"/>). Call
+        /// before <see cref="Connect"/>; null (the default) provisions at every <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="store">The store, or null.</param>
+        public void SetProvisioningStore(IProvisioningStore store)
+        {
+            CheckNotStarted("SetProvisioningStore");
+            _options.ProvisioningStore = store;
+        }
+
         /// <summary>Uses this clock instead of the system clock (tests). Call before <see cref="Connect"/>.</summary>
         /// <param name="clock">The clock.</param>
         public void SetClock(IClock clock)

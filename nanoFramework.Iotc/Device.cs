@@ -36,12 +36,21 @@ namespace nanoFramework.Iotc
         private readonly HandlerTable _handlers = new HandlerTable();
         private readonly CallbackQueue _callbacks = new CallbackQueue();
         private readonly Inbox _inbox = new Inbox();
+        private readonly RecentIds _recentC2d = new RecentIds(16);
         private Session _session;
         private Publisher _publisher;
         private TwinSync _twin;
         private bool _legacyAcks;
         private bool _disposed;
         private bool _inPump;
+        private long _lastInboundAtMs;
+
+        /// <summary>
+        /// How long <see cref="Flush"/> waits, connected and with nothing arriving, before it takes what the hub queued
+        /// for the device (C2D messages, queued commands) as delivered: MQTT has no "queue empty" signal, and the hub
+        /// sends what it holds right after the subscriptions.
+        /// </summary>
+        public const int FlushQuietMilliseconds = 500;
 
         /// <summary>
         /// Creates a device that authenticates with a symmetric key (Python: <c>Device(scopeId, key, deviceId, credType)</c>).
@@ -437,6 +446,64 @@ namespace nanoFramework.Iotc
             }
         }
 
+        /// <summary>
+        /// Sends what there is and takes what the hub holds, then returns: for a device that is about to sleep. Runs
+        /// <see cref="DoNext"/> (callbacks included) until every message is confirmed, the twin is fetched and its
+        /// settings raised and acknowledged, and nothing has arrived for <see cref="FlushQuietMilliseconds"/> while
+        /// connected — or until <paramref name="timeoutMilliseconds"/> have passed. It reconnects as DoNext does. What was
+        /// left is logged; unconfirmed messages stay in the outbox (see <see cref="PendingMessages"/>).
+        /// </summary>
+        /// <param name="timeoutMilliseconds">The deadline (1 or more). A connection attempt in progress may end after it (SetTimeouts bounds one).</param>
+        /// <returns>True when everything was done; false at the deadline.</returns>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeoutMilliseconds"/> is less than 1.</exception>
+        /// <exception cref="InvalidOperationException">Not connected yet, disconnected, or called from inside a callback.</exception>
+        /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
+        public bool Flush(int timeoutMilliseconds)
+        {
+            CheckNotDisposed();
+            if (timeoutMilliseconds < 1)
+            {
+                throw new ArgumentOutOfRangeException("timeoutMilliseconds", "the deadline must be at least 1 ms");
+            }
+
+            if (_inPump)
+            {
+                throw new InvalidOperationException("Flush() was called from inside a callback; call it from the application loop instead");
+            }
+
+            if (!_session.IsStarted)
+            {
+                throw new InvalidOperationException("Flush() needs a connected device: call Connect() first");
+            }
+
+            IClock clock = _options.Clock;
+            long deadline = clock.NowMilliseconds + timeoutMilliseconds;
+            while (true)
+            {
+                DoNext();
+                long now = clock.NowMilliseconds;
+                bool connected = _session.IsConnected;
+                long quietSince = _lastInboundAtMs > _session.ConnectedAtMs ? _lastInboundAtMs : _session.ConnectedAtMs;
+                bool quiet = connected && now - quietSince >= FlushQuietMilliseconds;
+                int pendingAcks = _twin.PendingAcks;
+                if (quiet && _publisher.Count == 0 && pendingAcks == 0 && !_twin.IsFetching && _callbacks.Count == 0)
+                {
+                    _log.Log(IotLogLevel.ApiOnly, "flush: everything confirmed and delivered");
+                    return true;
+                }
+
+                if (now >= deadline || !_session.IsStarted)
+                {
+                    _log.Log(IotLogLevel.ApiOnly, "flush: stopped " + (now >= deadline ? "at the deadline (" + timeoutMilliseconds + " ms)" : "because the session stopped") + " with " + _publisher.Count + " message(s) unconfirmed, "
+                        + pendingAcks + " setting ack(s) pending, " + (_twin.IsFetching ? "the twin not yet fetched, " : string.Empty)
+                        + (connected ? "connected" : "not connected"));
+                    return false;
+                }
+
+                clock.Sleep(10);
+            }
+        }
+
         /// <summary>Closes the session (Python: <c>disconnect()</c>). Idempotent. Unconfirmed messages stay in the outbox for a later <see cref="Connect"/>.</summary>
         public void Disconnect()
         {
@@ -479,6 +546,11 @@ namespace nanoFramework.Iotc
         {
             ArrayList events = _inbox.TakeAll();
             int count = events.Count;
+            if (count > 0)
+            {
+                _lastInboundAtMs = _options.Clock.NowMilliseconds;
+            }
+
             for (int i = 0; i < events.Count; i++)
             {
                 InboundEvent e = (InboundEvent)events[i];
@@ -559,6 +631,13 @@ namespace nanoFramework.Iotc
                     if (message.DeviceId != _session.HubDeviceId)
                     {
                         _log.Log(IotLogLevel.ApiOnly, "ignored a cloud-to-device message for another device");
+                        break;
+                    }
+
+                    string messageId = message.Properties == null ? null : message.Properties.Get("$.mid");
+                    if (!string.IsNullOrEmpty(messageId) && !_recentC2d.Add(messageId))
+                    {
+                        _log.Log(IotLogLevel.ApiOnly, "cloud-to-device message " + messageId + " arrived again (the hub resends what it saw no PUBACK for); raised once");
                         break;
                     }
 
@@ -743,6 +822,11 @@ namespace nanoFramework.Iotc
             m.Topic = properties == null ? _session.TelemetryTopic : HubTopics.Telemetry(_session.HubDeviceId, properties);
             m.Payload = Utf8.GetBytes(payload);
             m.Qos = _options.Qos;
+
+            // The creation time goes with the message if it leaves late (Publisher.LateAfterMs); the application's own
+            // $.ctime wins, and a clock that is not set gives none.
+            long now = _options.Clock.NowMilliseconds;
+            m.CreatedAtMs = Session.IsClockSet(now) && (properties == null || !properties.Contains(HubTopics.CreationTimeProperty)) ? now : 0;
             return m;
         }
 

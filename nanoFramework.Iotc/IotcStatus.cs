@@ -36,7 +36,10 @@ namespace nanoFramework.Iotc
         /// </summary>
         public const int GaveUp = -7;
 
-        /// <summary>The device clock gives no valid SAS expiry (e.g. not set, or past 2100): set it (SNTP) and connect again.</summary>
+        /// <summary>
+        /// The device clock gives no valid SAS expiry: not set yet (before 2023) or past 2100. <c>Connect()</c> throws it;
+        /// after a first connect the pump keeps retrying (with back-off) until the clock is set (SNTP).
+        /// </summary>
         public const int InvalidClock = -8;
 
         /// <summary>

@@ -104,7 +104,7 @@ namespace nanoFramework.Iotc.Board
             MqttReasonCode code;
             try
             {
-                code = client.Connect(options.ClientId, options.Username, options.Password, true, keepAlive);
+                code = client.Connect(options.ClientId, options.Username, options.Password, options.CleanSession, keepAlive);
             }
             catch (Exception ex)
             {

@@ -31,6 +31,16 @@ namespace nanoFramework.Iotc.Protocol
         public const string Utf8ContentEncoding = "utf-8";
 
         /// <summary>
+        /// The message's creation time on the device, IoT Hub's <c>iothub-creation-time-utc</c> system property; on the MQTT
+        /// wire it is <c>$.ctime</c> (Microsoft.Azure.Devices.Client's MQTT adapter maps the two; the Azure SDK for C names
+        /// <c>$.ctime</c> <c>AZ_IOT_MSG_PROP_CREATION_TIME</c>).
+        /// </summary>
+        public const string CreationTimeProperty = "$.ctime";
+
+        /// <summary>What <see cref="WithCreationTime"/> adds to a topic, in bytes: <c>&amp;$.ctime=</c> and the encoded 28-character time.</summary>
+        internal const int CreationTimeBytes = 41;
+
+        /// <summary>
         /// The CONNECT user name: <c>{hub}/{deviceId}/?api-version=2021-04-12[&amp;model-id={dtmi}][&amp;DeviceClientType={ua}]</c>,
         /// with the optional values URL-encoded.
         /// </summary>
@@ -141,6 +151,18 @@ namespace nanoFramework.Iotc.Protocol
             }
 
             return buffer.ToString();
+        }
+
+        /// <summary>
+        /// <paramref name="telemetryTopic"/> (which always ends in a property bag) with the creation time appended:
+        /// <c>&amp;$.ctime=2026-12-08T00%3A05%3A09.1230000Z</c>, the form .NET's round-trip format writes.
+        /// </summary>
+        /// <param name="telemetryTopic">A topic made by <see cref="Telemetry(string, PropertyBag, string, string)"/>.</param>
+        /// <param name="unixMilliseconds">When the message was created.</param>
+        /// <returns>The topic with the time.</returns>
+        internal static string WithCreationTime(string telemetryTopic, long unixMilliseconds)
+        {
+            return string.Concat(telemetryTopic, "&$.ctime=", UrlEncoding.Encode(Iso8601.FormatUtc(unixMilliseconds)));
         }
 
         /// <summary>The C2D subscription filter: <c>devices/{id}/messages/devicebound/#</c>.</summary>

@@ -36,6 +36,7 @@ namespace nanoFramework.Iotc.Pump
         internal long ProvisioningTimeoutMilliseconds = 120000;
 
         internal ITransportFactory Transports;
+        internal IProvisioningStore ProvisioningStore;
         internal IClock Clock = new SystemClock();
 
         /// <summary>Set when Connect() starts: connection settings cannot change afterwards.</summary>

@@ -52,6 +52,12 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Not published before this time (a reported patch answered 429/5xx waits its back-off).</summary>
         internal long NotBeforeMs;
 
+        /// <summary>
+        /// Telemetry: when <c>Send*</c> accepted it (clock milliseconds), sent as its creation time if it leaves late;
+        /// 0 when the clock was not set or the application gave its own <c>$.ctime</c>.
+        /// </summary>
+        internal long CreatedAtMs;
+
         /// <summary>What the message costs the outbox: payload plus its own topic bytes (a property bag can be large).</summary>
         internal int Size;
 

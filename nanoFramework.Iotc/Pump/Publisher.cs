@@ -35,6 +35,14 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>What an $iothub topic (reported patch, method response) is counted as in the outbox: its $rid is short.</summary>
         internal const int ShortTopicBytes = 64;
 
+        /// <summary>
+        /// A telemetry message that leaves this long after <c>Send*</c> (a backlog, a resend after a lost link) carries its
+        /// creation time (<c>$.ctime</c>), so IoT Central charts it when it was measured. One that leaves sooner goes without:
+        /// the hub's enqueued time is then within about a second of it, and the common path keeps one shared topic string
+        /// instead of building one per message.
+        /// </summary>
+        internal const int LateAfterMs = 1000;
+
         /// <summary>MQTT 3.1.1 section 1.5.3: a topic name is at most 65,535 UTF-8 bytes.</summary>
         internal const int MaxTopicBytes = 65535;
 
@@ -130,6 +138,12 @@ namespace nanoFramework.Iotc.Pump
             if (topicBytes > MaxTopicBytes)
             {
                 throw new ArgumentException("the property bag makes the topic " + topicBytes + " bytes; MQTT allows at most " + MaxTopicBytes, "properties");
+            }
+
+            if (m.CreatedAtMs > 0)
+            {
+                // Counted now, so a message that later leaves with its creation time still fits what was accepted.
+                topicBytes += HubTopics.CreationTimeBytes;
             }
 
             m.Size = m.Payload.Length + topicBytes;
@@ -232,6 +246,10 @@ namespace nanoFramework.Iotc.Pump
                 else if (m.Kind == OutboundMessage.CommandResponse)
                 {
                     topic = HubTopics.MethodResponse(m.Status, m.RequestId);
+                }
+                else if (m.CreatedAtMs > 0 && now - m.CreatedAtMs >= LateAfterMs)
+                {
+                    topic = HubTopics.WithCreationTime(topic, m.CreatedAtMs);
                 }
 
                 // Initialised although the try assigns it: otherwise Stryker cannot mutate Flush at all (CS0165 in its
@@ -409,6 +427,7 @@ namespace nanoFramework.Iotc.Pump
             m.PacketId = 0;
             m.Attempts = 0;
             m.SentAtMs = 0;
+            m.CreatedAtMs = 0;
             m.NotBeforeMs = 0;
             m.Size = 0;
             m.Qos = 0;

@@ -45,6 +45,8 @@ namespace nanoFramework.Iotc.Pump
         private string _telemetryTopic;
         private int _telemetryTopicBytes;
         private DpsRegistration _dps;
+        private readonly ProvisioningCache _cache;
+        private bool _fromCache;
         private bool _reprovision;
         private long _renewAtMs;
         private long _connectedAtMs;
@@ -60,6 +62,7 @@ namespace nanoFramework.Iotc.Pump
             _inbox = inbox;
             _callbacks = callbacks;
             _log = log;
+            _cache = new ProvisioningCache(options, log);
         }
 
         internal int State
@@ -110,6 +113,12 @@ namespace nanoFramework.Iotc.Pump
             get { return _state == Connected && _mqtt != null && _mqtt.IsConnected; }
         }
 
+        /// <summary>When the current connection was accepted (clock milliseconds).</summary>
+        internal long ConnectedAtMs
+        {
+            get { return _connectedAtMs; }
+        }
+
         internal Backoff Backoff
         {
             get { return _backoff; }
@@ -131,6 +140,11 @@ namespace nanoFramework.Iotc.Pump
         {
             _inbox.SetPumpThread(Thread.CurrentThread);
             _state = _hubHost == null || _reprovision ? Provisioning : Connecting;
+            if (_hubHost == null && UseStoredAssignment())
+            {
+                _state = Connecting;
+            }
+
             while (_state != Connected)
             {
                 try
@@ -145,6 +159,12 @@ namespace nanoFramework.Iotc.Pump
                 }
                 catch (IotcException ex)
                 {
+                    if (ForgetStoredHubAfter(ex))
+                    {
+                        _state = Provisioning;
+                        continue;
+                    }
+
                     _state = Stopped;
                     EndProvisioning();
                     RaiseStatus(FailureStatus(ex), ex.Message);
@@ -175,7 +195,7 @@ namespace nanoFramework.Iotc.Pump
                     _reprovision = true;
                 }
 
-                _state = _reprovision || _hubHost == null ? Provisioning : Connecting;
+                _state = _reprovision || (_hubHost == null && !UseStoredAssignment()) ? Provisioning : Connecting;
             }
 
             try
@@ -273,14 +293,60 @@ namespace nanoFramework.Iotc.Pump
         {
             EndProvisioning();
             _reprovision = false;
-            _hubHost = result.AssignedHub;
-            _hubDeviceId = result.DeviceId;
+            _fromCache = false;
+            SetHub(result.AssignedHub, result.DeviceId);
+            _cache.Save(_hubHost, _hubDeviceId);
+            _state = Connecting;
+        }
+
+        /// <summary>Takes the hub and device id of the stored DPS assignment, if the store has one for this device.</summary>
+        private bool UseStoredAssignment()
+        {
+            string[] stored = _cache.Load();
+            if (stored == null)
+            {
+                return false;
+            }
+
+            if (!Validation.IsHostName(stored[0]) || !Validation.IsValidDeviceId(stored[1]))
+            {
+                // The same checks a DPS answer gets: the store is outside the SDK's control.
+                _cache.Forget("its hub or device id is not valid");
+                return false;
+            }
+
+            SetHub(stored[0], stored[1]);
+            _fromCache = true;
+            return true;
+        }
+
+        /// <summary>
+        /// The fallback rule of the stored assignment: a stored hub that refuses the device or cannot be reached at the
+        /// first attempt is forgotten, and DPS is asked (true). Other failures (a clock not set) say nothing about the hub.
+        /// </summary>
+        private bool ForgetStoredHubAfter(IotcException ex)
+        {
+            int s = ex.StatusCode;
+            if (!_fromCache || !(s == IotcStatus.NetworkError || (s >= 1 && s <= 5)))
+            {
+                return false;
+            }
+
+            _fromCache = false;
+            _reprovision = true;
+            _cache.Forget("hub " + _hubHost + ": " + ex.Message);
+            return true;
+        }
+
+        private void SetHub(string hub, string deviceId)
+        {
+            _hubHost = hub;
+            _hubDeviceId = deviceId;
 
             // Telemetry without properties (the common case) shares one topic string: less garbage per message on a
             // board's small heap. DPS decides the device id, so this is the place it can change.
             _telemetryTopic = HubTopics.Telemetry(_hubDeviceId, null);
             _telemetryTopicBytes = Utf8.GetByteCount(_telemetryTopic);
-            _state = Connecting;
         }
 
         private void ConnectMqtt()
@@ -349,6 +415,7 @@ namespace nanoFramework.Iotc.Pump
 
             _mqtt = mqtt;
             _state = Connected;
+            _fromCache = false;
             _authFailures = 0;
             _networkFailures = 0;
             _connectedAtMs = now;
@@ -367,13 +434,29 @@ namespace nanoFramework.Iotc.Pump
             return new IotcException(server + ": the transport could not use the TLS settings (certificate, private key or root certificate): " + ex.GetType().Name, IotcStatus.InvalidCredential, 0, null, ex);
         }
 
-        /// <summary>A SAS expiry for a token made now; a clock far off (before 1970, past 2100) is a connection failure, not an argument error.</summary>
+
+        /// <summary>
+        /// 2023-01-01T00:00:00Z in Unix milliseconds. A clock before it has not been set: a board starts at 1970 (or its
+        /// firmware's date) until SNTP runs, and a token signed then is refused by DPS as 401, which reads as a wrong key.
+        /// </summary>
+        internal const long ClockSetAfterMs = 1672531200000L;
+
+        /// <summary>True when <paramref name="nowMilliseconds"/> can be a real time: set (after 2023) and before 2100.</summary>
+        internal static bool IsClockSet(long nowMilliseconds)
+        {
+            return nowMilliseconds >= ClockSetAfterMs && nowMilliseconds / 1000 < SasToken.MaxExpiry;
+        }
+
+        /// <summary>
+        /// A SAS expiry for a token made now. A clock that is not set (before 2023) or far off (past 2100) is a
+        /// connection failure with status <see cref="IotcStatus.InvalidClock"/>, retried until the clock is set; not an argument error.
+        /// </summary>
         internal static long TokenExpiry(long nowMilliseconds, int lifetimeSeconds)
         {
             long expiry = nowMilliseconds / 1000 + lifetimeSeconds;
-            if (expiry < 1 || expiry > SasToken.MaxExpiry)
+            if (nowMilliseconds < ClockSetAfterMs || expiry > SasToken.MaxExpiry)
             {
-                throw new IotcException("the device clock (" + nowMilliseconds / 1000 + " s since 1970) gives no valid token expiry; set the clock (SNTP)", IotcStatus.InvalidClock, 0, null, null);
+                throw new IotcException("the device clock (" + nowMilliseconds / 1000 + " s since 1970) is not set or gives no valid token expiry; set the clock (SNTP)", IotcStatus.InvalidClock, 0, null, null);
             }
 
             return expiry;
@@ -382,6 +465,7 @@ namespace nanoFramework.Iotc.Pump
         private void OnAttemptFailed(IotcException ex, long now)
         {
             EndProvisioning();
+            ForgetStoredHubAfter(ex);
             if (IsFatal(ex))
             {
                 _log.Log(IotLogLevel.ApiOnly, "giving up: " + ex.Message);
@@ -398,11 +482,15 @@ namespace nanoFramework.Iotc.Pump
             RaiseStatus(FailureStatus(ex), ex.Message);
         }
 
-        /// <summary>Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, a clock that gives no token, TLS settings the transport cannot use; a hub refusing the key 6 times.</summary>
+        /// <summary>
+        /// Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, TLS settings the transport cannot use; a hub
+        /// refusing the key 6 times. A clock that is not set is not one of them: SNTP sets it later, so the pump keeps
+        /// trying (status -8 each time) instead of giving up.
+        /// </summary>
         private bool IsFatal(IotcException ex)
         {
             int s = ex.StatusCode;
-            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidClock || s == IotcStatus.InvalidCredential || (s >= 4 && s <= 5 && _authFailures >= 6);
+            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidCredential || (s >= 4 && s <= 5 && _authFailures >= 6);
         }
 
         /// <summary>The ConnectionStatus code of a failed attempt: a failure never reads as 0 (connected).</summary>

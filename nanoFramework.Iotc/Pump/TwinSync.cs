@@ -68,6 +68,12 @@ namespace nanoFramework.Iotc.Pump
             get { return _acks.Count; }
         }
 
+        /// <summary>A twin GET is asked and not answered yet, or waits for its retry.</summary>
+        internal bool IsFetching
+        {
+            get { return _getRequestId != null || _getRetryAtMs != 0; }
+        }
+
         /// <summary>The last desired <c>$version</c> fully delivered to the application (-1: none).</summary>
         internal long DeliveredVersion
         {

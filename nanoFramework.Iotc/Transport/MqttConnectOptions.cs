@@ -26,6 +26,14 @@ namespace nanoFramework.Iotc.Transport
         /// <summary>Upper bound for connect + CONNACK, in milliseconds.</summary>
         public int TimeoutMilliseconds = 30000;
 
+        /// <summary>
+        /// MQTT clean session. False (the default) keeps the session on the hub while the device is away, so the
+        /// cloud-to-device messages sent meanwhile (IoT Central's queued commands among them) arrive when it is back:
+        /// Microsoft documents that with clean session true a device receives only the messages sent after it subscribed
+        /// (Microsoft.Azure.Devices.Client <c>IotHubClientMqttSettings.CleanSession</c>).
+        /// </summary>
+        public bool CleanSession;
+
         /// <summary>Server trust and optional client certificate.</summary>
         public TlsSettings Tls;
     }

@@ -46,7 +46,7 @@ namespace nanoFramework.Iotc.Desktop
                 .WithProtocolVersion(MqttProtocolVersion.V311)
                 .WithClientId(options.ClientId)
                 .WithCredentials(options.Username, options.Password)
-                .WithCleanSession(true)
+                .WithCleanSession(options.CleanSession)
                 .WithKeepAlivePeriod(TimeSpan.FromSeconds(options.KeepAliveSeconds))
                 .WithTimeout(TimeSpan.FromMilliseconds(options.TimeoutMilliseconds))
                 .WithTlsOptions(o =>
