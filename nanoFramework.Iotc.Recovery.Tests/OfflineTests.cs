@@ -2,9 +2,10 @@
 
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Pump;
+using nanoFramework.Iotc.Tests.Pump;
 using nanoFramework.TestFramework;
 
-namespace nanoFramework.Iotc.Tests.Pump
+namespace nanoFramework.Iotc.Tests.Recovery
 {
     /// <summary>Devices that lose the network or sleep: creation times on a backlog, an unset clock.</summary>
     [TestClass]
@@ -17,7 +18,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock(); // 2023-11-14T22:13:20Z, and 22:13:21 after DPS's Retry-After
-            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 1000);
+            Device device = Offline.ConnectedWithBackoff(t, clock, 100, 1000);
             device.SendTelemetry("{\"n\":1}");
             device.DoNext();
             FakeMqtt first = t.Current;
@@ -42,7 +43,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.Connected(t, clock);
+            Device device = Offline.Connected(t, clock);
             PropertyBag own = new PropertyBag();
             own.Add(HubTopics.CreationTimeProperty, "2020-01-01T00:00:00.0000000Z");
             device.SendTelemetry("{}", own);
@@ -63,9 +64,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
             clock.Now = 86400000; // 1970-01-02: a board before SNTP
-            t.AddAssignment(DeviceTests.Hub, "dev-1");
-            Device device = DeviceTests.NewDevice(t, clock);
-            IotcException error = DeviceTests.ConnectExpectingFailure(device);
+            t.AddAssignment(Offline.Hub, "dev-1");
+            Device device = Offline.NewDevice(t, clock);
+            IotcException error = Offline.ConnectExpectingFailure(device);
             Assert.AreEqual(IotcStatus.InvalidClock, error.StatusCode);
             Assert.Contains("set the clock", error.Message);
             Assert.AreEqual(0, t.HttpRequests.Count, "DPS would answer 401, which reads as a wrong key");
@@ -80,7 +81,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 1000);
+            Device device = Offline.ConnectedWithBackoff(t, clock, 100, 1000);
             int invalid = 0;
             int gaveUp = 0;
             device.On(IotcEvents.ConnectionStatus, info =>
@@ -106,7 +107,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         public void TheHubKeepsTheSession_AndACloudToDeviceMessageSentAgainIsRaisedOnce()
         {
             FakeTransport t = new FakeTransport();
-            Device device = DeviceTests.Connected(t, new FakeClock());
+            Device device = Offline.Connected(t, new FakeClock());
             Assert.IsFalse(t.Current.Options.CleanSession, "clean session 0: what is sent while the device is away waits for it");
             System.Collections.ArrayList received = new System.Collections.ArrayList();
             device.On(IotcEvents.MessageReceived, info => received.Add(info.Payload));
@@ -142,15 +143,15 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             MemoryStore store = new MemoryStore();
-            Device device = DeviceTests.NewDevice(t, new FakeClock());
+            Device device = Offline.NewDevice(t, new FakeClock());
             device.SetProvisioningStore(store);
-            DeviceTests.ConnectNow(t, device);
+            Offline.ConnectNow(t, device);
             Assert.AreEqual(2, t.HttpRequests.Count);
             Assert.AreEqual("{\"scope\":\"0ne00000001\",\"registrationId\":\"dev-1\",\"dps\":\"global.azure-devices-provisioning.net:443\",\"hub\":\"hub-1.azure-devices.net\",\"deviceId\":\"dev-1\"}", store.Record);
 
             FakeTransport t2 = new FakeTransport();
             store.Record = Stored;
-            Device restarted = DeviceTests.NewDevice(t2, new FakeClock());
+            Device restarted = Offline.NewDevice(t2, new FakeClock());
             restarted.SetProvisioningStore(store);
             restarted.Connect();
             Assert.AreEqual(0, t2.HttpRequests.Count, "no DPS request");
@@ -165,14 +166,14 @@ namespace nanoFramework.Iotc.Tests.Pump
             t.RefuseHost = "hub-2.azure-devices.net";
             MemoryStore store = new MemoryStore();
             store.Record = Stored;
-            Device device = DeviceTests.NewDevice(t, new FakeClock());
+            Device device = Offline.NewDevice(t, new FakeClock());
             device.SetProvisioningStore(store);
-            System.Collections.ArrayList log = DeviceTests.RecordLog(device);
-            t.AddAssignment(DeviceTests.Hub, "dev-1");
+            System.Collections.ArrayList log = Offline.RecordLog(device);
+            t.AddAssignment(Offline.Hub, "dev-1");
             device.Connect();
             Assert.AreEqual(2, t.Connections.Count);
             Assert.AreEqual("hub-2.azure-devices.net", ((FakeMqtt)t.Connections[0]).Options.Host);
-            Assert.AreEqual(DeviceTests.Hub, t.Current.Options.Host);
+            Assert.AreEqual(Offline.Hub, t.Current.Options.Host);
             Assert.AreEqual(2, t.HttpRequests.Count);
             Assert.Contains("\"hub\":\"hub-1.azure-devices.net\"", store.Record);
             Assert.AreEqual(1, store.Clears);
@@ -189,11 +190,11 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             MemoryStore store = new MemoryStore();
             store.Record = record;
-            Device device = DeviceTests.NewDevice(t, new FakeClock());
+            Device device = Offline.NewDevice(t, new FakeClock());
             device.SetProvisioningStore(store);
-            DeviceTests.ConnectNow(t, device);
+            Offline.ConnectNow(t, device);
             Assert.AreEqual(2, t.HttpRequests.Count);
-            Assert.AreEqual(DeviceTests.Hub, t.Current.Options.Host);
+            Assert.AreEqual(Offline.Hub, t.Current.Options.Host);
         }
 
         private static bool Logged(System.Collections.ArrayList lines, string line)
@@ -241,7 +242,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.Connected(t, clock);
+            Device device = Offline.Connected(t, clock);
             FakeMqtt mqtt = t.Current;
             System.Collections.ArrayList raised = new System.Collections.ArrayList();
             device.On(IotcEvents.SettingsUpdated, info => raised.Add(info.Tag));
@@ -279,8 +280,8 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
-            Device device = DeviceTests.ConnectedWithBackoff(t, clock, 100, 1000);
-            System.Collections.ArrayList log = DeviceTests.RecordLog(device);
+            Device device = Offline.ConnectedWithBackoff(t, clock, 100, 1000);
+            System.Collections.ArrayList log = Offline.RecordLog(device);
             t.FailConnect = true;
             t.Current.Drop();
             device.SendTelemetry("{}");
@@ -290,6 +291,64 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsTrue(t.Connections.Count > 2, "it kept reconnecting meanwhile");
             Assert.AreEqual("flush: stopped at the deadline (3000 ms) with 1 message(s) unconfirmed, 0 setting ack(s) pending, not connected", (string)log[log.Count - 1]);
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => device.Flush(0));
+        }
+    }
+
+    /// <summary>The few set-up steps these tests share (the pump tests' DeviceTests lives in another assembly on the board).</summary>
+    internal static class Offline
+    {
+        internal const string Hub = RecoveryHarness.Hub;
+
+        internal static Device NewDevice(FakeTransport transport, FakeClock clock)
+        {
+            Device device = new Device("0ne00000001", RecoveryHarness.Key, "dev-1", IotConnectType.SymmetricKey);
+            device.SetTransportFactory(transport);
+            device.SetClock(clock);
+            return device;
+        }
+
+        internal static void ConnectNow(FakeTransport transport, Device device)
+        {
+            transport.AddAssignment(Hub, "dev-1");
+            device.Connect();
+        }
+
+        internal static Device Connected(FakeTransport transport, FakeClock clock)
+        {
+            Device device = NewDevice(transport, clock);
+            ConnectNow(transport, device);
+            return device;
+        }
+
+        internal static Device ConnectedWithBackoff(FakeTransport transport, FakeClock clock, int minMs, int maxMs)
+        {
+            Device device = NewDevice(transport, clock);
+            device.SetReconnectBackoff(minMs, maxMs);
+            ConnectNow(transport, device);
+            return device;
+        }
+
+        internal static System.Collections.ArrayList RecordLog(Device device)
+        {
+            System.Collections.ArrayList lines = new System.Collections.ArrayList();
+            device.SetLogLevel(IotLogLevel.ApiOnly);
+            device.SetLogSink(line => lines.Add(line.Substring(7)));
+            return lines;
+        }
+
+        internal static IotcException ConnectExpectingFailure(Device device)
+        {
+            try
+            {
+                device.Connect();
+            }
+            catch (IotcException ex)
+            {
+                return ex;
+            }
+
+            Assert.IsTrue(false, "Connect() was expected to throw IotcException");
+            return null;
         }
     }
 }
