@@ -33,6 +33,7 @@ namespace Iotc.NanoClrNet
             Check("dns-localhost", DnsResolvesLocalhost);
             Check("ipaddress-parse", IpAddressParses);
             Check("tcp-roundtrip", TcpRoundTrip);
+            Check("tcp-bulk-1MiB", TcpBulkTransfer);
             Check("tcp-receive-timeout", TcpReceiveTimesOut);
             Check("tcp-refused-10061", ClosedPortRefuses);
             Check("tls-right-root", TlsWithRightRoot);
@@ -149,6 +150,69 @@ namespace Iotc.NanoClrNet
                 return serverFailure;
             }
             return reply == "pong:ping" ? null : "reply was '" + reply + "'";
+        }
+
+        // 1 MiB one way: the sender outruns the socket buffers, so send and receive both hit would-block
+        // and park on Event_Socket until the watcher wakes them. Checks every byte (pattern i % 251).
+        private static string TcpBulkTransfer()
+        {
+            const int total = 1024 * 1024;
+            int port;
+            Socket listener = Listen(out port);
+            string serverFailure = "server thread did not finish";
+            Thread server = new Thread(() =>
+            {
+                try
+                {
+                    using (Socket accepted = listener.Accept())
+                    {
+                        byte[] chunk = new byte[8192];
+                        int sent = 0;
+                        while (sent < total)
+                        {
+                            for (int i = 0; i < chunk.Length; i++)
+                            {
+                                chunk[i] = (byte)((sent + i) % 251);
+                            }
+                            sent += accepted.Send(chunk);
+                        }
+                    }
+                    serverFailure = null;
+                }
+                catch (Exception e)
+                {
+                    serverFailure = "server: " + e.GetType().Name + ErrorCodeOf(e);
+                }
+            });
+            server.Start();
+
+            int received = 0;
+            string failure = null;
+            using (Socket client = Connect(port))
+            {
+                client.ReceiveTimeout = 10000;
+                byte[] buffer = new byte[4096];
+                int count;
+                while (failure == null && (count = client.Receive(buffer)) > 0)
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        if (buffer[i] != (byte)((received + i) % 251))
+                        {
+                            failure = "byte " + (received + i) + " differs";
+                            break;
+                        }
+                    }
+                    received += count;
+                }
+            }
+            server.Join();
+            listener.Close();
+            if (serverFailure != null)
+            {
+                return serverFailure;
+            }
+            return failure != null ? failure : (received == total ? null : "received " + received + " of " + total + " bytes");
         }
 
         private static string ReadToClose(Socket socket)
