@@ -39,6 +39,7 @@ namespace Iotc.NanoClrNet
             Check("tls-right-root", TlsWithRightRoot);
             Check("tls-wrong-root-refused", TlsWithWrongRootIsRefused);
             Check("tls-client-certificate", TlsWithClientCertificate);
+            Check("tls-client-certificate-ec-p256", TlsWithEcClientCertificate);
             Check("tls-no-client-certificate-refused", TlsWithoutClientCertificateIsRefused);
             Console.WriteLine("PROBE DONE failures=" + _failures);
         }
@@ -316,7 +317,17 @@ namespace Iotc.NanoClrNet
 
         private static string TlsWithClientCertificate()
         {
-            X509Certificate2 device = new X509Certificate2(ProbeSettings.ClientCertificatePem, ProbeSettings.ClientKeyPem, null);
+            return TlsWithClientCertificate(ProbeSettings.ClientCertificatePem, ProbeSettings.ClientKeyPem, ProbeSettings.ClientCommonName);
+        }
+
+        private static string TlsWithEcClientCertificate()
+        {
+            return TlsWithClientCertificate(ProbeSettings.EcClientCertificatePem, ProbeSettings.EcClientKeyPem, ProbeSettings.EcClientCommonName);
+        }
+
+        private static string TlsWithClientCertificate(string certificatePem, string keyPem, string commonName)
+        {
+            X509Certificate2 device = new X509Certificate2(certificatePem, keyPem, null);
             string page;
             string failure = TlsGet(ProbeSettings.MutualTlsPort, new X509Certificate(ProbeSettings.RootPem), device, out page);
             if (failure != null)
@@ -324,7 +335,7 @@ namespace Iotc.NanoClrNet
                 return failure;
             }
             // s_server -www lists the client certificate it verified.
-            return page.IndexOf(ProbeSettings.ClientCommonName) >= 0 ? null : "the server did not see the client certificate";
+            return page.IndexOf(commonName) >= 0 ? null : "the server did not see the client certificate";
         }
 
         private static string TlsWithoutClientCertificateIsRefused()

@@ -3,7 +3,7 @@
 #
 # Runs the networking probe (NetProbe.cs) on the networked nanoCLR: DNS, TCP, error codes, and TLS
 # against two local `openssl s_server`s (server authentication; mutual authentication) with test
-# certificates made for this run (RSA 2048 like Azure's, valid one day; private keys stay in a temp
+# certificates made for this run (RSA 2048 like Azure's, plus an EC P-256 client certificate; valid one day; private keys stay in a temp
 # folder). nf-interpreter's mbedTLS configuration has no ECDHE-ECDSA key exchange for TLS 1.2, so a
 # server with an EC certificate finds no shared cipher.
 #
@@ -44,6 +44,10 @@ client_cn="nanoclr-probe-device"
 printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' > client.ext
 openssl req "${key[@]}" -keyout client.key -out client.csr -subj "/CN=$client_cn" 2>/dev/null
 openssl x509 -req -in client.csr -CA root.pem -CAkey root.key -CAcreateserial -days 1 -extfile client.ext -out client.pem 2>/dev/null
+# A device certificate with an EC P-256 key (what many device PKIs issue), under the same RSA root.
+ec_client_cn="nanoclr-probe-device-ec"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client-ec.key -out client-ec.csr -subj "/CN=$ec_client_cn" 2>/dev/null
+openssl x509 -req -in client-ec.csr -CA root.pem -CAkey root.key -CAcreateserial -days 1 -extfile client.ext -out client-ec.pem 2>/dev/null
 
 # --- servers on 127.0.0.1, ports chosen by the kernel ----------------------------------------------
 start_server() { # log, extra args...
@@ -75,6 +79,9 @@ namespace Iotc.NanoClrNet
         internal const string OtherRootPem = @"$(pem other.pem)";
         internal const string ClientCertificatePem = @"$(pem client.pem)";
         internal const string ClientKeyPem = @"$(pem client.key)";
+        internal const string EcClientCommonName = "$ec_client_cn";
+        internal const string EcClientCertificatePem = @"$(pem client-ec.pem)";
+        internal const string EcClientKeyPem = @"$(pem client-ec.key)";
     }
 }
 EOF
