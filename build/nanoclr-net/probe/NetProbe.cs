@@ -41,6 +41,7 @@ namespace Iotc.NanoClrNet
             Check("tls-client-certificate", TlsWithClientCertificate);
             Check("tls-client-certificate-ec-p256", TlsWithEcClientCertificate);
             Check("tls-no-client-certificate-refused", TlsWithoutClientCertificateIsRefused);
+            Check("tls-full-duplex", TlsFullDuplex);
             Console.WriteLine("PROBE DONE failures=" + _failures);
         }
 
@@ -336,6 +337,82 @@ namespace Iotc.NanoClrNet
             }
             // s_server -www lists the client certificate it verified.
             return page.IndexOf(commonName) >= 0 ? null : "the server did not see the client certificate";
+        }
+
+        // M2Mqtt's pattern: a reader thread parked in SslStream.Read while another thread writes on the same
+        // session. s_server -rev answers each line reversed.
+        private static string TlsFullDuplex()
+        {
+            const int lines = 20;
+            using (Socket socket = Connect(ProbeSettings.ReversingTlsPort))
+            {
+                socket.ReceiveTimeout = 10000;
+                using (SslStream tls = new SslStream(socket))
+                {
+                    tls.AuthenticateAsClient("localhost", null, new X509Certificate(ProbeSettings.RootPem), SslProtocols.Tls12);
+                    string received = "";
+                    string readerFailure = null;
+                    ManualResetEvent reading = new ManualResetEvent(false);
+                    Thread reader = new Thread(() =>
+                    {
+                        try
+                        {
+                            byte[] buffer = new byte[256];
+                            int newlines = 0;
+                            while (newlines < lines)
+                            {
+                                reading.Set();
+                                int count = tls.Read(buffer, 0, buffer.Length);
+                                if (count <= 0)
+                                {
+                                    readerFailure = "stream ended after " + newlines + " lines";
+                                    return;
+                                }
+                                for (int i = 0; i < count; i++)
+                                {
+                                    if (buffer[i] == (byte)'\n')
+                                    {
+                                        newlines++;
+                                    }
+                                }
+                                received += new string(Encoding.UTF8.GetChars(buffer, 0, count));
+                            }
+                        }
+                        catch (Exception e)
+                        {
+                            readerFailure = "reader: " + e.GetType().Name + ErrorCodeOf(e);
+                        }
+                    });
+                    reader.Start();
+                    reading.WaitOne();
+
+                    string expected = "";
+                    for (int n = 0; n < lines; n++)
+                    {
+                        string line = "line " + n + " from the writer";
+                        byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
+                        tls.Write(bytes, 0, bytes.Length);
+                        expected += Reverse(line) + "\n";
+                    }
+                    reader.Join();
+                    if (readerFailure != null)
+                    {
+                        return readerFailure;
+                    }
+                    return received == expected ? null : "received '" + received + "'";
+                }
+            }
+        }
+
+        private static string Reverse(string text)
+        {
+            char[] chars = text.ToCharArray();
+            char[] reversed = new char[chars.Length];
+            for (int i = 0; i < chars.Length; i++)
+            {
+                reversed[chars.Length - 1 - i] = chars[i];
+            }
+            return new string(reversed);
         }
 
         private static string TlsWithoutClientCertificateIsRefused()

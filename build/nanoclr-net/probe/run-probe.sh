@@ -52,7 +52,7 @@ openssl x509 -req -in client-ec.csr -CA root.pem -CAkey root.key -CAcreateserial
 # --- servers on 127.0.0.1, ports chosen by the kernel ----------------------------------------------
 start_server() { # log, extra args...
   local log="$1"; shift
-  openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key -www "$@" >"$log" 2>&1 &
+  openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key "$@" >"$log" 2>&1 &
   servers+=($!)
   for _ in $(seq 100); do
     grep -q '^ACCEPT' "$log" && break
@@ -60,9 +60,10 @@ start_server() { # log, extra args...
   done
   sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log"
 }
-tls_port="$(start_server tls.log)"
-mtls_port="$(start_server mtls.log -Verify 1 -CAfile root.pem)"
-[ -n "$tls_port" ] && [ -n "$mtls_port" ] || { echo "error: openssl s_server did not start"; cat tls.log mtls.log; exit 1; }
+tls_port="$(start_server tls.log -www)"
+mtls_port="$(start_server mtls.log -www -Verify 1 -CAfile root.pem)"
+rev_port="$(start_server rev.log -rev)" # answers each line reversed, for as long as the client writes
+[ -n "$tls_port" ] && [ -n "$mtls_port" ] && [ -n "$rev_port" ] || { echo "error: openssl s_server did not start"; cat tls.log mtls.log; exit 1; }
 
 # --- the probe, with this run's settings --------------------------------------------------------------
 pem() { sed 's/"/""/g' "$1"; }
@@ -74,6 +75,7 @@ namespace Iotc.NanoClrNet
     {
         internal const int TlsPort = $tls_port;
         internal const int MutualTlsPort = $mtls_port;
+        internal const int ReversingTlsPort = $rev_port;
         internal const string ClientCommonName = "$client_cn";
         internal const string RootPem = @"$(pem root.pem)";
         internal const string OtherRootPem = @"$(pem other.pem)";
