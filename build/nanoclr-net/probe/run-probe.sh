@@ -2,10 +2,11 @@
 # Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 #
 # Runs the networking probe (NetProbe.cs) on the networked nanoCLR: DNS, TCP, error codes, and TLS
-# against two local `openssl s_server`s (server authentication; mutual authentication) with test
-# certificates made for this run (RSA 2048 like Azure's, plus an EC P-256 client certificate; valid one day; private keys stay in a temp
-# folder). nf-interpreter's mbedTLS configuration has no ECDHE-ECDSA key exchange for TLS 1.2, so a
-# server with an EC certificate finds no shared cipher.
+# against three local `openssl s_server`s (server authentication; mutual authentication; a line echo
+# for full duplex) with test certificates made for this run (RSA 2048 like Azure's, plus an EC P-256
+# client certificate; valid one day; private keys stay in a temp folder). nf-interpreter's mbedTLS
+# configuration has no ECDHE-ECDSA key exchange for TLS 1.2, so a server with an EC certificate finds
+# no shared cipher.
 #
 #   build/nanoclr-net/probe/run-probe.sh
 #
@@ -13,7 +14,8 @@
 #   NANOCLR_NET       the networked nanoCLR (build/nanoclr-net/build.sh)
 #   NF_MANAGED        folder with System.Net.dll and its dependencies, paired with NANOCLR_NET's natives
 #   NF_MDP, NF_TESTFRAMEWORK   as for build/nanoclr-tests.sh
-# Optional: PROBE_KEEP=1 keeps the temp folder (logs, certificates); PROBE_TZ (time zone the runtime runs in, default: inherited; Asia/Tokyo shows the UTC fix).
+# Optional: PROBE_KEEP=1 keeps the temp folder (logs, certificates); PROBE_TZ: the time zone the runtime
+# runs in (default: inherited; Asia/Tokyo exercises the UTC fix).
 # Exit: 0 every check passed; 1 a check failed; 2 usage; 3 a tool is missing.
 set -euo pipefail
 
