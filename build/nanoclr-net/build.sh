@@ -76,6 +76,16 @@ check_commit() { # name path tested
 }
 check_commit nf-interpreter "$nf" "$TESTED_NF"
 check_commit mbedTLS "$mbedtls" "$TESTED_MBEDTLS"
+# Local edits to what is compiled make the commit check meaningless: say so (a checkout missing some test
+# data, as shallow mirrors can be, is harmless).
+check_clean() { # name path paths...
+  local name="$1" path="$2" changed
+  shift 2
+  changed="$(git -C "$path" status --porcelain -- "$@" 2>/dev/null | head -5)"
+  [ -z "$changed" ] || printf 'warning: %s has local changes in what is built:\n%s\n' "$name" "$changed" >&2
+}
+check_clean nf-interpreter "$nf" src targets/posix
+check_clean mbedTLS "$mbedtls" include library
 
 # --- the native assemblies of this build and their checksums ---------------------------------------
 # The POSIX target's table (targets/posix/nanoCLR/posix_stubs.cpp) plus System.Net (src/interop_table.cpp).
