@@ -52,6 +52,7 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client-ec
 openssl x509 -req -in client-ec.csr -CA root.pem -CAkey root.key -CAcreateserial -days 1 -extfile client.ext -out client-ec.pem 2>/dev/null
 
 # --- servers on 127.0.0.1, ports chosen by the kernel ----------------------------------------------
+# Sets $port. (Not called through $(...): the server's PID must reach the cleanup trap of this shell.)
 start_server() { # log, extra args...
   local log="$1"; shift
   openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key "$@" >"$log" 2>&1 &
@@ -60,11 +61,11 @@ start_server() { # log, extra args...
     grep -q '^ACCEPT' "$log" && break
     sleep 0.1
   done
-  sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log"
+  port="$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
 }
-tls_port="$(start_server tls.log -www)"
-mtls_port="$(start_server mtls.log -www -Verify 1 -CAfile root.pem)"
-rev_port="$(start_server rev.log -rev)" # answers each line reversed, for as long as the client writes
+start_server tls.log -www; tls_port="$port"
+start_server mtls.log -www -Verify 1 -CAfile root.pem; mtls_port="$port"
+start_server rev.log -rev; rev_port="$port" # answers each line reversed, for as long as the client writes
 [ -n "$tls_port" ] && [ -n "$mtls_port" ] && [ -n "$rev_port" ] || { echo "error: openssl s_server did not start"; cat tls.log mtls.log; exit 1; }
 
 # --- the probe, with this run's settings --------------------------------------------------------------
