@@ -10,7 +10,8 @@
 #   --nf-interpreter  checkout of github.com/nanoframework/nf-interpreter
 #   --mbedtls         checkout of github.com/Mbed-TLS/mbedtls (the library sources; no submodules needed)
 #   --out             output folder (outside this repository); the executable is DIR/build/bin/nanoFramework.nanoCLR.test
-#   --managed         optional folder of managed .pe files: each one's native checksum is checked against this build
+#   --managed         optional folder of managed .pe (+ .pdbx) files: each one's native checksum, and its method count
+#                     against the native method table, is checked against this build
 #   --any-commit      build other commits than the tested ones (checksums are still printed and checked)
 #
 # Tested with (see README.md):
@@ -75,6 +76,16 @@ check_commit() { # name path tested
 }
 check_commit nf-interpreter "$nf" "$TESTED_NF"
 check_commit mbedTLS "$mbedtls" "$TESTED_MBEDTLS"
+# Local edits to what is compiled make the commit check meaningless: say so (a checkout missing some test
+# data, as shallow mirrors can be, is harmless).
+check_clean() { # name path paths...
+  local name="$1" path="$2" changed
+  shift 2
+  changed="$(git -C "$path" status --porcelain -- "$@" 2>/dev/null | head -5)"
+  [ -z "$changed" ] || printf 'warning: %s has local changes in what is built:\n%s\n' "$name" "$changed" >&2
+}
+check_clean nf-interpreter "$nf" src targets/posix
+check_clean mbedTLS "$mbedtls" include library
 
 # --- the native assemblies of this build and their checksums ---------------------------------------
 # The POSIX target's table (targets/posix/nanoCLR/posix_stubs.cpp) plus System.Net (src/interop_table.cpp).
@@ -86,9 +97,10 @@ native_symbols() {
 # Prints "name checksum version" from a symbol's definition: its first string, first hex
 # number and first {a, b, c, d} (for mscorlib the first checksum is the reflection build's, which the
 # POSIX target uses).
+native_file() { grep -rlE "NativeAssemblyData +$1 *=" "$nf/src" "$nf/targets/posix" | head -1; }
 native_record() {
   local file
-  file="$(grep -rlE "NativeAssemblyData +$1 *=" "$nf/src" "$nf/targets/posix" | head -1)"
+  file="$(native_file "$1")"
   [ -n "$file" ] || { echo "?$1 ? ?"; return; }
   awk -v sym="$1" '
     index($0, sym) && /NativeAssemblyData/ && /=/ { on = 1 }
@@ -112,6 +124,21 @@ natives="$out/native-checksums.txt"
   echo "# assembly checksum native-version"
   for s in $(native_symbols); do native_record "$s"; done
 } > "$natives"
+
+# Entries of an assembly's native method table (one per method of the managed assembly, NULL where the
+# method is not native), or nothing when the table is conditional (mscorlib's).
+native_method_count() { # assembly name
+  local sym file table
+  for sym in $(native_symbols); do
+    file="$(native_file "$sym")"
+    [ -n "$file" ] || continue
+    [ "$(native_record "$sym" | cut -d' ' -f1)" = "$1" ] || continue
+    table="$(sed -n '/method_lookup\[\] *=/,/^};/p' "$file")"
+    grep -q '^#if' <<< "$table" && return
+    grep -cE '^[[:space:]]*(NULL|Library_[A-Za-z0-9_]+::[A-Za-z0-9_]+),' <<< "$table"
+    return
+  done
+}
 
 echo "native assemblies (name, checksum, native version):"
 grep -v '^#' "$natives" | sed 's/^/  /'
@@ -140,7 +167,18 @@ if [ -n "$managed" ]; then
     if [ "$want" = 0x00000000 ] && [ -z "$have" ]; then
       echo "  $name.pe: no natives (ok)"
     elif [ "$want" = "$have" ]; then
-      echo "  $name.pe: $want matches"
+      # Same checksum, but do the method indexes line up? The native table has one slot per managed method;
+      # an extra compiler-generated type (C# >= 11's EmbeddedAttribute) shifts every index by one.
+      slots="$(native_method_count "$name")"
+      methods=
+      [ -f "$managed/$name.pdbx" ] && methods="$(grep -o '<Method>' "$managed/$name.pdbx" | wc -l)"
+      if [ -n "$slots" ] && [ -n "$methods" ] && [ "$slots" != "$methods" ]; then
+        echo "  $name.pe: $want matches, but it has $methods methods where the native table has $slots slots" >&2; bad=1
+      elif [ -n "$slots" ] && [ -n "$methods" ]; then
+        echo "  $name.pe: $want matches; $methods methods = $slots native table slots"
+      else
+        echo "  $name.pe: $want matches (method count not checked: no .pdbx or conditional native table)"
+      fi
     else
       echo "  $name.pe: needs ${want}, this build has ${have:-none}" >&2; bad=1
     fi

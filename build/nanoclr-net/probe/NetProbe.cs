@@ -33,12 +33,15 @@ namespace Iotc.NanoClrNet
             Check("dns-localhost", DnsResolvesLocalhost);
             Check("ipaddress-parse", IpAddressParses);
             Check("tcp-roundtrip", TcpRoundTrip);
+            Check("tcp-bulk-1MiB", TcpBulkTransfer);
             Check("tcp-receive-timeout", TcpReceiveTimesOut);
             Check("tcp-refused-10061", ClosedPortRefuses);
             Check("tls-right-root", TlsWithRightRoot);
             Check("tls-wrong-root-refused", TlsWithWrongRootIsRefused);
             Check("tls-client-certificate", TlsWithClientCertificate);
+            Check("tls-client-certificate-ec-p256", TlsWithEcClientCertificate);
             Check("tls-no-client-certificate-refused", TlsWithoutClientCertificateIsRefused);
+            Check("tls-full-duplex", TlsFullDuplex);
             Console.WriteLine("PROBE DONE failures=" + _failures);
         }
 
@@ -151,6 +154,69 @@ namespace Iotc.NanoClrNet
             return reply == "pong:ping" ? null : "reply was '" + reply + "'";
         }
 
+        // 1 MiB one way: the sender outruns the socket buffers, so send and receive both hit would-block
+        // and park on Event_Socket until the watcher wakes them. Checks every byte (pattern i % 251).
+        private static string TcpBulkTransfer()
+        {
+            const int total = 1024 * 1024;
+            int port;
+            Socket listener = Listen(out port);
+            string serverFailure = "server thread did not finish";
+            Thread server = new Thread(() =>
+            {
+                try
+                {
+                    using (Socket accepted = listener.Accept())
+                    {
+                        byte[] chunk = new byte[8192];
+                        int sent = 0;
+                        while (sent < total)
+                        {
+                            for (int i = 0; i < chunk.Length; i++)
+                            {
+                                chunk[i] = (byte)((sent + i) % 251);
+                            }
+                            sent += accepted.Send(chunk);
+                        }
+                    }
+                    serverFailure = null;
+                }
+                catch (Exception e)
+                {
+                    serverFailure = "server: " + e.GetType().Name + ErrorCodeOf(e);
+                }
+            });
+            server.Start();
+
+            int received = 0;
+            string failure = null;
+            using (Socket client = Connect(port))
+            {
+                client.ReceiveTimeout = 10000;
+                byte[] buffer = new byte[4096];
+                int count;
+                while (failure == null && (count = client.Receive(buffer)) > 0)
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        if (buffer[i] != (byte)((received + i) % 251))
+                        {
+                            failure = "byte " + (received + i) + " differs";
+                            break;
+                        }
+                    }
+                    received += count;
+                }
+            }
+            server.Join();
+            listener.Close();
+            if (serverFailure != null)
+            {
+                return serverFailure;
+            }
+            return failure != null ? failure : (received == total ? null : "received " + received + " of " + total + " bytes");
+        }
+
         private static string ReadToClose(Socket socket)
         {
             byte[] buffer = new byte[256];
@@ -252,7 +318,17 @@ namespace Iotc.NanoClrNet
 
         private static string TlsWithClientCertificate()
         {
-            X509Certificate2 device = new X509Certificate2(ProbeSettings.ClientCertificatePem, ProbeSettings.ClientKeyPem, null);
+            return TlsWithClientCertificate(ProbeSettings.ClientCertificatePem, ProbeSettings.ClientKeyPem, ProbeSettings.ClientCommonName);
+        }
+
+        private static string TlsWithEcClientCertificate()
+        {
+            return TlsWithClientCertificate(ProbeSettings.EcClientCertificatePem, ProbeSettings.EcClientKeyPem, ProbeSettings.EcClientCommonName);
+        }
+
+        private static string TlsWithClientCertificate(string certificatePem, string keyPem, string commonName)
+        {
+            X509Certificate2 device = new X509Certificate2(certificatePem, keyPem, null);
             string page;
             string failure = TlsGet(ProbeSettings.MutualTlsPort, new X509Certificate(ProbeSettings.RootPem), device, out page);
             if (failure != null)
@@ -260,7 +336,83 @@ namespace Iotc.NanoClrNet
                 return failure;
             }
             // s_server -www lists the client certificate it verified.
-            return page.IndexOf(ProbeSettings.ClientCommonName) >= 0 ? null : "the server did not see the client certificate";
+            return page.IndexOf(commonName) >= 0 ? null : "the server did not see the client certificate";
+        }
+
+        // M2Mqtt's pattern: a reader thread parked in SslStream.Read while another thread writes on the same
+        // session. s_server -rev answers each line reversed.
+        private static string TlsFullDuplex()
+        {
+            const int lines = 20;
+            using (Socket socket = Connect(ProbeSettings.ReversingTlsPort))
+            {
+                socket.ReceiveTimeout = 10000;
+                using (SslStream tls = new SslStream(socket))
+                {
+                    tls.AuthenticateAsClient("localhost", null, new X509Certificate(ProbeSettings.RootPem), SslProtocols.Tls12);
+                    string received = "";
+                    string readerFailure = null;
+                    ManualResetEvent reading = new ManualResetEvent(false);
+                    Thread reader = new Thread(() =>
+                    {
+                        try
+                        {
+                            byte[] buffer = new byte[256];
+                            int newlines = 0;
+                            while (newlines < lines)
+                            {
+                                reading.Set();
+                                int count = tls.Read(buffer, 0, buffer.Length);
+                                if (count <= 0)
+                                {
+                                    readerFailure = "stream ended after " + newlines + " lines";
+                                    return;
+                                }
+                                for (int i = 0; i < count; i++)
+                                {
+                                    if (buffer[i] == (byte)'\n')
+                                    {
+                                        newlines++;
+                                    }
+                                }
+                                received += new string(Encoding.UTF8.GetChars(buffer, 0, count));
+                            }
+                        }
+                        catch (Exception e)
+                        {
+                            readerFailure = "reader: " + e.GetType().Name + ErrorCodeOf(e);
+                        }
+                    });
+                    reader.Start();
+                    reading.WaitOne();
+
+                    string expected = "";
+                    for (int n = 0; n < lines; n++)
+                    {
+                        string line = "line " + n + " from the writer";
+                        byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
+                        tls.Write(bytes, 0, bytes.Length);
+                        expected += Reverse(line) + "\n";
+                    }
+                    reader.Join();
+                    if (readerFailure != null)
+                    {
+                        return readerFailure;
+                    }
+                    return received == expected ? null : "received '" + received + "'";
+                }
+            }
+        }
+
+        private static string Reverse(string text)
+        {
+            char[] chars = text.ToCharArray();
+            char[] reversed = new char[chars.Length];
+            for (int i = 0; i < chars.Length; i++)
+            {
+                reversed[chars.Length - 1 - i] = chars[i];
+            }
+            return new string(reversed);
         }
 
         private static string TlsWithoutClientCertificateIsRefused()

@@ -2,10 +2,11 @@
 # Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 #
 # Runs the networking probe (NetProbe.cs) on the networked nanoCLR: DNS, TCP, error codes, and TLS
-# against two local `openssl s_server`s (server authentication; mutual authentication) with test
-# certificates made for this run (RSA 2048 like Azure's, valid one day; private keys stay in a temp
-# folder). nf-interpreter's mbedTLS configuration has no ECDHE-ECDSA key exchange for TLS 1.2, so a
-# server with an EC certificate finds no shared cipher.
+# against three local `openssl s_server`s (server authentication; mutual authentication; a line echo
+# for full duplex) with test certificates made for this run (RSA 2048 like Azure's, plus an EC P-256
+# client certificate; valid one day; private keys stay in a temp folder). nf-interpreter's mbedTLS
+# configuration has no ECDHE-ECDSA key exchange for TLS 1.2, so a server with an EC certificate finds
+# no shared cipher.
 #
 #   build/nanoclr-net/probe/run-probe.sh
 #
@@ -13,7 +14,8 @@
 #   NANOCLR_NET       the networked nanoCLR (build/nanoclr-net/build.sh)
 #   NF_MANAGED        folder with System.Net.dll and its dependencies, paired with NANOCLR_NET's natives
 #   NF_MDP, NF_TESTFRAMEWORK   as for build/nanoclr-tests.sh
-# Optional: PROBE_KEEP=1 keeps the temp folder (logs, certificates); PROBE_TZ (time zone the runtime runs in, default: inherited; Asia/Tokyo shows the UTC fix).
+# Optional: PROBE_KEEP=1 keeps the temp folder (logs, certificates); PROBE_TZ: the time zone the runtime
+# runs in (default: inherited; Asia/Tokyo exercises the UTC fix).
 # Exit: 0 every check passed; 1 a check failed; 2 usage; 3 a tool is missing.
 set -euo pipefail
 
@@ -44,21 +46,27 @@ client_cn="nanoclr-probe-device"
 printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' > client.ext
 openssl req "${key[@]}" -keyout client.key -out client.csr -subj "/CN=$client_cn" 2>/dev/null
 openssl x509 -req -in client.csr -CA root.pem -CAkey root.key -CAcreateserial -days 1 -extfile client.ext -out client.pem 2>/dev/null
+# A device certificate with an EC P-256 key (what many device PKIs issue), under the same RSA root.
+ec_client_cn="nanoclr-probe-device-ec"
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client-ec.key -out client-ec.csr -subj "/CN=$ec_client_cn" 2>/dev/null
+openssl x509 -req -in client-ec.csr -CA root.pem -CAkey root.key -CAcreateserial -days 1 -extfile client.ext -out client-ec.pem 2>/dev/null
 
 # --- servers on 127.0.0.1, ports chosen by the kernel ----------------------------------------------
+# Sets $port. (Not called through $(...): the server's PID must reach the cleanup trap of this shell.)
 start_server() { # log, extra args...
   local log="$1"; shift
-  openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key -www "$@" >"$log" 2>&1 &
+  openssl s_server -accept 127.0.0.1:0 -cert server.pem -key server.key "$@" >"$log" 2>&1 &
   servers+=($!)
   for _ in $(seq 100); do
     grep -q '^ACCEPT' "$log" && break
     sleep 0.1
   done
-  sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log"
+  port="$(sed -n 's/^ACCEPT 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")"
 }
-tls_port="$(start_server tls.log)"
-mtls_port="$(start_server mtls.log -Verify 1 -CAfile root.pem)"
-[ -n "$tls_port" ] && [ -n "$mtls_port" ] || { echo "error: openssl s_server did not start"; cat tls.log mtls.log; exit 1; }
+start_server tls.log -www; tls_port="$port"
+start_server mtls.log -www -Verify 1 -CAfile root.pem; mtls_port="$port"
+start_server rev.log -rev; rev_port="$port" # answers each line reversed, for as long as the client writes
+[ -n "$tls_port" ] && [ -n "$mtls_port" ] && [ -n "$rev_port" ] || { echo "error: openssl s_server did not start"; cat tls.log mtls.log; exit 1; }
 
 # --- the probe, with this run's settings --------------------------------------------------------------
 pem() { sed 's/"/""/g' "$1"; }
@@ -70,11 +78,15 @@ namespace Iotc.NanoClrNet
     {
         internal const int TlsPort = $tls_port;
         internal const int MutualTlsPort = $mtls_port;
+        internal const int ReversingTlsPort = $rev_port;
         internal const string ClientCommonName = "$client_cn";
         internal const string RootPem = @"$(pem root.pem)";
         internal const string OtherRootPem = @"$(pem other.pem)";
         internal const string ClientCertificatePem = @"$(pem client.pem)";
         internal const string ClientKeyPem = @"$(pem client.key)";
+        internal const string EcClientCommonName = "$ec_client_cn";
+        internal const string EcClientCertificatePem = @"$(pem client-ec.pem)";
+        internal const string EcClientKeyPem = @"$(pem client-ec.key)";
     }
 }
 EOF

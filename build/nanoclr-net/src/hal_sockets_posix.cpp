@@ -713,18 +713,21 @@ int HAL_SOCK_select(
             continue;
         }
 
+        bool reported = false;
         // POLLHUP: the peer closed; a read returns 0, which is what a reader must see.
         if ((interest & nanoclr_net::WatchRead) && (p.revents & (POLLIN | POLLHUP)))
         {
             readable.push_back(p.fd);
+            reported = true;
         }
         if ((interest & nanoclr_net::WatchWrite) && (p.revents & POLLOUT))
         {
             writable.push_back(p.fd);
+            reported = true;
         }
 
         // A probe that found nothing parks the managed thread on Event_Socket: watch for it.
-        if (timeoutMs == 0 && p.revents == 0)
+        if (timeoutMs == 0 && !reported)
         {
             WatchDescriptor(p.fd, interest | nanoclr_net::WatchError);
         }
