@@ -210,6 +210,11 @@ foreach (var f in device.Where(l => l.StartsWith("@fail ", StringComparison.Ordi
 var logLines = log.ToArray();
 bool LogHas(string text) => logLines.Any(l => l.Line.Contains(text, StringComparison.Ordinal));
 
+// The program ran to its end and nanoCLR exited cleanly (a crash after the last case still counts).
+int exitCode = proc.HasExited ? proc.ExitCode : -1;
+Case("program-finished", device.Contains("@end") && exitCode == 0 && !device.Any(l => l.StartsWith("@fail ", StringComparison.Ordinal)),
+    $"@end {(device.Contains("@end") ? "printed" : "missing")}, nanoCLR exit {exitCode}, {device.Count(l => l.StartsWith("@fail ", StringComparison.Ordinal))} @fail line(s)");
+
 // The server certificate refused: the device failed with a network (TLS) error, and DPS never saw a request from it.
 var cert = DoneArgs("server-cert-refused");
 var dpsSawCert = logLines.Any(l => l.Line.StartsWith("dps: ", StringComparison.Ordinal) && l.Line.Contains("'" + certId + "'", StringComparison.Ordinal));
