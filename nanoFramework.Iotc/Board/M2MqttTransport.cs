@@ -340,7 +340,7 @@ namespace nanoFramework.Iotc.Board
             }
         }
 
-                private void OnConnectionClosed(object sender, EventArgs e)
+        private void OnConnectionClosed(object sender, EventArgs e)
         {
             IMqttEvents events;
             lock (_sync)
