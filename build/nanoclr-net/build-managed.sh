@@ -20,7 +20,7 @@
 # entry i of the native method_lookup table. So every assembly with natives is checked twice:
 #   1. its .pe's native checksum equals the one this script expects AND the one the native side has
 #      (--nf-interpreter: the g_CLR_AssemblyNative_* records in its sources; --native-checksums: lines naming the
-#      assembly and a 0x........ value, e.g. the networked nanoCLR build's native-checksums.txt);
+#      "<assembly> 0x<checksum> ..." lines, e.g. the native-checksums.txt the networked nanoCLR build writes);
 #   2. with --nf-interpreter, each native table entry names the managed method of the same index (build/nf-inspect).
 # C# >= 11 would add Microsoft.CodeAnalysis.EmbeddedAttribute as the first type and shift every index, so the
 # libraries are compiled at C# 9 (the nF project system's default).
@@ -132,7 +132,7 @@ while read -r name repo commit version checksum nfproj; do
     line="$line = nf-interpreter's native; $(sed 's/^[^:]*: //' "$tmp/idx")"
   fi
   if [ -n "$checksums" ]; then
-    native="$(grep -F "$name" "$checksums" | grep -v -F "$name." | grep -o -m1 -E '0x[0-9A-Fa-f]{8}' || true)"
+    native="$(awk -v n="$name" '$1 == n { print $2; exit }' "$checksums" | grep -o -E '0x[0-9A-Fa-f]{8}' || true)"
     [ "${native,,}" = "${have,,}" ] || { fail "$line, $checksums says ${native:-nothing}"; continue; }
     line="$line = $(basename "$checksums")"
   fi

@@ -22,6 +22,12 @@ namespace nanoFramework.Iotc.Board
         private bool _closed;
         private bool _lostReported;
 
+        // The CONNACK return code M2Mqtt's receive thread saw (ConnectionOpened), -1 before one arrived. A server that
+        // refuses (CONNACK 3, 4, 5) closes the socket right after the CONNACK; M2Mqtt's receive thread then records
+        // the close and Connect throws MqttCommunicationException instead of returning the code (measured on
+        // nanoCLR: every refusal came out as a network error). The code seen here is the one to report.
+        private int _connackSeen = -1;
+
         /// <summary>True while the M2Mqtt client reports an open connection and <see cref="Close"/> was not called.</summary>
         public bool IsConnected
         {
@@ -93,6 +99,7 @@ namespace nanoFramework.Iotc.Board
             client.MqttMsgPublishReceived += OnPublishReceived;
             client.MqttMsgPublished += OnPublished;
             client.ConnectionClosed += OnConnectionClosed;
+            client.ConnectionOpened += OnConnack;
 
             lock (_sync)
             {
@@ -108,9 +115,16 @@ namespace nanoFramework.Iotc.Board
             }
             catch (Exception ex)
             {
-                // MqttConnectionException (socket/TLS) or MqttCommunicationException (no CONNACK); neither carries
-                // the password, which M2Mqtt only writes into the CONNECT packet.
+                // MqttConnectionException (socket/TLS) or MqttCommunicationException (no CONNACK, or the socket closed
+                // after a refusing CONNACK: then the refusal is the answer); neither carries the password, which
+                // M2Mqtt only writes into the CONNECT packet.
+                int refused = _connackSeen;
                 Close();
+                if (refused > 0)
+                {
+                    return MapConnack((MqttReasonCode)refused);
+                }
+
                 throw new TransportException("MQTT: connection to " + options.Host + ":" + options.Port.ToString() + " failed (" + ex.GetType().Name + ").", ex);
             }
 
@@ -216,6 +230,7 @@ namespace nanoFramework.Iotc.Board
             client.MqttMsgPublishReceived -= OnPublishReceived;
             client.MqttMsgPublished -= OnPublished;
             client.ConnectionClosed -= OnConnectionClosed;
+            client.ConnectionOpened -= OnConnack;
 
             try
             {
@@ -314,6 +329,14 @@ namespace nanoFramework.Iotc.Board
             catch (Exception)
             {
                 // See OnPublishReceived.
+            }
+        }
+
+        private void OnConnack(object sender, ConnectionOpenedEventArgs e)
+        {
+            if (e != null && e.Message != null)
+            {
+                _connackSeen = (int)e.Message.ReturnCode;
             }
         }
 

@@ -31,4 +31,7 @@ dotnet build tests/board/harness/BoardHarness.csproj -c Release -nologo -v:q -o 
 args=(--nanoclr "$NANOCLR_NET" --mdp "$NF_MDP" --managed "$NF_MANAGED" --corelib "$corelib" --repo "$PWD"
       --messages "${BOARD_MESSAGES:-1000}")
 [ -z "${BOARD_LOG:-}" ] || args+=(--log "$BOARD_LOG")
+# Debugging: BOARD_SDK_LOG=1 puts the SDK's log lines into BOARD_LOG; BOARD_ONLY=<device case> runs one device case.
+[ -z "${BOARD_SDK_LOG:-}" ] || args+=(--sdk-log "$BOARD_SDK_LOG")
+[ -z "${BOARD_ONLY:-}" ] || args+=(--only "$BOARD_ONLY")
 exec dotnet tests/board/harness/bin/run/BoardHarness.dll "${args[@]}"

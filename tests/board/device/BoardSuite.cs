@@ -26,6 +26,8 @@ namespace Iotc.BoardSuite
         private static int _lastStatus = int.MinValue;
         private static int _connectCount;
         private static int _renewals;
+        private static int _lostCount;
+        private static int _refusals;
         private static int _sentCount;
         private static int _lastSentId = -1;
         private static int _lastSentStatus;
@@ -44,6 +46,7 @@ namespace Iotc.BoardSuite
             Run("wrong-key", new CaseRunner(WrongKeyRefused));
             Run("sas", new CaseRunner(SymmetricKeyDevice));
             Run("token-renewal", new CaseRunner(TokenRenewal));
+            Run("stall", new CaseRunner(StalledLink));
             Run("x509", new CaseRunner(X509Device));
             Print("@end");
         }
@@ -52,6 +55,11 @@ namespace Iotc.BoardSuite
 
         private static void Run(string name, CaseRunner body)
         {
+            if (BoardConfig.Only.Length > 0 && BoardConfig.Only != name)
+            {
+                return;
+            }
+
             Print("@case " + name);
             try
             {
@@ -76,7 +84,7 @@ namespace Iotc.BoardSuite
             device.SetServiceHost(BoardConfig.DpsHost);
             device.SetHubPort(BoardConfig.HubPort);
             device.SetRootCertificate(BoardConfig.CaPem);
-            device.SetLogLevel(IotLogLevel.Disabled);
+            device.SetLogLevel(BoardConfig.SdkLog ? IotLogLevel.All : IotLogLevel.Disabled);
             device.On(IotcEvents.ConnectionStatus, new IotcCallback(OnConnectionStatus));
             device.On(IotcEvents.MessageSent, new IotcCallback(OnMessageSent));
             device.On(IotcEvents.SettingsUpdated, new IotcCallback(OnSetting));
@@ -261,6 +269,55 @@ namespace Iotc.BoardSuite
             device.Dispose();
         }
 
+        // The hub stops acknowledging (PUBACKs withheld): after the in-flight time-out (2 s here) the SDK must count the
+        // link as stalled, reconnect and publish the unacknowledged messages again. The harness then lets the hub refuse
+        // connects for a while (CONNACK 3) and drops the link: the SDK must keep trying and get back. Last, a C2D
+        // message of 6,000 bytes (several TLS records, more than one M2Mqtt read) arrives whole.
+        private static void StalledLink()
+        {
+            Device device = NewSasDevice(BoardConfig.StallDeviceId, BoardConfig.StallKey);
+            device.SetInFlightWindow(8, 2000);
+            device.SetReconnectBackoff(200, 1000);
+            device.Connect();
+            _lastC2d = null;
+            Print("@ready stall");
+            Pump(device, new Condition(C2dArrived));
+            int connectsBefore = _connectCount;
+            int id = 0;
+            for (int i = 1; i <= 5; i++)
+            {
+                id = SendSeq(device, "stall", i);
+            }
+
+            Pump(device, new Condition(LinkLost), connectsBefore);
+            Print("@ready unstall");
+            Pump(device, new Condition(Reconnected), connectsBefore);
+            PumpUntilSent(device, id);
+            Print("@done stall " + (_connectCount - connectsBefore).ToString());
+
+            connectsBefore = _connectCount;
+            int lostBefore = _lostCount;
+            Print("@ready refuse");
+            Pump(device, new Condition(LinkLost), lostBefore);
+            Pump(device, new Condition(Reconnected), connectsBefore);
+            id = SendSeq(device, "refuse", 1);
+            PumpUntilSent(device, id);
+            Print("@done refuse " + _refusals.ToString());
+
+            _lastC2d = null;
+            Print("@ready bigc2d");
+            Pump(device, new Condition(C2dArrived));
+            PumpIdle(device);
+            Print("@done bigc2d " + Utf8Length(_lastC2d).ToString() + " " + _lastC2dKind);
+            device.Disconnect();
+            device.Dispose();
+        }
+
+        private static int Utf8Length(string text)
+        {
+            return text == null ? -1 : System.Text.Encoding.UTF8.GetBytes(text).Length;
+        }
+
         private static void X509Device()
         {
             Device device = new Device(BoardConfig.IdScope, BoardConfig.X509CertPem, BoardConfig.X509KeyPem, BoardConfig.X509DeviceId);
@@ -307,6 +364,11 @@ namespace Iotc.BoardSuite
         private static bool C2dArrived(int since)
         {
             return _lastC2d != null;
+        }
+
+        private static bool LinkLost(int since)
+        {
+            return _lostCount > since || _lastStatus != IotcStatus.Connected;
         }
 
         private static bool Reconnected(int since)
@@ -370,6 +432,14 @@ namespace Iotc.BoardSuite
             else if (info.StatusCode == IotcStatus.TokenRenewal)
             {
                 _renewals++;
+            }
+            else if (info.StatusCode == IotcStatus.ConnectionLost)
+            {
+                _lostCount++;
+            }
+            else if (info.StatusCode == 3)
+            {
+                _refusals++;
             }
 
             Print("@status " + info.StatusCode.ToString());

@@ -16,6 +16,9 @@ var opt = new Dictionary<string, string>();
 for (int i = 0; i + 1 < args.Length; i += 2) opt[args[i].TrimStart('-')] = args[i + 1];
 string nanoclr = opt["nanoclr"], mdp = opt["mdp"], managed = opt["managed"], corelib = opt["corelib"], repo = opt["repo"];
 int messages = opt.TryGetValue("messages", out var m) ? int.Parse(m) : 1000;
+// For debugging: the SDK's own log lines in the log file (--sdk-log 1), one device case only (--only NAME).
+bool sdkLog = opt.GetValueOrDefault("sdk-log") == "1";
+string only = opt.GetValueOrDefault("only") ?? "";
 int timeoutSeconds = opt.TryGetValue("timeout", out var t) ? int.Parse(t) : 900;
 var work = Directory.CreateTempSubdirectory("iotc-board-").FullName;
 var logPath = opt.TryGetValue("log", out var lp) ? lp : Path.Combine(work, "board.log");
@@ -40,9 +43,10 @@ await using var emu = await EmulatorHost.StartAsync(new EmulatorOptions
 var op = emu.Operator;
 
 // The suite's devices. Keys and private keys go only into the generated config (in the temp folder), never to output.
-string sasId = "board-sas", renewId = "board-renew", wrongId = "board-wrongkey", certId = "board-certrefused", x509Id = "board-x509";
+string sasId = "board-sas", renewId = "board-renew", stallId = "board-stall", wrongId = "board-wrongkey", certId = "board-certrefused", x509Id = "board-x509";
 var sas = await op.EnrollSymmetricKeyAsync(sasId);
 var renew = await op.EnrollSymmetricKeyAsync(renewId);
+var stall = await op.EnrollSymmetricKeyAsync(stallId);
 await op.EnrollSymmetricKeyAsync(wrongId);
 await op.EnrollSymmetricKeyAsync(certId);
 using var deviceKey = RSA.Create(2048);
@@ -74,10 +78,14 @@ var config = $$"""
             internal const string WrongKey = {{Lit(wrongKey)}};
             internal const string RenewDeviceId = {{Lit(renewId)}};
             internal const string RenewKey = {{Lit(renew.PrimaryKey!)}};
+            internal const string StallDeviceId = {{Lit(stallId)}};
+            internal const string StallKey = {{Lit(stall.PrimaryKey!)}};
             internal const string X509DeviceId = {{Lit(x509Id)}};
             internal const string X509CertPem = {{Lit(deviceCert.ExportCertificatePem())}};
             internal const string X509KeyPem = {{Lit(deviceKey.ExportRSAPrivateKeyPem())}};
             internal const int Messages = {{messages}};
+            internal const bool SdkLog = {{(sdkLog ? "true" : "false")}};
+            internal const string Only = {{Lit(only)}};
         }
     }
     """;
@@ -115,6 +123,9 @@ long desiredVersion = -1;
 Task<CommandResult>? command = null;
 long c2dId = -1;
 int inFlightAtDrop = 0;
+long bigC2dId = -1;
+// 6,000 bytes of text with 2- and 3-byte UTF-8 characters (10 bytes a piece), so a byte/char mix-up shows.
+string BigC2d = string.Concat(Enumerable.Repeat("abcd\u00e9\u20ac-", 600));
 static bool IsDrop(TelemetryMessage x) => x.Properties.TryGetValue("case", out var c) && c == "drop";
 // Polls the emulator until a condition holds (at most 30 s, a safety net; the suite waits for conditions, not time).
 static async Task<int> WaitForAsync(Func<Task<int>> read, Func<int, bool> done)
@@ -153,6 +164,20 @@ try
                 op.WithholdPubAcks(sasId, true);
                 await op.SendC2dAsync(sasId, "go", new Dictionary<string, string?> { ["kind"] = "go" });
                 break;
+            case "@ready" when parts[1] == "stall":
+                op.WithholdPubAcks(stallId, true);
+                await op.SendC2dAsync(stallId, "go", new Dictionary<string, string?> { ["kind"] = "go" });
+                break;
+            case "@ready" when parts[1] == "unstall":
+                op.WithholdPubAcks(stallId, false);
+                break;
+            case "@ready" when parts[1] == "refuse":
+                op.RefuseConnects(TimeSpan.FromSeconds(2));
+                if (!await op.DropConnectionAsync(stallId)) Log("harness: drop found no connection");
+                break;
+            case "@ready" when parts[1] == "bigc2d":
+                bigC2dId = await op.SendC2dAsync(stallId, BigC2d, new Dictionary<string, string?> { ["kind"] = "big" });
+                break;
             case "@ready" when parts[1] == "drop":
                 // The in-flight window (8) has reached the hub unacknowledged; then the link goes, PUBACKs come back.
                 inFlightAtDrop = await WaitForAsync(async () => (await op.GetTelemetryAsync(sasId, 0, 100000)).Count(IsDrop), n => n >= 8);
@@ -184,6 +209,11 @@ string[] DoneArgs(string what) => (Done(what) ?? "").Split(' ').Skip(2).ToArray(
 foreach (var f in device.Where(l => l.StartsWith("@fail ", StringComparison.Ordinal))) Console.WriteLine("board: device reported " + f);
 var logLines = log.ToArray();
 bool LogHas(string text) => logLines.Any(l => l.Line.Contains(text, StringComparison.Ordinal));
+
+// The program ran to its end and nanoCLR exited cleanly (a crash after the last case still counts).
+int exitCode = proc.HasExited ? proc.ExitCode : -1;
+Case("program-finished", device.Contains("@end") && exitCode == 0 && !device.Any(l => l.StartsWith("@fail ", StringComparison.Ordinal)),
+    $"@end {(device.Contains("@end") ? "printed" : "missing")}, nanoCLR exit {exitCode}, {device.Count(l => l.StartsWith("@fail ", StringComparison.Ordinal))} @fail line(s)");
 
 // The server certificate refused: the device failed with a network (TLS) error, and DPS never saw a request from it.
 var cert = DoneArgs("server-cert-refused");
@@ -261,6 +291,23 @@ var afterRenewal = (await op.GetTelemetryAsync(renewId)).Any(x => Text(x).Contai
 var renewed = DoneArgs("token-renewal");
 Case("token-renewal", renewed.Length > 0 && int.Parse(renewed[0]) >= 1 && renewConnects >= 2 && afterRenewal && !LogHas("closing '" + renewId + "': its token"),
     $"renewals {renewed.ElementAtOrDefault(0) ?? "none"}; the hub saw {renewConnects} connects; telemetry after the renewal stored: {afterRenewal}");
+
+var stallSeqs = (await op.GetTelemetryAsync(stallId, 0, 1000)).Where(x => x.Properties.TryGetValue("case", out var c) && c == "stall")
+    .Select(x => JsonDocument.Parse(x.Payload).RootElement.GetProperty("seq").GetInt32()).ToArray();
+var stalled = DoneArgs("stall");
+Case("stalled-link-resend", Enumerable.Range(1, 5).All(stallSeqs.Contains) && stalled.Length > 0 && int.Parse(stalled[0]) >= 1,
+    $"sequence 1..5: {(Enumerable.Range(1, 5).All(stallSeqs.Contains) ? "all arrived" : "missing some")} ({stallSeqs.Length} stored); reconnects after the stall {stalled.ElementAtOrDefault(0) ?? "none"}");
+var refusedLines = logLines.Count(l => l.Line.Contains("refused '" + stallId, StringComparison.Ordinal) || (l.Line.Contains("hub: refused", StringComparison.Ordinal) && l.Line.Contains(stallId, StringComparison.Ordinal)));
+var refused = DoneArgs("refuse");
+var afterRefusal = (await op.GetTelemetryAsync(stallId, 0, 1000)).Any(x => x.Properties.TryGetValue("case", out var c) && c == "refuse");
+// The hub refuses with CONNACK 3 while the fault lasts: the device must report 3 (server unavailable), not a network
+// error (M2Mqtt throws when the server closes right after a refusing CONNACK; M2MqttTransport reports the CONNACK).
+Case("refused-reconnect", refused.Length > 0 && int.Parse(refused[0]) >= 1 && refusedLines >= 1 && afterRefusal,
+    $"CONNACK 3 refusals the device saw {refused.ElementAtOrDefault(0) ?? "none"} (emulator logged {refusedLines}); telemetry after getting back stored: {afterRefusal}");
+var big = (await op.ListC2dAsync(stallId)).FirstOrDefault(x => x.Id == bigC2dId);
+var bigDone = DoneArgs("bigc2d");
+Case("c2d-6000-bytes", big?.State == "completed" && bigDone.ElementAtOrDefault(0) == Encoding.UTF8.GetByteCount(BigC2d).ToString() && bigDone.ElementAtOrDefault(1) == "big",
+    $"emulator state {big?.State ?? "not sent"}; device got {bigDone.ElementAtOrDefault(0) ?? "nothing"} of {Encoding.UTF8.GetByteCount(BigC2d)} bytes");
 
 var x509Connected = logLines.FirstOrDefault(l => l.Line.Contains("hub: '" + x509Id + "' connected", StringComparison.Ordinal)).Line;
 var x509Tel = (await op.GetTelemetryAsync(x509Id)).Any(x => Text(x).Contains("\"x509\":1", StringComparison.Ordinal));
