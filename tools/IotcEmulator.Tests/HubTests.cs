@@ -283,4 +283,20 @@ public sealed class HubTests(EmulatorFixture fx) : IClassFixture<EmulatorFixture
         await Task.Delay(200);
         Assert.Empty(d2.Received);
     }
+
+    [Fact]
+    public async Task Desired_values_reach_the_device_as_characters_not_escapes()
+    {
+        var (id, key) = await ProvisionedAsync("esc");
+        await using var d = await T.ConnectAsync(Emu, id, key);
+        await d.SubscribeAsync("$iothub/twin/PATCH/properties/desired/#");
+        await d.SubscribeAsync("$iothub/twin/res/#");
+        await Emu.Operator.SetDesiredPropertiesAsync(id, "{\"html\":\"<img src='x'> & caf\u00e9\"}");
+        var (_, pushed) = await d.NextAsync("$iothub/twin/PATCH/properties/desired/");
+        Assert.Contains("\"html\":\"<img src='x'> & café\"", pushed);
+        Assert.DoesNotContain("\\u", pushed);
+        await d.Client.PublishAsync(T.Msg("$iothub/twin/GET/?$rid=7", ""));
+        var (_, twin) = await d.NextAsync("$iothub/twin/res/200/");
+        Assert.Contains("<img src='x'> & café", twin);
+    }
 }

@@ -123,11 +123,13 @@ public sealed class EmulatorHost : IAsyncDisposable
         WebApplication? web = null;
         try
         {
+            string IdScopeNow() => idScope;
+            var dps = new DpsService(store, faults, log, IdScopeNow, hubHost, options.DpsRetryAfterSeconds);
             var mqttPort = options.MqttPort;
             for (var attempt = 0; ; attempt++)
             {
                 var port = mqttPort == 0 ? Ports.FindFree(ipv6) : mqttPort;
-                hub = new HubService(store, faults, log, hubHost, holder, IPAddress.Loopback, ipv6 ? IPAddress.IPv6Loopback : IPAddress.None, port);
+                hub = new HubService(store, faults, log, hubHost, holder, IPAddress.Loopback, ipv6 ? IPAddress.IPv6Loopback : IPAddress.None, port, dps);
                 try
                 {
                     await hub.StartAsync().ConfigureAwait(false);
@@ -139,8 +141,6 @@ public sealed class EmulatorHost : IAsyncDisposable
                 }
             }
             var op = new EmulatorOperator(store, hub, faults, log, hubHost);
-            string IdScopeNow() => idScope;
-            var dps = new DpsService(store, faults, log, IdScopeNow, hubHost, options.DpsRetryAfterSeconds);
             var token = options.RequireAccessToken ? options.AccessToken ?? AccessControl.NewToken() : null;
             WriteTokenFile(dataDir, token);
             var dashboard = new DashboardWiring(new AccessControl(token), new DashboardStats(store, op), token);
@@ -185,6 +185,8 @@ public sealed class EmulatorHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            // Bounded request bodies (Kestrel answers 413 beyond): DPS registrations and operator calls are small.
+            k.Limits.MaxRequestBodySize = Limits.ApiBodyBytes;
             void Https(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions l) => l.UseHttps(h =>
             {
                 h.ServerCertificate = cert;
@@ -192,7 +194,7 @@ public sealed class EmulatorHost : IAsyncDisposable
                 // X.509 devices present a certificate to DPS; it is checked against enrollments in DpsService, so the
                 // TLS layer takes whatever is offered (device certificates chain to the user's own CA, not to a public root).
                 h.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                h.ClientCertificateValidation = static (_, _, _) => true;
+                h.ClientCertificateValidation = static (cert, chain, _) => ClientCertificates.RememberPresented(cert, chain);
             });
             k.Listen(IPAddress.Loopback, port, Https);
             if (ipv6) k.Listen(IPAddress.IPv6Loopback, port, Https);
