@@ -11,6 +11,31 @@ namespace IotcEmulator.Tests;
 public sealed class PersistenceTests
 {
     [Fact]
+    public async Task A_busy_port_is_reported_by_number_with_the_option_that_changes_it()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-busy-" + Guid.NewGuid().ToString("N")[..8]);
+        using var squatter = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var busy = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        try
+        {
+            var mqtt = await Assert.ThrowsAsync<PortInUseException>(() => EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = dir, DpsPort = 0, MqttPort = busy, Log = _ => { } }));
+            Assert.Equal(busy, mqtt.Port);
+            Assert.Equal("--mqtt-port", mqtt.Option);
+            Assert.Contains(busy.ToString(), mqtt.Message);
+            var https = await Assert.ThrowsAsync<PortInUseException>(() => EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = dir, DpsPort = busy, MqttPort = 0, Log = _ => { } }));
+            Assert.Equal("--dps-port", https.Option);
+            // The CLI prints the message (no stack trace) and exits with 2.
+            Assert.Equal(2, await Cli.RunAsync(["start", "--data", dir, "--dps-port", "0", "--mqtt-port", busy.ToString()], new StringWriter()));
+        }
+        finally
+        {
+            squatter.Stop();
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public async Task State_and_certificates_survive_a_restart()
     {
         var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-restart-" + Guid.NewGuid().ToString("N")[..8]);

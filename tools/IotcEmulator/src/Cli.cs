@@ -38,7 +38,14 @@ internal static class Cli
             void OnSignal(System.Runtime.InteropServices.PosixSignalContext c) { c.Cancel = true; stop.Cancel(); }
             using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
             using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
-            await using var host = await EmulatorHost.StartAsync(options, stop.Token);
+            EmulatorHost host;
+            try { host = await EmulatorHost.StartAsync(options, stop.Token); }
+            catch (PortInUseException ex)
+            {
+                await Console.Error.WriteLineAsync($"error: {ex.Message}");
+                return 2;
+            }
+            await using var _ = host;
             PrintBanner(@out, host);
             try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }
             return 0;

@@ -139,6 +139,10 @@ public sealed class EmulatorHost : IAsyncDisposable
                 {
                     await hub.DisposeAsync().ConfigureAwait(false); // a racing process took the probed port: try another
                 }
+                catch (SocketException ex) when (mqttPort != 0 && ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+                {
+                    throw new PortInUseException(mqttPort, "MQTT (hub)", "--mqtt-port", ex);
+                }
             }
             var op = new EmulatorOperator(store, hub, faults, log, hubHost);
             var token = options.RequireAccessToken ? options.AccessToken ?? AccessControl.NewToken() : null;
@@ -159,6 +163,10 @@ public sealed class EmulatorHost : IAsyncDisposable
                 catch (IOException) when (dpsPort == 0 && attempt < 5)
                 {
                     await web.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (IOException ex) when (dpsPort != 0 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+                {
+                    throw new PortInUseException(dpsPort, "HTTPS (DPS, operator API, dashboard)", "--dps-port", ex);
                 }
             }
             var host = new EmulatorHost(web, hub, store, certs, log, op, dataDir, idScope, hubHost, dpsPort, hub.Port, demo, token);
@@ -241,6 +249,24 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     /// <inheritdoc cref="StopAsync"/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+}
+
+/// <summary>A fixed port of the emulator is taken by another process.</summary>
+public sealed class PortInUseException : IOException
+{
+    /// <summary>Creates the exception for the port, what it serves and the CLI option that changes it.</summary>
+    public PortInUseException(int port, string what, string option, Exception inner)
+        : base($"port {port} for {what} is already in use by another process; stop it or pick another port with {option} <port> ({option} 0 picks a free one)", inner)
+    {
+        Port = port;
+        Option = option;
+    }
+
+    /// <summary>The busy port.</summary>
+    public int Port { get; }
+
+    /// <summary>The command line option that chooses this port.</summary>
+    public string Option { get; }
 }
 
 internal sealed class NoSignalLifetime : Microsoft.Extensions.Hosting.IHostLifetime
