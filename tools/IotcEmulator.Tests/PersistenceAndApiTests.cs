@@ -36,6 +36,66 @@ public sealed class PersistenceTests
     }
 
     [Fact]
+    public async Task A_persistent_session_survives_a_restart_with_its_subscriptions_and_unacknowledged_C2D()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-session-" + Guid.NewGuid().ToString("N")[..8]);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var options = new EmulatorOptions { DataDirectory = dir, DpsPort = 0, MqttPort = 0, Log = log.Enqueue };
+        var id = T.NewId("sess");
+        var key = T.RandomKey();
+        var clean = T.NewId("clean");
+        try
+        {
+            await using (var emu = await EmulatorHost.StartAsync(options))
+            {
+                await emu.Operator.CreateDeviceAsync(id, key);
+                await emu.Operator.CreateDeviceAsync(clean, key);
+                var (d, _) = await T.ConnectSessionAsync(emu, id, key, cleanSession: false, withholdAcks: true);
+                await using (d)
+                {
+                    await d.SubscribeAsync("$iothub/twin/res/#");
+                    await d.SubscribeAsync("$iothub/twin/PATCH/properties/desired/#");
+                    await d.SubscribeAsync("$iothub/methods/POST/#", MqttQualityOfServiceLevel.AtMostOnce);
+                    await d.SubscribeAsync($"devices/{id}/messages/devicebound/#");
+                    await emu.Operator.SendC2dAsync(id, "unacknowledged");
+                    await d.NextAsync($"devices/{id}/messages/devicebound/");
+                }
+                var (c, _) = await T.ConnectSessionAsync(emu, clean, key, cleanSession: true);
+                await using (c) await c.SubscribeAsync("$iothub/twin/res/#");
+            }
+
+            await using (var emu = await EmulatorHost.StartAsync(options))
+            {
+                var (d, present) = await T.ConnectSessionAsync(emu, id, key, cleanSession: false);
+                await using (d)
+                {
+                    Assert.True(present, "CONNACK session-present after the restart");
+                    // No SUBSCRIBE: the session's subscriptions came back.
+                    var (_, redelivered) = await d.NextAsync($"devices/{id}/messages/devicebound/");
+                    Assert.Equal("unacknowledged", redelivered);
+                    await T.WaitUntilAsync(() => emu.Operator.ListC2dAsync(id).Result.Single().State == "completed", what: "completed by the PUBACK");
+                    await emu.Operator.SetDesiredPropertiesAsync(id, "{\"after\":\"restart\"}");
+                    Assert.Contains("restart", (await d.NextAsync("$iothub/twin/PATCH/properties/desired/")).Payload);
+                    await d.Client.PublishAsync(T.Msg("$iothub/twin/GET/?$rid=r1", ""));
+                    Assert.StartsWith("$iothub/twin/res/200/?$rid=r1", (await d.NextAsync("$iothub/twin/res/")).Topic);
+                    var invoke = emu.Operator.InvokeCommandAsync(id, "ping", "{}", TimeSpan.FromSeconds(20));
+                    var (methodTopic, _) = await d.NextAsync("$iothub/methods/POST/ping/");
+                    var rid = methodTopic[(methodTopic.IndexOf("$rid=", StringComparison.Ordinal) + 5)..];
+                    await d.Client.PublishAsync(T.Msg($"$iothub/methods/res/200/?$rid={rid}", "{}"));
+                    Assert.Equal(200, (await invoke).Status);
+                }
+                // A clean-session device has nothing to resume.
+                var (c, cleanPresent) = await T.ConnectSessionAsync(emu, clean, key, cleanSession: false);
+                await using (c) Assert.False(cleanPresent);
+            }
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public async Task State_and_certificates_survive_a_restart()
     {
         var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-restart-" + Guid.NewGuid().ToString("N")[..8]);

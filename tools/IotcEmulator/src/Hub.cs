@@ -41,7 +41,13 @@ internal sealed class HubService : IAsyncDisposable
     readonly ConcurrentDictionary<string, ConnectInfo> _validated = new(StringComparer.Ordinal);
     long _rid;
 
-    sealed record ConnectInfo(DateTimeOffset Expiry, string? ModelId, AttestationKind Auth, bool CleanSession, DateTimeOffset ValidatedUtc);
+    sealed record ConnectInfo(DateTimeOffset Expiry, string? ModelId, AttestationKind Auth, bool CleanSession, DateTimeOffset ValidatedUtc,
+        IReadOnlyDictionary<string, int>? Restore = null);
+
+    // Persistent sessions from before the last start (subscriptions, in SQLite) that no connection has picked up yet.
+    // MQTTnet keeps sessions in memory only, so the first clean-session-0 CONNECT of such a device gets its
+    // subscriptions back server-side and CONNACK session-present 1, as IoT Hub (which keeps sessions) answers.
+    readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, int>> _restorable;
 
     sealed class Conn
     {
@@ -65,6 +71,11 @@ internal sealed class HubService : IAsyncDisposable
 
         /// <summary>The granted filters (IoT Hub allows a handful) and what each gives.</summary>
         public ConcurrentDictionary<string, Grant> Filters { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Granted QoS per filter, kept in SQLite for a persistent (clean session 0) session.</summary>
+        public ConcurrentDictionary<string, int> Qos { get; } = new(StringComparer.Ordinal);
+
+        public bool Persistent;
 
         public ConcurrentDictionary<long, byte> C2dInFlight { get; } = new();
 
@@ -112,6 +123,7 @@ internal sealed class HubService : IAsyncDisposable
     public HubService(Store store, Faults faults, Action<string> log, string hubHostName, X509Certificate2Holder cert, IPAddress v4, IPAddress v6, int port, DpsService dps)
     {
         _dps = dps;
+        _restorable = new(store.LoadSessions(), StringComparer.Ordinal);
         _store = store;
         _faults = faults;
         _log = log;
@@ -145,6 +157,7 @@ internal sealed class HubService : IAsyncDisposable
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingClientEnqueueAsync += OnEnqueueAsync;
         Options = options;
+        UpdateOutboundInterception();
     }
 
     public MqttServerOptions Options { get; }
@@ -176,7 +189,8 @@ internal sealed class HubService : IAsyncDisposable
     /// <summary>Hooks outbound packets only while some device has PUBACKs withheld: the hook costs an allocation per packet.</summary>
     public void UpdateOutboundInterception()
     {
-        var want = !_faults.PubAckWithheld.IsEmpty;
+        // Also while a session from before the restart may still be picked up: its CONNACK needs session-present 1.
+        var want = !_faults.PubAckWithheld.IsEmpty || !_restorable.IsEmpty || _validated.Values.Any(v => v.Restore is not null);
         if (want && Interlocked.CompareExchange(ref _outboundHooked, 1, 0) == 0) _server.InterceptingOutboundPacketAsync += OnOutboundAsync;
         else if (!want && Interlocked.CompareExchange(ref _outboundHooked, 0, 1) == 1) _server.InterceptingOutboundPacketAsync -= OnOutboundAsync;
     }
@@ -397,8 +411,12 @@ internal sealed class HubService : IAsyncDisposable
 
         query.TryGetValue("model-id", out var modelId);
         // Becomes the session's state when MQTTnet starts a new session; a resumed session keeps its own.
-        e.SessionItems[SessionKey] = new HubSession();
-        _validated[id] = new ConnectInfo(expiry, modelId, device.Attestation, e.CleanSession != false, now);
+        var clean = e.CleanSession != false;
+        e.SessionItems[SessionKey] = new HubSession { Persistent = !clean };
+        IReadOnlyDictionary<string, int>? restore = null;
+        if (_restorable.TryRemove(id, out var stored) && !clean) restore = stored;
+        if (clean) await Task.Run(() => _store.DeleteSession(id)).ConfigureAwait(false);
+        _validated[id] = new ConnectInfo(expiry, modelId, device.Attestation, clean, now, restore);
     }
 
     async Task OnConnectedAsync(ClientConnectedEventArgs e)
@@ -414,6 +432,13 @@ internal sealed class HubService : IAsyncDisposable
         _log($"hub: '{e.ClientId}' connected from {e.RemoteEndPoint} ({info.Auth}{(model is null ? "" : ", model " + model)}, {kind}), token valid until {info.Expiry:u}");
         await Task.Run(() => _store.MarkConnection(e.ClientId, true, model)).ConfigureAwait(false);
         _ = CloseAtExpiryAsync(conn);
+        if (info.Restore is { } filters && !resumed)
+        {
+            _log($"hub: '{e.ClientId}' resumes its session from before the restart: {filters.Count} subscription(s) restored");
+            var topicFilters = filters.Select(f => new MqttTopicFilterBuilder().WithTopic(f.Key).WithQualityOfServiceLevel((MqttQualityOfServiceLevel)f.Value).Build()).ToList();
+            if (topicFilters.Count > 0) await _server.SubscribeAsync(e.ClientId, topicFilters).ConfigureAwait(false);
+        }
+        UpdateOutboundInterception();
         if (resumed)
         {
             // MQTTnet sends the resumed session's unacknowledged QoS 1 messages again: each is one more delivery.
@@ -514,13 +539,17 @@ internal sealed class HubService : IAsyncDisposable
             s.C2dAtMostOnce = e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce;
         }
         s.Filters[e.TopicFilter.Topic] = grant;
+        s.Qos[e.TopicFilter.Topic] = (int)e.TopicFilter.QualityOfServiceLevel;
+        if (s.Persistent) await Task.Run(() => _store.SaveSession(e.ClientId, s.Qos)).ConfigureAwait(false);
         if (grant == Grant.C2d) await Task.Run(() => FlushC2dAsync(e.ClientId)).ConfigureAwait(false);
     }
 
-    Task OnUnsubscribedAsync(ClientUnsubscribedTopicEventArgs e)
+    async Task OnUnsubscribedAsync(ClientUnsubscribedTopicEventArgs e)
     {
-        (e.SessionItems[SessionKey] as HubSession)?.Filters.TryRemove(e.TopicFilter, out _);
-        return Task.CompletedTask;
+        if (e.SessionItems[SessionKey] is not HubSession s) return;
+        s.Filters.TryRemove(e.TopicFilter, out _);
+        s.Qos.TryRemove(e.TopicFilter, out _);
+        if (s.Persistent) await Task.Run(() => _store.SaveSession(e.ClientId, s.Qos)).ConfigureAwait(false);
     }
 
     /// <summary>The device PUBACKed a message the hub sent it: a C2D message is completed.</summary>
@@ -559,6 +588,10 @@ internal sealed class HubService : IAsyncDisposable
         if (e.Packet is MqttPubAckPacket && _faults.PubAckWithheld.ContainsKey(e.ClientId))
         {
             e.ProcessPacket = false;
+        }
+        else if (e.Packet is MqttConnAckPacket ack && _validated.TryGetValue(e.ClientId, out var info) && info.Restore is not null)
+        {
+            ack.IsSessionPresent = true;
         }
         return Task.CompletedTask;
     }

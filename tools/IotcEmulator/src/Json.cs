@@ -7,6 +7,7 @@ namespace IotcEmulator;
 
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string?>))]
 [JsonSerializable(typeof(Dictionary<string, string?>))]
+[JsonSerializable(typeof(Dictionary<string, int>))]
 internal sealed partial class JsonCtx : JsonSerializerContext;
 
 /// <summary>Twin document helpers (merge-patch as IoT Hub applies it).</summary>

@@ -66,6 +66,7 @@ internal sealed class Store : IAsyncDisposable
             // data folders from before kept devices and twins case-insensitive.
             foreach (var table in new[] { "devices", "twins", "desired_versions" }) DropNoCase(c, table);
             Exec(c, DpsOperationsSchema);
+            Exec(c, SessionsSchema);
             _lastTelemetryId = Scalar<long?>(c, "SELECT MAX(id) FROM telemetry") ?? 0;
         }
         _writer = Task.Run(WriteTelemetryLoopAsync);
@@ -503,6 +504,34 @@ internal sealed class Store : IAsyncDisposable
                 r.IsDBNull(5) ? null : r.GetInt32(5), Str(r, 6), Ms(r.GetValue(7)), r.GetString(8)));
         }
         return list;
+    }
+
+    // ---------- MQTT sessions ----------
+    // The subscriptions of clean-session-0 sessions, so that a restart does not lose them (IoT Hub keeps sessions).
+    const string SessionsSchema = "CREATE TABLE IF NOT EXISTS mqtt_sessions(client_id TEXT PRIMARY KEY, filters TEXT NOT NULL, updated INTEGER NOT NULL)";
+
+    public void SaveSession(string clientId, IReadOnlyDictionary<string, int> filters)
+    {
+        using var c = Open();
+        Exec(c, "INSERT INTO mqtt_sessions(client_id,filters,updated) VALUES($c,$f,$t) ON CONFLICT(client_id) DO UPDATE SET filters=$f, updated=$t",
+            ("$c", clientId), ("$f", JsonSerializer.Serialize(filters.ToDictionary(p => p.Key, p => p.Value), JsonCtx.Default.DictionaryStringInt32)), ("$t", Now()));
+    }
+
+    public void DeleteSession(string clientId)
+    {
+        using var c = Open();
+        Exec(c, "DELETE FROM mqtt_sessions WHERE client_id=$c", ("$c", clientId));
+    }
+
+    public Dictionary<string, IReadOnlyDictionary<string, int>> LoadSessions()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT client_id, filters FROM mqtt_sessions";
+        using var r = cmd.ExecuteReader();
+        var map = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        while (r.Read()) map[r.GetString(0)] = JsonSerializer.Deserialize(r.GetString(1), JsonCtx.Default.DictionaryStringInt32) ?? new();
+        return map;
     }
 
     // ---------- DPS operations ----------
