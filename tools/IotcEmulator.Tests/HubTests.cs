@@ -299,4 +299,24 @@ public sealed class HubTests(EmulatorFixture fx) : IClassFixture<EmulatorFixture
         var (_, twin) = await d.NextAsync("$iothub/twin/res/200/");
         Assert.Contains("<img src='x'> & café", twin);
     }
+
+    [Fact]
+    public async Task A_QoS_1_PUBACK_means_the_message_is_committed_to_SQLite()
+    {
+        var (id, key) = await ProvisionedAsync("durable");
+        await using var d = await T.ConnectAsync(Emu, id, key);
+        var db = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(Emu.DataDirectory, "emulator.db"), Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        for (var i = 1; i <= 50; i++)
+        {
+            var ack = await d.Client.PublishAsync(T.Msg($"devices/{id}/messages/events/n={i}", "{}"));
+            Assert.True(ack.IsSuccess);
+            // Read straight from the file, bypassing the operator API (which would wait for the writer first).
+            using var c = new Microsoft.Data.Sqlite.SqliteConnection(db);
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM telemetry WHERE device_id=$d";
+            cmd.Parameters.AddWithValue("$d", id);
+            Assert.Equal((long)i, (long)cmd.ExecuteScalar()!);
+        }
+    }
 }

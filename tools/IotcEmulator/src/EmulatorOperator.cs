@@ -25,7 +25,7 @@ public sealed class EmulatorOperator
         _hub.TelemetryReceived += m => TelemetryReceived?.Invoke(m);
     }
 
-    /// <summary>Raised for every telemetry message as it arrives (before it is committed to SQLite). Keep handlers fast.</summary>
+    /// <summary>Raised for every telemetry message as it arrives (a QoS 1 message once committed to SQLite, just before its PUBACK; QoS 0 before the commit). Keep handlers fast.</summary>
     public event Action<TelemetryMessage>? TelemetryReceived;
 
     // ---------------- enrollments ----------------

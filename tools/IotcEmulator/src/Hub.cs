@@ -652,8 +652,15 @@ internal sealed class HubService : IAsyncDisposable
             var bag = topic.Length > events.Length + 1 ? topic[(events.Length + 1)..] : "";
             var (props, propsJson) = ParsedBag(bag);
             TelemetryMessage stored;
-            try { stored = await _store.EnqueueTelemetryAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken).ConfigureAwait(false); }
+            // A QoS 1 PUBACK (sent when this handler returns) promises the message is stored: wait for its commit.
+            try { stored = await _store.EnqueueTelemetryAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken, untilCommitted: msg.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
+            catch (IOException ex)
+            {
+                e.CloseConnection = true; // no PUBACK for a message that is not stored: the device sends it again
+                _log($"hub: closing '{sender}': {ex.Message}");
+                return;
+            }
             TelemetryReceived?.Invoke(stored);
             return;
         }

@@ -17,7 +17,15 @@ internal sealed class Store : IAsyncDisposable
 
     sealed record Flush(TaskCompletionSource Done);
 
-    sealed record Pending(TelemetryMessage Message, string PropertiesJson);
+    sealed class Pending(TelemetryMessage message, string propertiesJson)
+    {
+        public TelemetryMessage Message { get; } = message;
+        public string PropertiesJson { get; } = propertiesJson;
+        public volatile int State; // 0 queued, 1 committed, 2 failed
+    }
+
+    // Completed (and replaced) after every batch commit; waiters then look at their own item's State.
+    TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Store(string path, Action<string> log)
     {
@@ -347,11 +355,21 @@ internal sealed class Store : IAsyncDisposable
     /// <param name="props">The decoded property bag.</param>
     /// <param name="propsJson">The same properties as JSON (callers cache it per distinct property bag).</param>
     /// <param name="ct">Cancels the wait for room in the queue.</param>
-    public async ValueTask<TelemetryMessage> EnqueueTelemetryAsync(string deviceId, string topic, byte[] payload, IReadOnlyDictionary<string, string?> props, string propsJson, CancellationToken ct)
+    /// <param name="untilCommitted">Return only once the message is committed to SQLite (for a QoS 1 publish, whose
+    /// PUBACK must not promise more than is stored); throws <see cref="IOException"/> when the commit failed.</param>
+    public async ValueTask<TelemetryMessage> EnqueueTelemetryAsync(string deviceId, string topic, byte[] payload, IReadOnlyDictionary<string, string?> props, string propsJson,
+        CancellationToken ct, bool untilCommitted = false)
     {
         var msg = new TelemetryMessage(Interlocked.Increment(ref _lastTelemetryId), deviceId, topic, payload, props, DateTimeOffset.UtcNow);
         var item = new Pending(msg, propsJson);
         if (!_telemetry.Writer.TryWrite(item)) await _telemetry.Writer.WriteAsync(item, ct).ConfigureAwait(false);
+        while (untilCommitted)
+        {
+            var done = Volatile.Read(ref _batchDone);
+            if (item.State == 1) break;
+            if (item.State == 2) throw new IOException("the telemetry message could not be committed to SQLite");
+            await done.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
         return msg;
     }
 
@@ -396,8 +414,9 @@ internal sealed class Store : IAsyncDisposable
                     var ppr = cmd.Parameters.Add("$pr", SqliteType.Text);
                     var pa = cmd.Parameters.Add("$a", SqliteType.Integer);
                     cmd.Prepare();
-                    foreach (var (m, json) in batch)
+                    foreach (var p in batch)
                     {
+                        var (m, json) = (p.Message, p.PropertiesJson);
                         pi.Value = m.Id;
                         pd.Value = m.DeviceId;
                         pt.Value = m.Topic;
@@ -408,12 +427,15 @@ internal sealed class Store : IAsyncDisposable
                     }
                     tx.Commit();
                     Interlocked.Add(ref _persisted, batch.Count);
+                    foreach (var p in batch) p.State = 1;
                 }
                 catch (Exception ex)
                 {
+                    foreach (var p in batch) p.State = 2;
                     _log($"storage: failed to persist {batch.Count} telemetry messages: {ex.GetType().Name}: {ex.Message}");
                 }
                 batch.Clear();
+                Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
             foreach (var f in flushes) f.Done.TrySetResult();
             flushes.Clear();
