@@ -22,7 +22,10 @@ internal sealed class CertificateSet : IDisposable
     /// <summary>Loads the CA and server certificate from <paramref name="dir"/>, creating what is missing.</summary>
     /// <remarks>The server certificate is re-issued when it no longer covers <paramref name="hubHostName"/> or is near expiry,
     /// so a changed host name still validates; the CA (which clients trust) is kept.</remarks>
-    public static CertificateSet LoadOrCreate(string dir, string hubHostName)
+    public static CertificateSet LoadOrCreate(string dir, string hubHostName) => LoadOrCreate(dir, [hubHostName]);
+
+    /// <summary>As above; the server certificate must cover every one of <paramref name="hostNames"/> (host names or IP addresses).</summary>
+    public static CertificateSet LoadOrCreate(string dir, IReadOnlyList<string> hostNames)
     {
         Directory.CreateDirectory(dir);
         var caPath = Path.Combine(dir, "ca.pem");
@@ -48,7 +51,7 @@ internal sealed class CertificateSet : IDisposable
         if (File.Exists(serverPath) && File.Exists(serverKeyPath))
         {
             server = X509Certificate2.CreateFromPemFile(serverPath, serverKeyPath);
-            if (server.NotAfter < DateTime.Now.AddDays(7) || !Covers(server, hubHostName) || !IssuedBy(server, ca))
+            if (server.NotAfter < DateTime.Now.AddDays(7) || !hostNames.All(n => Covers(server, n)) || !IssuedBy(server, ca))
             {
                 server.Dispose();
                 server = null;
@@ -56,7 +59,7 @@ internal sealed class CertificateSet : IDisposable
         }
         if (server is null)
         {
-            server = CreateServer(ca, hubHostName);
+            server = CreateServer(ca, hostNames);
             WritePrivate(serverKeyPath, server.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
             File.WriteAllText(serverPath, server.ExportCertificatePem() + "\n");
             created = true;
@@ -112,23 +115,20 @@ internal sealed class CertificateSet : IDisposable
         return req.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
     }
 
-    static X509Certificate2 CreateServer(X509Certificate2 ca, string hubHostName)
+    static X509Certificate2 CreateServer(X509Certificate2 ca, IReadOnlyList<string> hostNames)
     {
         using var key = RSA.Create(2048);
         var req = new CertificateRequest("CN=localhost, O=iotc-emulator", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var san = new SubjectAlternativeNameBuilder();
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "localhost" };
-        san.AddDnsName("localhost");
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddIpAddress(IPAddress.IPv6Loopback);
-        if (IPAddress.TryParse(hubHostName, out var ip))
+        var dns = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "localhost" };
+        var ips = new HashSet<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
+        foreach (var name in hostNames)
         {
-            if (!ip.Equals(IPAddress.Loopback) && !ip.Equals(IPAddress.IPv6Loopback)) san.AddIpAddress(ip);
+            if (IPAddress.TryParse(name, out var ip)) ips.Add(ip);
+            else dns.Add(name);
         }
-        else if (names.Add(hubHostName))
-        {
-            san.AddDnsName(hubHostName);
-        }
+        foreach (var d in dns) san.AddDnsName(d);
+        foreach (var ip in ips) san.AddIpAddress(ip);
         req.CertificateExtensions.Add(san.Build());
         req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
