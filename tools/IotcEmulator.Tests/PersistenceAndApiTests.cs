@@ -96,6 +96,35 @@ public sealed class PersistenceTests
     }
 
     [Fact]
+    public async Task Short_lived_data_folders_can_share_one_certificate_folder_and_its_CA()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "iotc-emu-certdir-" + Guid.NewGuid().ToString("N")[..8]);
+        var certs = Path.Combine(root, "certs");
+        try
+        {
+            string first;
+            await using (var a = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = Path.Combine(root, "run1"), CertificateDirectory = certs, DpsPort = 0, MqttPort = 0, Log = _ => { } }))
+            await using (var b = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = Path.Combine(root, "run2"), CertificateDirectory = certs, DpsPort = 0, MqttPort = 0, Log = _ => { } }))
+            {
+                first = a.CaCertificatePem;
+                Assert.Equal(first, b.CaCertificatePem);
+                Assert.Equal(Path.Combine(certs, "ca.pem"), a.CaCertificatePath);
+                Assert.False(File.Exists(Path.Combine(root, "run1", "ca.key.pem")));
+                // Both serve TLS with a server certificate from that CA.
+                using var http = T.Http(b);
+                Assert.True((await http.GetAsync("api/info")).IsSuccessStatusCode);
+            }
+            Directory.Delete(Path.Combine(root, "run1"), true);
+            await using var c = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = Path.Combine(root, "run3"), CertificateDirectory = certs, DpsPort = 0, MqttPort = 0, Log = _ => { } });
+            Assert.Equal(first, c.CaCertificatePem);
+        }
+        finally
+        {
+            try { Directory.Delete(root, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public async Task State_and_certificates_survive_a_restart()
     {
         var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-restart-" + Guid.NewGuid().ToString("N")[..8]);

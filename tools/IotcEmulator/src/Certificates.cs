@@ -28,6 +28,8 @@ internal sealed class CertificateSet : IDisposable
     public static CertificateSet LoadOrCreate(string dir, IReadOnlyList<string> hostNames)
     {
         Directory.CreateDirectory(dir);
+        // One certificate folder may serve several emulators (a per-user folder): one at a time creates or re-issues.
+        using var folderLock = Lock(Path.Combine(dir, ".certificates.lock"));
         var caPath = Path.Combine(dir, "ca.pem");
         var caKeyPath = Path.Combine(dir, "ca.key.pem");
         var serverPath = Path.Combine(dir, "server.pem");
@@ -71,6 +73,15 @@ internal sealed class CertificateSet : IDisposable
         var caPublic = X509CertificateLoader.LoadCertificate(ca.RawData);
         ca.Dispose();
         return new CertificateSet { Ca = caPublic, Server = usable, CaPemPath = Path.GetFullPath(caPath), CaPem = File.ReadAllText(caPath), Created = created };
+    }
+
+    static FileStream Lock(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (attempt < 400) { Thread.Sleep(25); } // another emulator is writing the certificates
+        }
     }
 
     static bool IssuedBy(X509Certificate2 cert, X509Certificate2 ca)

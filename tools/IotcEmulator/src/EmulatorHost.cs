@@ -108,8 +108,9 @@ public sealed class EmulatorHost : IAsyncDisposable
         var names = new List<string> { hubHost };
         if (bind is not null && !bind.Equals(IPAddress.Any)) names.Add(bind.ToString());
         names.AddRange(options.CertificateNames.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()));
-        var certs = CertificateSet.LoadOrCreate(dataDir, names);
-        log(certs.Created ? $"tls: created development CA and server certificate in {dataDir}" : $"tls: using the development CA in {dataDir}");
+        var certDir = Path.GetFullPath(options.CertificateDirectory ?? dataDir);
+        var certs = CertificateSet.LoadOrCreate(certDir, names);
+        log(certs.Created ? $"tls: created development CA and server certificate in {certDir}" : $"tls: using the development CA in {certDir}");
         var store = new Store(Path.Combine(dataDir, "emulator.db"), log);
         var idScope = options.IdScope ?? store.GetMeta("idScope");
         if (idScope is null)

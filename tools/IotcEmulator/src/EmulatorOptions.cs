@@ -6,6 +6,16 @@ public sealed class EmulatorOptions
     /// <summary>Folder for the SQLite database and the CA/server certificates. Default <c>./.iotc-emulator</c>.</summary>
     public string DataDirectory { get; set; } = Path.Combine(Environment.CurrentDirectory, ".iotc-emulator");
 
+    /// <summary>Folder for the development CA and the server certificate. Default null: <see cref="DataDirectory"/>.
+    /// Point several short-lived data folders at one certificate folder (e.g. <see cref="UserCertificateDirectory"/>) so
+    /// that a CA trusted once stays valid across runs.</summary>
+    public string? CertificateDirectory { get; set; }
+
+    /// <summary>This user's certificate folder, the same on every run: <c>iotc-emulator</c> under the local application
+    /// data folder (<c>~/.local/share/iotc-emulator</c> on Linux, <c>%LOCALAPPDATA%\iotc-emulator</c> on Windows).</summary>
+    public static string UserCertificateDirectory =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "iotc-emulator");
+
     /// <summary>HTTPS port for DPS and the operator REST API. Default 8443; 0 picks a free port.</summary>
     public int DpsPort { get; set; } = 8443;
 
