@@ -217,7 +217,9 @@ public sealed class HubTests(EmulatorFixture fx) : IClassFixture<EmulatorFixture
     {
         var (id, key) = await ProvisionedAsync();
         var queuedId = await Emu.Operator.SendC2dAsync(id, "while-offline", new Dictionary<string, string?> { ["k"] = "a/b c" });
-        await using var d = await T.ConnectAsync(Emu, id, key);
+        // Clean session 0: a clean session 1 would remove what was queued (SessionAndC2dTests).
+        var (d, _) = await T.ConnectSessionAsync(Emu, id, key, cleanSession: false);
+        await using var _d = d;
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, await d.SubscribeAsync($"devices/{id}/messages/devicebound/#"));
         var (topic, payload) = await d.NextAsync($"devices/{id}/messages/devicebound/");
         Assert.Equal("while-offline", payload);

@@ -168,8 +168,10 @@ public sealed class PersistenceTests
                 Assert.Equal("2.0", (string?)JsonNode.Parse(twin.ReportedJson)!["fw"]);
                 Assert.Single(await emu.Operator.ListCommandsAsync(id));
                 Assert.Equal(emu.DemoEnrollment!.PrimaryKey, (await emu.Operator.ListEnrollmentsAsync()).Single(e => e.Id == "demo-device").PrimaryKey);
-                // The queued C2D message is delivered after the restart; the device reconnects without provisioning again.
-                await using var d = await T.ConnectAsync(emu, id, key);
+                // The queued C2D message is delivered after the restart; the device reconnects without provisioning again
+                // (clean session 0: a clean session would remove what is queued).
+                var (d, _) = await T.ConnectSessionAsync(emu, id, key, cleanSession: false);
+                await using var _d = d;
                 await d.SubscribeAsync($"devices/{id}/messages/devicebound/#");
                 var (_, payload) = await d.NextAsync($"devices/{id}/messages/devicebound/");
                 Assert.Equal("later", payload);

@@ -415,7 +415,14 @@ internal sealed class HubService : IAsyncDisposable
         e.SessionItems[SessionKey] = new HubSession { Persistent = !clean };
         IReadOnlyDictionary<string, int>? restore = null;
         if (_restorable.TryRemove(id, out var stored) && !clean) restore = stored;
-        if (clean) await Task.Run(() => _store.DeleteSession(id)).ConfigureAwait(false);
+        if (clean)
+        {
+            await Task.Run(() => _store.DeleteSession(id)).ConfigureAwait(false);
+            // IoT Hub removes the enqueued C2D messages of a device that connects with clean session 1 (Store.PurgeC2d):
+            // only what is sent after it subscribed reaches it.
+            var purged = await Task.Run(() => _store.PurgeC2d(id)).ConfigureAwait(false);
+            if (purged > 0) _log($"hub: '{id}' connects with clean session 1: {purged} queued C2D message(s) removed, as IoT Hub does");
+        }
         _validated[id] = new ConnectInfo(expiry, modelId, device.Attestation, clean, now, restore);
     }
 

@@ -710,6 +710,21 @@ internal sealed class Store : IAsyncDisposable
         return cmd.ExecuteNonQuery() > 0;
     }
 
+    /// <summary>
+    /// A clean-session CONNECT: the device's enqueued messages (never delivered) leave the queue as <c>purged</c>;
+    /// returns how many. The Azure SDK for C documents IoT Hub's behaviour (sdk/docs/iot/mqtt_state_machine.md, "MQTT
+    /// Clean Session"): "Connecting with Clean Session true will remove all enqueued C2D messages." A message delivered
+    /// and not acknowledged is in IoT Hub's other state (invisible, not enqueued): it stays and is sent again.
+    /// </summary>
+    public int PurgeC2d(string deviceId)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE c2d SET state='purged' WHERE device_id=$d AND state='queued'";
+        cmd.Parameters.AddWithValue("$d", deviceId);
+        return cmd.ExecuteNonQuery();
+    }
+
     public void DeadLetterC2d(long id)
     {
         using var c = Open();
