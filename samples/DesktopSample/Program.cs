@@ -27,10 +27,17 @@ internal static class Program
         Device device;
         if (scope == null)
         {
-            string data = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "iotc-sample-" + Environment.ProcessId);
-            emulator = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = data, DpsPort = 0, MqttPort = 0, DpsRetryAfterSeconds = 1, Log = line => Console.WriteLine("  [emulator] " + line) });
+            // The emulator's state (database, access token) lives in a temporary folder removed at exit; its development CA
+            // lives in this user's folder and is reused by every run, so a browser or board that trusts it once keeps working.
+            RemoveStaleSampleFolders();
+            string data = System.IO.Path.Combine(System.IO.Path.GetTempPath(), SampleFolderPrefix + Environment.ProcessId);
+            emulator = await EmulatorHost.StartAsync(new EmulatorOptions
+            {
+                DataDirectory = data, CertificateDirectory = EmulatorOptions.UserCertificateDirectory,
+                DpsPort = 0, MqttPort = 0, DpsRetryAfterSeconds = 1, Log = line => Console.WriteLine("  [emulator] " + line),
+            });
             EnrollmentInfo enrollment = await emulator.Operator.EnrollSymmetricKeyAsync("sample-device");
-            Console.WriteLine("emulator: DPS " + emulator.DpsEndpoint + ", hub " + emulator.HubHostName + ":" + emulator.MqttPort + ", CA " + emulator.CaCertificatePath);
+            Console.WriteLine("emulator: DPS " + emulator.DpsEndpoint + ", hub " + emulator.HubHostName + ":" + emulator.MqttPort + ", CA " + emulator.CaCertificatePath + " (the same file on every run)");
             if (dashboard)
             {
                 Console.WriteLine();
@@ -97,6 +104,7 @@ internal static class Program
             var twin = await emulator.Operator.GetTwinAsync("sample-device");
             Console.WriteLine("emulator received " + telemetry.Count + " telemetry messages; reported properties: " + twin?.ReportedJson);
             await emulator.DisposeAsync();
+            DeleteFolder(emulator.DataDirectory);
             return telemetry.Count > 0 ? 0 : 1;
         }
 
@@ -112,6 +120,52 @@ internal static class Program
         Console.WriteLine("operator: invoking command 'reboot'");
         CommandResult result = await emulator.Operator.InvokeCommandAsync("sample-device", "reboot", "{\"delay\":1}", TimeSpan.FromSeconds(10));
         Console.WriteLine("operator: the device answered " + result.Status + " " + result.PayloadJson);
+    }
+
+    private const string SampleFolderPrefix = "iotc-sample-";
+
+    /// <summary>Removes the temporary emulator folders of earlier runs whose process is gone (killed before cleaning up).</summary>
+    private static void RemoveStaleSampleFolders()
+    {
+        foreach (string dir in System.IO.Directory.GetDirectories(System.IO.Path.GetTempPath(), SampleFolderPrefix + "*"))
+        {
+            if (!int.TryParse(System.IO.Path.GetFileName(dir).Substring(SampleFolderPrefix.Length), out int pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            bool running;
+            try
+            {
+                using System.Diagnostics.Process p = System.Diagnostics.Process.GetProcessById(pid);
+                running = !p.HasExited;
+            }
+            catch (ArgumentException)
+            {
+                running = false;
+            }
+
+            if (!running)
+            {
+                DeleteFolder(dir);
+            }
+        }
+    }
+
+    private static void DeleteFolder(string dir)
+    {
+        try
+        {
+            System.IO.Directory.Delete(dir, true);
+        }
+        catch (System.IO.IOException e)
+        {
+            Console.WriteLine("could not remove " + dir + ": " + e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Console.WriteLine("could not remove " + dir + ": " + e.Message);
+        }
     }
 
     private static string Arg(string[] args, string name)

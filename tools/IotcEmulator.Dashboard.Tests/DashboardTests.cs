@@ -41,13 +41,19 @@ public sealed class DashboardTests(DashboardFixture fx)
         await page.Locator("#pause").ClickAsync();
         await Expect(page.Locator("#chart circle[data-field='temp']")).ToHaveCountAsync(2);
 
+        // A message that left late carries its creation time ($.ctime): shown beside the time it was received.
+        await Expect(page.Locator("#messages tbody tr").First.Locator("td.created")).ToHaveTextAsync("—");
+        device.Do(d => d.SendTelemetry("{\"temp\":23}", new nanoFramework.Iotc.Protocol.PropertyBag().Add("$.ctime", "2026-01-02T03:04:05.0000000Z")));
+        await Expect(page.Locator("#messages tbody tr").First).ToContainTextAsync("23");
+        await Expect(page.Locator("#messages tbody tr").First.Locator("td.created")).Not.ToHaveTextAsync("—");
+
         // State and events are telemetry on the wire: their latest non-numeric values get their own table.
         device.Do(d => d.SendState("{\"status\":\"WARNING\"}"));
         await Expect(page.Locator("#state-events")).ToContainTextAsync("WARNING");
 
         // The device list counts today's messages.
         await page.Locator("#nav-devices").ClickAsync();
-        await Expect(page.Locator($"#devices tr[data-device='{id}'] td.num")).ToHaveTextAsync("3");
+        await Expect(page.Locator($"#devices tr[data-device='{id}'] td.num")).ToHaveTextAsync("4");
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MQTTnet;
 using System.Text.Json.Nodes;
 using Xunit;
 
@@ -191,5 +193,153 @@ public sealed class DpsTests(EmulatorFixture fx) : IClassFixture<EmulatorFixture
         using var http2 = T.Http(Emu, stranger);
         var denied = await T.ProvisionAsync(Emu, stranger.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false), "", http: http2);
         Assert.Equal(401002, (int?)denied["errorCode"]);
+    }
+
+    /// <summary>An MQTTnet client speaking DPS over MQTT as the Azure SDK for C and the Node SDK do.</summary>
+    async Task<(Device Client, MqttClientConnectResultCode Code)> DpsMqttAsync(string registrationId, string? sas, X509Certificate2? cert = null)
+    {
+        var d = new Device();
+        var user = $"{Emu.IdScope}/registrations/{registrationId}/api-version=2019-03-31&ClientVersion=tests%2F1.0";
+        var r = await d.Client.ConnectAsync(T.MqttOptions(Emu, registrationId, user, sas, cert).Build());
+        return (d, r.ResultCode);
+    }
+
+    static async Task<(string Topic, JsonObject Body)> DpsRequestAsync(Device d, string topic, string payload, string rid)
+    {
+        await d.Client.PublishAsync(T.Msg(topic, payload));
+        var (t, p) = await d.NextAsync($"$dps/registrations/res/", TimeSpan.FromSeconds(10));
+        while (!t.Contains("$rid=" + rid, StringComparison.Ordinal)) { (t, p) = await d.NextAsync("$dps/registrations/res/"); }
+        d.Received.Clear();
+        return (t, JsonNode.Parse(p)!.AsObject());
+    }
+
+    async Task<JsonObject> ProvisionOverMqttAsync(Device d, string registrationId)
+    {
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, await d.SubscribeAsync("$dps/registrations/res/#"));
+        var (topic, body) = await DpsRequestAsync(d, "$dps/registrations/PUT/iotdps-register/?$rid=1", new JsonObject { ["registrationId"] = registrationId, ["payload"] = new JsonObject { ["modelId"] = "dtmi:m:q;1" } }.ToJsonString(), "1");
+        Assert.Equal("$dps/registrations/res/202/?$rid=1&retry-after=1", topic);
+        Assert.Equal("assigning", (string?)body["status"]);
+        var (t2, status) = await DpsRequestAsync(d, $"$dps/registrations/GET/iotdps-get-operationstatus/?$rid=2&operationId={(string)body["operationId"]!}", " ", "2");
+        Assert.Equal("$dps/registrations/res/200/?$rid=2", t2);
+        return status;
+    }
+
+    [Fact]
+    public async Task Dps_over_mqtt_individual_and_group_enrollments()
+    {
+        var id = T.NewId("mqttdps");
+        var key = T.RandomKey();
+        await Emu.Operator.EnrollSymmetricKeyAsync(id, key);
+        var (d, code) = await DpsMqttAsync(id, T.Sas($"{Emu.IdScope}/registrations/{id}", key, DateTimeOffset.UtcNow.AddMinutes(5), "registration"));
+        await using (d)
+        {
+            Assert.Equal(MqttClientConnectResultCode.Success, code);
+            var status = await ProvisionOverMqttAsync(d, id);
+            Assert.Equal("assigned", (string?)status["status"]);
+            Assert.Equal(id, (string?)status["registrationState"]!["deviceId"]);
+            Assert.Equal(Emu.HubHostName, (string?)status["registrationState"]!["assignedHub"]);
+            // Hub topics are not a DPS connection's (SUBACK 0x80, which MQTTnet's 3.1.1 client reports as UnspecifiedError).
+            Assert.Equal(MqttClientSubscribeResultCode.UnspecifiedError, await d.SubscribeAsync("$iothub/twin/res/#"));
+        }
+        var dev = await Emu.Operator.GetDeviceAsync(id);
+        Assert.Equal("dtmi:m:q;1", dev!.ModelId);
+        Assert.False(dev.Connected);
+
+        var group = T.NewId("mqttgrp");
+        var groupKey = T.RandomKey();
+        await Emu.Operator.EnrollGroupAsync(group, groupKey);
+        var member = T.NewId("member");
+        var (g, gcode) = await DpsMqttAsync(member, T.Sas($"{Emu.IdScope}/registrations/{member}", T.Derive(groupKey, member), DateTimeOffset.UtcNow.AddMinutes(5), "registration"));
+        await using (g)
+        {
+            Assert.Equal(MqttClientConnectResultCode.Success, gcode);
+            Assert.Equal("assigned", (string?)(await ProvisionOverMqttAsync(g, member))["status"]);
+        }
+        Assert.Equal(group, (await Emu.Operator.GetDeviceAsync(member))!.EnrollmentId);
+
+        var (w, wcode) = await DpsMqttAsync(T.NewId("nobody"), T.Sas($"{Emu.IdScope}/registrations/x", key, DateTimeOffset.UtcNow.AddMinutes(5), "registration"));
+        await using (w) Assert.Equal(MqttClientConnectResultCode.NotAuthorized, wcode);
+    }
+
+    [Fact]
+    public async Task Dps_over_mqtt_leaves_the_devices_hub_session_alone()
+    {
+        var id = T.NewId("both");
+        var key = T.RandomKey();
+        await Emu.Operator.EnrollSymmetricKeyAsync(id, key);
+        Assert.Equal("assigned", (string?)(await T.ProvisionAsync(Emu, id, key))["status"]);
+        await using var hub = await T.ConnectAsync(Emu, id, key);
+        await hub.SubscribeAsync("$iothub/twin/res/#");
+        var (d, code) = await DpsMqttAsync(id, T.Sas($"{Emu.IdScope}/registrations/{id}", key, DateTimeOffset.UtcNow.AddMinutes(5), "registration"));
+        await using (d)
+        {
+            Assert.Equal(MqttClientConnectResultCode.Success, code);
+            Assert.Equal("assigned", (string?)(await ProvisionOverMqttAsync(d, id))["status"]);
+        }
+        // Same client id, yet the hub connection was not taken over.
+        Assert.True(hub.Client.IsConnected);
+        await hub.Client.PublishAsync(T.Msg("$iothub/twin/GET/?$rid=9", ""));
+        Assert.StartsWith("$iothub/twin/res/200/?$rid=9", (await hub.NextAsync("$iothub/twin/res/")).Topic);
+    }
+
+    [Fact]
+    public async Task Operations_are_bounded_per_registration()
+    {
+        var id = T.NewId("ops");
+        var key = T.RandomKey();
+        await Emu.Operator.EnrollSymmetricKeyAsync(id, key);
+        using var http = T.Http(Emu);
+        var sas = T.Sas($"{Emu.IdScope}/registrations/{id}", key, DateTimeOffset.UtcNow.AddMinutes(5), "registration");
+        var ids = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var put = await http.SendAsync(T.DpsRequest(HttpMethod.Put, $"{Emu.IdScope}/registrations/{id}/register?api-version=2021-06-01", sas, "{}"));
+            ids.Add((string)JsonNode.Parse(await put.Content.ReadAsStringAsync())!["operationId"]!);
+        }
+        async Task<HttpStatusCode> Status(string op)
+        {
+            using var get = await http.SendAsync(T.DpsRequest(HttpMethod.Get, $"{Emu.IdScope}/registrations/{id}/operations/{op}?api-version=2021-06-01", sas));
+            return get.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.NotFound, await Status(ids[0]));
+        Assert.Equal(HttpStatusCode.NotFound, await Status(ids[1]));
+        foreach (var op in ids.Skip(6 - IotcEmulator.Store.DpsOperationsPerRegistration)) Assert.Equal(HttpStatusCode.OK, await Status(op));
+    }
+
+    [Fact]
+    public async Task X509_chain_with_an_intermediate_sent_by_the_device()
+    {
+        using var root = T.TestCa("Chain Root " + Guid.NewGuid().ToString("N")[..6]);
+        using var intermediate = T.IntermediateCa(root, "Chain Intermediate " + Guid.NewGuid().ToString("N")[..6]);
+        await Emu.Operator.EnrollX509CaAsync(T.NewId("rootgrp"), root.ExportCertificatePem());
+
+        // Root enrolled, device presents leaf + intermediate: DPS over HTTPS and the hub (CONNECT by hand) both accept.
+        var id = T.NewId("chained");
+        using var leaf = T.IssuedBy(intermediate, id);
+        using (var http = T.HttpWithChain(Emu, leaf, intermediate))
+            Assert.Equal("assigned", (string?)(await T.ProvisionAsync(Emu, id, "", http: http))["status"]);
+        Assert.Equal(0, await T.RawConnectAsync(Emu, id, T.UserName(Emu, id), leaf, intermediate));
+
+        // Without the intermediate the chain cannot be built: refused.
+        var alone = T.NewId("alone");
+        using var leaf2 = T.IssuedBy(intermediate, alone);
+        using (var http = T.HttpWithChain(Emu, leaf2))
+            Assert.Equal(401002, (int?)(await T.ProvisionAsync(Emu, alone, "", http: http))["errorCode"]);
+
+        // The intermediate itself enrolled as the group CA: the leaf alone is enough.
+        using var inter2 = T.IntermediateCa(root, "Enrolled Intermediate " + Guid.NewGuid().ToString("N")[..6]);
+        await Emu.Operator.EnrollX509CaAsync(T.NewId("intergrp"), inter2.ExportCertificatePem());
+        var viaInter = T.NewId("viainter");
+        using var leaf3 = T.IssuedBy(inter2, viaInter);
+        using (var http = T.HttpWithChain(Emu, leaf3))
+            Assert.Equal("assigned", (string?)(await T.ProvisionAsync(Emu, viaInter, "", http: http))["status"]);
+        Assert.Equal(0, await T.RawConnectAsync(Emu, viaInter, T.UserName(Emu, viaInter), leaf3));
+
+        // A leaf of another CA that merely names the enrolled intermediate's subject is refused.
+        using var impostorRoot = T.TestCa("Impostor " + Guid.NewGuid().ToString("N")[..6]);
+        var fake = T.NewId("fake");
+        using var fakeLeaf = T.IssuedBy(impostorRoot, fake);
+        using (var http = T.HttpWithChain(Emu, fakeLeaf, impostorRoot))
+            Assert.Equal(401002, (int?)(await T.ProvisionAsync(Emu, fake, "", http: http))["errorCode"]);
     }
 }

@@ -217,7 +217,9 @@ public sealed class HubTests(EmulatorFixture fx) : IClassFixture<EmulatorFixture
     {
         var (id, key) = await ProvisionedAsync();
         var queuedId = await Emu.Operator.SendC2dAsync(id, "while-offline", new Dictionary<string, string?> { ["k"] = "a/b c" });
-        await using var d = await T.ConnectAsync(Emu, id, key);
+        // Clean session 0: a clean session 1 would remove what was queued (SessionAndC2dTests).
+        var (d, _) = await T.ConnectSessionAsync(Emu, id, key, cleanSession: false);
+        await using var _d = d;
         Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, await d.SubscribeAsync($"devices/{id}/messages/devicebound/#"));
         var (topic, payload) = await d.NextAsync($"devices/{id}/messages/devicebound/");
         Assert.Equal("while-offline", payload);
@@ -282,5 +284,41 @@ public sealed class HubTests(EmulatorFixture fx) : IClassFixture<EmulatorFixture
         await d2.SubscribeAsync($"devices/{id}/messages/devicebound/#");
         await Task.Delay(200);
         Assert.Empty(d2.Received);
+    }
+
+    [Fact]
+    public async Task Desired_values_reach_the_device_as_characters_not_escapes()
+    {
+        var (id, key) = await ProvisionedAsync("esc");
+        await using var d = await T.ConnectAsync(Emu, id, key);
+        await d.SubscribeAsync("$iothub/twin/PATCH/properties/desired/#");
+        await d.SubscribeAsync("$iothub/twin/res/#");
+        await Emu.Operator.SetDesiredPropertiesAsync(id, "{\"html\":\"<img src='x'> & caf\u00e9\"}");
+        var (_, pushed) = await d.NextAsync("$iothub/twin/PATCH/properties/desired/");
+        Assert.Contains("\"html\":\"<img src='x'> & café\"", pushed);
+        Assert.DoesNotContain("\\u", pushed);
+        await d.Client.PublishAsync(T.Msg("$iothub/twin/GET/?$rid=7", ""));
+        var (_, twin) = await d.NextAsync("$iothub/twin/res/200/");
+        Assert.Contains("<img src='x'> & café", twin);
+    }
+
+    [Fact]
+    public async Task A_QoS_1_PUBACK_means_the_message_is_committed_to_SQLite()
+    {
+        var (id, key) = await ProvisionedAsync("durable");
+        await using var d = await T.ConnectAsync(Emu, id, key);
+        var db = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = Path.Combine(Emu.DataDirectory, "emulator.db"), Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        for (var i = 1; i <= 50; i++)
+        {
+            var ack = await d.Client.PublishAsync(T.Msg($"devices/{id}/messages/events/n={i}", "{}"));
+            Assert.True(ack.IsSuccess);
+            // Read straight from the file, bypassing the operator API (which would wait for the writer first).
+            using var c = new Microsoft.Data.Sqlite.SqliteConnection(db);
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM telemetry WHERE device_id=$d";
+            cmd.Parameters.AddWithValue("$d", id);
+            Assert.Equal((long)i, (long)cmd.ExecuteScalar()!);
+        }
     }
 }

@@ -11,6 +11,120 @@ namespace IotcEmulator.Tests;
 public sealed class PersistenceTests
 {
     [Fact]
+    public async Task A_busy_port_is_reported_by_number_with_the_option_that_changes_it()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-busy-" + Guid.NewGuid().ToString("N")[..8]);
+        using var squatter = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var busy = ((IPEndPoint)squatter.LocalEndpoint).Port;
+        try
+        {
+            var mqtt = await Assert.ThrowsAsync<PortInUseException>(() => EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = dir, DpsPort = 0, MqttPort = busy, Log = _ => { } }));
+            Assert.Equal(busy, mqtt.Port);
+            Assert.Equal("--mqtt-port", mqtt.Option);
+            Assert.Contains(busy.ToString(), mqtt.Message);
+            var https = await Assert.ThrowsAsync<PortInUseException>(() => EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = dir, DpsPort = busy, MqttPort = 0, Log = _ => { } }));
+            Assert.Equal("--dps-port", https.Option);
+            // The CLI prints the message (no stack trace) and exits with 2.
+            Assert.Equal(2, await Cli.RunAsync(["start", "--data", dir, "--dps-port", "0", "--mqtt-port", busy.ToString()], new StringWriter()));
+        }
+        finally
+        {
+            squatter.Stop();
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public async Task A_persistent_session_survives_a_restart_with_its_subscriptions_and_unacknowledged_C2D()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-session-" + Guid.NewGuid().ToString("N")[..8]);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var options = new EmulatorOptions { DataDirectory = dir, DpsPort = 0, MqttPort = 0, Log = log.Enqueue };
+        var id = T.NewId("sess");
+        var key = T.RandomKey();
+        var clean = T.NewId("clean");
+        try
+        {
+            await using (var emu = await EmulatorHost.StartAsync(options))
+            {
+                await emu.Operator.CreateDeviceAsync(id, key);
+                await emu.Operator.CreateDeviceAsync(clean, key);
+                var (d, _) = await T.ConnectSessionAsync(emu, id, key, cleanSession: false, withholdAcks: true);
+                await using (d)
+                {
+                    await d.SubscribeAsync("$iothub/twin/res/#");
+                    await d.SubscribeAsync("$iothub/twin/PATCH/properties/desired/#");
+                    await d.SubscribeAsync("$iothub/methods/POST/#", MqttQualityOfServiceLevel.AtMostOnce);
+                    await d.SubscribeAsync($"devices/{id}/messages/devicebound/#");
+                    await emu.Operator.SendC2dAsync(id, "unacknowledged");
+                    await d.NextAsync($"devices/{id}/messages/devicebound/");
+                }
+                var (c, _) = await T.ConnectSessionAsync(emu, clean, key, cleanSession: true);
+                await using (c) await c.SubscribeAsync("$iothub/twin/res/#");
+            }
+
+            await using (var emu = await EmulatorHost.StartAsync(options))
+            {
+                var (d, present) = await T.ConnectSessionAsync(emu, id, key, cleanSession: false);
+                await using (d)
+                {
+                    Assert.True(present, "CONNACK session-present after the restart");
+                    // No SUBSCRIBE: the session's subscriptions came back.
+                    var (_, redelivered) = await d.NextAsync($"devices/{id}/messages/devicebound/");
+                    Assert.Equal("unacknowledged", redelivered);
+                    await T.WaitUntilAsync(() => emu.Operator.ListC2dAsync(id).Result.Single().State == "completed", what: "completed by the PUBACK");
+                    await emu.Operator.SetDesiredPropertiesAsync(id, "{\"after\":\"restart\"}");
+                    Assert.Contains("restart", (await d.NextAsync("$iothub/twin/PATCH/properties/desired/")).Payload);
+                    await d.Client.PublishAsync(T.Msg("$iothub/twin/GET/?$rid=r1", ""));
+                    Assert.StartsWith("$iothub/twin/res/200/?$rid=r1", (await d.NextAsync("$iothub/twin/res/")).Topic);
+                    var invoke = emu.Operator.InvokeCommandAsync(id, "ping", "{}", TimeSpan.FromSeconds(20));
+                    var (methodTopic, _) = await d.NextAsync("$iothub/methods/POST/ping/");
+                    var rid = methodTopic[(methodTopic.IndexOf("$rid=", StringComparison.Ordinal) + 5)..];
+                    await d.Client.PublishAsync(T.Msg($"$iothub/methods/res/200/?$rid={rid}", "{}"));
+                    Assert.Equal(200, (await invoke).Status);
+                }
+                // A clean-session device has nothing to resume.
+                var (c, cleanPresent) = await T.ConnectSessionAsync(emu, clean, key, cleanSession: false);
+                await using (c) Assert.False(cleanPresent);
+            }
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
+    public async Task Short_lived_data_folders_can_share_one_certificate_folder_and_its_CA()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "iotc-emu-certdir-" + Guid.NewGuid().ToString("N")[..8]);
+        var certs = Path.Combine(root, "certs");
+        try
+        {
+            string first;
+            await using (var a = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = Path.Combine(root, "run1"), CertificateDirectory = certs, DpsPort = 0, MqttPort = 0, Log = _ => { } }))
+            await using (var b = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = Path.Combine(root, "run2"), CertificateDirectory = certs, DpsPort = 0, MqttPort = 0, Log = _ => { } }))
+            {
+                first = a.CaCertificatePem;
+                Assert.Equal(first, b.CaCertificatePem);
+                Assert.Equal(Path.Combine(certs, "ca.pem"), a.CaCertificatePath);
+                Assert.False(File.Exists(Path.Combine(root, "run1", "ca.key.pem")));
+                // Both serve TLS with a server certificate from that CA.
+                using var http = T.Http(b);
+                Assert.True((await http.GetAsync("api/info")).IsSuccessStatusCode);
+            }
+            Directory.Delete(Path.Combine(root, "run1"), true);
+            await using var c = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = Path.Combine(root, "run3"), CertificateDirectory = certs, DpsPort = 0, MqttPort = 0, Log = _ => { } });
+            Assert.Equal(first, c.CaCertificatePem);
+        }
+        finally
+        {
+            try { Directory.Delete(root, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public async Task State_and_certificates_survive_a_restart()
     {
         var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-restart-" + Guid.NewGuid().ToString("N")[..8]);
@@ -54,8 +168,10 @@ public sealed class PersistenceTests
                 Assert.Equal("2.0", (string?)JsonNode.Parse(twin.ReportedJson)!["fw"]);
                 Assert.Single(await emu.Operator.ListCommandsAsync(id));
                 Assert.Equal(emu.DemoEnrollment!.PrimaryKey, (await emu.Operator.ListEnrollmentsAsync()).Single(e => e.Id == "demo-device").PrimaryKey);
-                // The queued C2D message is delivered after the restart; the device reconnects without provisioning again.
-                await using var d = await T.ConnectAsync(emu, id, key);
+                // The queued C2D message is delivered after the restart; the device reconnects without provisioning again
+                // (clean session 0: a clean session would remove what is queued).
+                var (d, _) = await T.ConnectSessionAsync(emu, id, key, cleanSession: false);
+                await using var _d = d;
                 await d.SubscribeAsync($"devices/{id}/messages/devicebound/#");
                 var (_, payload) = await d.NextAsync($"devices/{id}/messages/devicebound/");
                 Assert.Equal("later", payload);

@@ -202,6 +202,60 @@ internal static class T
         return X509CertificateLoader.LoadPkcs12(c.Export(X509ContentType.Pkcs12), null);
     }
 
+    /// <summary>An intermediate CA (path length 0) issued by <paramref name="root"/>.</summary>
+    public static X509Certificate2 IntermediateCa(X509Certificate2 root, string cn)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest("CN=" + cn, key, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        req.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(req.PublicKey, false));
+        req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(root, true, false));
+        using var c = req.Create(root, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(20), RandomNumberGenerator.GetBytes(8));
+        using var withKey = c.CopyWithPrivateKey(key);
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>An HttpClient for DPS that presents <paramref name="leaf"/> and sends <paramref name="intermediates"/> in the handshake.</summary>
+    public static HttpClient HttpWithChain(EmulatorHost emu, X509Certificate2 leaf, params X509Certificate2[] intermediates)
+    {
+        var handler = new SocketsHttpHandler();
+        var ca = X509CertificateLoader.LoadCertificate(emu.CaCertificate.RawData);
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, errors) => TrustsOnly(ca, cert, errors);
+        handler.SslOptions.ClientCertificateContext = SslStreamCertificateContext.Create(leaf, new X509Certificate2Collection(intermediates), offline: true);
+        return new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{emu.DpsPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>
+    /// An MQTT 3.1.1 CONNECT written by hand over an SslStream that sends <paramref name="leaf"/> with
+    /// <paramref name="intermediates"/> (MQTTnet's client cannot send intermediates); returns the CONNACK return code.
+    /// </summary>
+    public static async Task<int> RawConnectAsync(EmulatorHost emu, string clientId, string userName, X509Certificate2 leaf, params X509Certificate2[] intermediates)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync("localhost", emu.MqttPort);
+        var ca = X509CertificateLoader.LoadCertificate(emu.CaCertificate.RawData);
+        await using var tls = new SslStream(tcp.GetStream());
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+        {
+            TargetHost = "localhost",
+            RemoteCertificateValidationCallback = (_, cert, _, errors) => TrustsOnly(ca, cert, errors),
+            ClientCertificateContext = SslStreamCertificateContext.Create(leaf, new X509Certificate2Collection(intermediates), offline: true),
+        });
+        static byte[] Str(string v) { var b = Encoding.UTF8.GetBytes(v); return [(byte)(b.Length >> 8), (byte)b.Length, .. b]; }
+        byte[] variable = [0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, 0x80 | 0x02, 0, 60]; // level 4, user name + clean session, keep-alive 60
+        byte[] body = [.. variable, .. Str(clientId), .. Str(userName)];
+        var packet = new List<byte> { 0x10 };
+        var len = body.Length;
+        do { var d = (byte)(len % 128); len /= 128; packet.Add(len > 0 ? (byte)(d | 0x80) : d); } while (len > 0);
+        packet.AddRange(body);
+        await tls.WriteAsync(packet.ToArray());
+        var connack = new byte[4];
+        await tls.ReadExactlyAsync(connack);
+        Assert.Equal(0x20, connack[0]);
+        return connack[3];
+    }
+
     public static X509Certificate2 IssuedBy(X509Certificate2 ca, string cn)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -49,16 +49,16 @@ class Emulator {
     this.token = fs.readFileSync(path.join(path.dirname(banner.caPath), 'access-token'), 'utf8').trim();
   }
 
-  /** Starts the emulator; resolves once its banner (ports, ID scope, CA path) is printed. */
-  static async start() {
+  /** Starts the emulator; resolves once its banner (ports, ID scope, CA path) is printed. `dataDir` and the ports are
+   * given when restarting over the same state. */
+  static async start(dataDir = undefined, dpsPort = 0, mqttPort = 0, logs = []) {
     if (!fs.existsSync(dll)) {
       const build = spawnSync('dotnet', ['build', projectDir, '-nologo', '-v', 'q'], { stdio: 'inherit' });
       if (build.status !== 0) throw new Error('building the emulator failed');
     }
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'iotc-conformance-'));
-    const child = spawn('dotnet', [dll, 'start', '--data', dataDir, '--dps-port', '0', '--mqtt-port', '0', '--no-demo', '--dps-retry-after', '1'],
+    dataDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'iotc-conformance-'));
+    const child = spawn('dotnet', [dll, 'start', '--data', dataDir, '--dps-port', String(dpsPort), '--mqtt-port', String(mqttPort), '--no-demo', '--dps-retry-after', '1'],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DOTNET_NOLOGO: '1', DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
-    const logs = [];
     let text = '';
     const banner = await within(60000, 'the emulator to start', new Promise((resolve, reject) => {
       const onData = (chunk) => {
@@ -80,12 +80,32 @@ class Emulator {
     return new Emulator(child, banner, logs, dataDir);
   }
 
-  async stop() {
+  async halt() {
     if (this.child.exitCode === null) {
       const exited = new Promise((r) => this.child.once('exit', r));
       this.child.kill('SIGTERM');
       await within(15000, 'the emulator to stop', exited).catch(() => this.child.kill('SIGKILL'));
     }
+  }
+
+  /** Stops the emulator process and starts a new one over the same data folder and ports (the log keeps growing). */
+  async restart() {
+    await this.halt();
+    const next = await within(60000, 'the emulator to restart', (async () => {
+      for (;;) {
+        try {
+          return await Emulator.start(this.dataDir, this.dpsPort, this.mqttPort, this.logs);
+        } catch (err) {
+          if (!/already in use/.test(err.message)) throw err; // the old process's sockets may linger a moment
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    })());
+    Object.assign(this, { child: next.child, token: next.token, ca: next.ca });
+  }
+
+  async stop() {
+    await this.halt();
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 

@@ -127,11 +127,19 @@
     } else if (prefix) others[prefix] = value;
   }
 
+  // The creation time a device sent with a message, when it is a readable time; else null.
+  function createdOf(m) {
+    const c = (m.properties || {})['$.ctime'];
+    return c && !isNaN(new Date(c).getTime()) ? c : null;
+  }
+
   function parsed(m) {
     if (!m.fields) {
       const numbers = {}, others = {};
       try { flatten(JSON.parse(m.payload), '', numbers, others); } catch { /* not JSON: shown in the table only */ }
-      m.fields = { numbers, others, t: new Date(m.arrivedUtc).getTime() };
+      // Charted when the device measured it ($.ctime, IoT Hub's iothub-creation-time-utc) if it says, as IoT Central does.
+      const created = createdOf(m);
+      m.fields = { numbers, others, t: new Date(created || m.arrivedUtc).getTime() };
     }
     return m.fields;
   }
@@ -234,7 +242,7 @@
     function drawTables() {
       const latest = messages.slice(-15).reverse();
       messageRows.replaceChildren(...latest.map(m => h('tr', { 'data-id': m.id },
-        h('td', {}, time(m.arrivedUtc)), h('td', {}, h('pre', {}, m.payload)), h('td', {}, props(m.properties)))));
+        h('td', {}, time(m.arrivedUtc)), h('td', { class: 'created' }, time(createdOf(m))), h('td', {}, h('pre', {}, m.payload)), h('td', {}, props(m.properties)))));
       const state = new Map();
       for (const m of messages) for (const [k, v] of Object.entries(parsed(m).others)) state.set(k, [v, m.arrivedUtc]);
       stateRows.replaceChildren(...[...state].map(([k, [v, t]]) => h('tr', {}, h('td', { class: 'mono' }, k), h('td', {}, h('pre', {}, typeof v === 'string' ? v : json(v))), h('td', {}, time(t)))));
@@ -352,7 +360,7 @@
       h('section', { class: 'card' },
         h('div', { class: 'chart-head' }, h('h3', {}, 'Telemetry'), windowSelect, pauseButton), chart, legend),
       h('div', { class: 'grid' },
-        h('section', { class: 'card' }, h('h3', {}, 'Latest messages'), h('div', { class: 'scroll' }, table('messages', ['Time', 'Payload', 'Properties'], messageRows))),
+        h('section', { class: 'card' }, h('h3', {}, 'Latest messages'), h('div', { class: 'scroll' }, table('messages', ['Received', 'Created on device', 'Payload', 'Properties'], messageRows))),
         h('section', { class: 'card' }, h('h3', {}, 'State and events (latest non-numeric values)'), table('state-events', ['Field', 'Value', 'Time'], stateRows))),
       h('section', { class: 'card' }, h('h3', {}, 'Properties ', versions),
         table('settings', ['Setting', 'Desired', 'Set at $version', 'Reported', 'Ack (code / av / description)', 'Status'], settingRows),

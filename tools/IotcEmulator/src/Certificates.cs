@@ -22,9 +22,14 @@ internal sealed class CertificateSet : IDisposable
     /// <summary>Loads the CA and server certificate from <paramref name="dir"/>, creating what is missing.</summary>
     /// <remarks>The server certificate is re-issued when it no longer covers <paramref name="hubHostName"/> or is near expiry,
     /// so a changed host name still validates; the CA (which clients trust) is kept.</remarks>
-    public static CertificateSet LoadOrCreate(string dir, string hubHostName)
+    public static CertificateSet LoadOrCreate(string dir, string hubHostName) => LoadOrCreate(dir, [hubHostName]);
+
+    /// <summary>As above; the server certificate must cover every one of <paramref name="hostNames"/> (host names or IP addresses).</summary>
+    public static CertificateSet LoadOrCreate(string dir, IReadOnlyList<string> hostNames)
     {
         Directory.CreateDirectory(dir);
+        // One certificate folder may serve several emulators (a per-user folder): one at a time creates or re-issues.
+        using var folderLock = Lock(Path.Combine(dir, ".certificates.lock"));
         var caPath = Path.Combine(dir, "ca.pem");
         var caKeyPath = Path.Combine(dir, "ca.key.pem");
         var serverPath = Path.Combine(dir, "server.pem");
@@ -48,7 +53,7 @@ internal sealed class CertificateSet : IDisposable
         if (File.Exists(serverPath) && File.Exists(serverKeyPath))
         {
             server = X509Certificate2.CreateFromPemFile(serverPath, serverKeyPath);
-            if (server.NotAfter < DateTime.Now.AddDays(7) || !Covers(server, hubHostName) || !IssuedBy(server, ca))
+            if (server.NotAfter < DateTime.Now.AddDays(7) || !hostNames.All(n => Covers(server, n)) || !IssuedBy(server, ca))
             {
                 server.Dispose();
                 server = null;
@@ -56,7 +61,7 @@ internal sealed class CertificateSet : IDisposable
         }
         if (server is null)
         {
-            server = CreateServer(ca, hubHostName);
+            server = CreateServer(ca, hostNames);
             WritePrivate(serverKeyPath, server.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
             File.WriteAllText(serverPath, server.ExportCertificatePem() + "\n");
             created = true;
@@ -68,6 +73,15 @@ internal sealed class CertificateSet : IDisposable
         var caPublic = X509CertificateLoader.LoadCertificate(ca.RawData);
         ca.Dispose();
         return new CertificateSet { Ca = caPublic, Server = usable, CaPemPath = Path.GetFullPath(caPath), CaPem = File.ReadAllText(caPath), Created = created };
+    }
+
+    static FileStream Lock(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (attempt < 400) { Thread.Sleep(25); } // another emulator is writing the certificates
+        }
     }
 
     static bool IssuedBy(X509Certificate2 cert, X509Certificate2 ca)
@@ -112,23 +126,20 @@ internal sealed class CertificateSet : IDisposable
         return req.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
     }
 
-    static X509Certificate2 CreateServer(X509Certificate2 ca, string hubHostName)
+    static X509Certificate2 CreateServer(X509Certificate2 ca, IReadOnlyList<string> hostNames)
     {
         using var key = RSA.Create(2048);
         var req = new CertificateRequest("CN=localhost, O=iotc-emulator", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var san = new SubjectAlternativeNameBuilder();
-        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "localhost" };
-        san.AddDnsName("localhost");
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddIpAddress(IPAddress.IPv6Loopback);
-        if (IPAddress.TryParse(hubHostName, out var ip))
+        var dns = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "localhost" };
+        var ips = new HashSet<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
+        foreach (var name in hostNames)
         {
-            if (!ip.Equals(IPAddress.Loopback) && !ip.Equals(IPAddress.IPv6Loopback)) san.AddIpAddress(ip);
+            if (IPAddress.TryParse(name, out var ip)) ips.Add(ip);
+            else dns.Add(name);
         }
-        else if (names.Add(hubHostName))
-        {
-            san.AddDnsName(hubHostName);
-        }
+        foreach (var d in dns) san.AddDnsName(d);
+        foreach (var ip in ips) san.AddIpAddress(ip);
         req.CertificateExtensions.Add(san.Build());
         req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
@@ -158,7 +169,35 @@ internal static class ClientCertificates
             || string.Equals(Thumbprint256(cert), t, StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>True when <paramref name="cert"/> chains to the CA given as PEM, trusting only that CA.</summary>
+    // Intermediates a client sent in its TLS handshake, by the SHA-256 thumbprint of its leaf. The TLS callbacks of MQTTnet
+    // and Kestrel see the peer's chain but not the connection, so they leave it here for CONNECT / the DPS request to find.
+    // Only a hint for chain building: trust still comes from the enrolled certificate alone. Bounded.
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<string, X509Certificate2[]> Intermediates = new(StringComparer.Ordinal);
+
+    /// <summary>TLS client-certificate callback body: remembers the intermediates sent with <paramref name="leaf"/>, accepts
+    /// any certificate (it is checked against the enrollment later, as IoT Hub and DPS do).</summary>
+    public static bool RememberPresented(X509Certificate? leaf, X509Chain? chain)
+    {
+        if (leaf is null || chain is null) return true;
+        using var l = X509CertificateLoader.LoadCertificate(leaf.GetRawCertData());
+        var key = Thumbprint256(l);
+        var extra = chain.ChainPolicy.ExtraStore.Where(c => !string.Equals(Thumbprint256(c), key, StringComparison.OrdinalIgnoreCase))
+            .Select(c => X509CertificateLoader.LoadCertificate(c.RawData)).ToArray();
+        if (Intermediates.Count > 4096) Intermediates.Clear();
+        Intermediates[key] = extra;
+        return true;
+    }
+
+    /// <summary>The intermediates last sent in a handshake together with <paramref name="leaf"/> (empty when none).</summary>
+    public static X509Certificate2Collection PresentedIntermediates(X509Certificate2 leaf) =>
+        Intermediates.TryGetValue(Thumbprint256(leaf), out var list) ? new X509Certificate2Collection(list) : [];
+
+    /// <summary>
+    /// True when <paramref name="cert"/> chains to the certificate enrolled as PEM (a root or an intermediate CA), trusting
+    /// only that certificate, with <paramref name="extra"/> (the intermediates the client sent) to fill the gap. DPS lets a
+    /// group enroll an intermediate CA (https://learn.microsoft.com/azure/iot-dps/concepts-x509-attestation): a chain that
+    /// ends at an enrolled intermediate, every link signed and in date, is accepted.
+    /// </summary>
     public static bool ChainsTo(X509Certificate2 cert, string? caPem, X509Certificate2Collection? extra = null)
     {
         if (string.IsNullOrWhiteSpace(caPem)) return false;
@@ -166,9 +205,21 @@ internal static class ClientCertificates
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.ExtraStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (extra is not null) chain.ChainPolicy.ExtraStore.AddRange(extra);
-        return chain.Build(cert);
+        if (chain.Build(cert)) return true;
+        // An enrolled intermediate is no self-signed root, so the chain reports PartialChain/UntrustedRoot beyond it.
+        var caThumb = Thumbprint256(ca);
+        var tolerated = X509ChainStatusFlags.PartialChain | X509ChainStatusFlags.UntrustedRoot;
+        for (var i = 0; i < chain.ChainElements.Count; i++)
+        {
+            var element = chain.ChainElements[i];
+            foreach (var st in element.ChainElementStatus)
+                if ((st.Status & ~tolerated) != 0) return false;
+            if (i > 0 && string.Equals(Thumbprint256(element.Certificate), caThumb, StringComparison.OrdinalIgnoreCase)) return true;
+        }
+        return false;
     }
 
     public static string CommonName(X509Certificate2 cert) => cert.GetNameInfo(X509NameType.SimpleName, false);

@@ -24,7 +24,9 @@ internal static class Cli
         var noDemo = new Option<bool>("--no-demo") { Description = "Do not create the demo enrollment." };
         var dpsRetryAfter = new Option<int>("--dps-retry-after") { Description = "Retry-After seconds DPS answers while assigning.", DefaultValueFactory = _ => 3 };
         var noAuth = new Option<bool>("--no-auth") { Description = "Dashboard and operator API without the access token (local demos; still loopback and same-origin only)." };
-        var start = new Command("start", "Run the emulator until Ctrl+C.") { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter, noAuth };
+        var bind = new Option<string?>("--bind") { Description = "LAN mode: listen on this IPv4 address (0.0.0.0 = every interface) so a board on the network can reach DPS and the hub; set --hub-host to the name or address the board uses. Default: loopback only." };
+        var certName = new Option<string[]>("--cert-name") { Description = "Another host name or IP address the TLS certificate must cover (repeatable)." };
+        var start = new Command("start", "Run the emulator until Ctrl+C.") { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter, noAuth, bind, certName };
         Func<ParseResult, CancellationToken, Task<int>> startAction = async (pr, ct) =>
         {
             var options = new EmulatorOptions
@@ -33,19 +35,28 @@ internal static class Cli
                 HubHostName = pr.GetValue(hubHost)!, IdScope = pr.GetValue(idScope), CreateDemoEnrollment = !pr.GetValue(noDemo),
                 DpsRetryAfterSeconds = Math.Max(1, pr.GetValue(dpsRetryAfter)),
                 RequireAccessToken = !pr.GetValue(noAuth),
+                BindAddress = pr.GetValue(bind),
             };
+            foreach (var n in pr.GetValue(certName) ?? []) options.CertificateNames.Add(n);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             void OnSignal(System.Runtime.InteropServices.PosixSignalContext c) { c.Cancel = true; stop.Cancel(); }
             using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
             using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
-            await using var host = await EmulatorHost.StartAsync(options, stop.Token);
+            EmulatorHost host;
+            try { host = await EmulatorHost.StartAsync(options, stop.Token); }
+            catch (Exception ex) when (ex is PortInUseException or ArgumentException)
+            {
+                await Console.Error.WriteLineAsync($"error: {ex.Message}");
+                return 2;
+            }
+            await using var _ = host;
             PrintBanner(@out, host);
             try { await Task.Delay(Timeout.Infinite, stop.Token); } catch (OperationCanceledException) { }
             return 0;
         };
         start.SetAction(startAction);
         root.Subcommands.Add(start);
-        foreach (var o in new Option[] { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter, noAuth }) root.Options.Add(o);
+        foreach (var o in new Option[] { data, dpsPort, mqttPort, hubHost, idScope, noDemo, dpsRetryAfter, noAuth, bind, certName }) root.Options.Add(o);
         root.SetAction(startAction);
 
         // ---- client verbs ----
@@ -242,7 +253,9 @@ internal static class Cli
         o.WriteLine();
         o.WriteLine("IoT Central emulator running (Ctrl+C stops)");
         o.WriteLine($"  CA certificate (trust this): {h.CaCertificatePath}");
-        o.WriteLine($"  DPS endpoint:  https://localhost:{h.DpsPort}   (global endpoint host 'localhost:{h.DpsPort}')");
+        o.WriteLine(h.BindAddress is null
+            ? $"  DPS endpoint:  https://localhost:{h.DpsPort}   (global endpoint host 'localhost:{h.DpsPort}')"
+            : $"  DPS endpoint:  https://{h.HubHostName}:{h.DpsPort}   (global endpoint host '{h.HubHostName}:{h.DpsPort}'; also over MQTT on the hub port)");
         o.WriteLine($"  ID scope:      {h.IdScope}");
         o.WriteLine($"  Hub endpoint:  mqtts://{h.HubHostName}:{h.MqttPort}");
         o.WriteLine($"  Dashboard:     {h.DashboardLoginUri}");
@@ -258,8 +271,33 @@ internal static class Cli
             o.WriteLine($"    Device id:     {d.Id}");
             o.WriteLine($"    Symmetric key: {d.PrimaryKey}");
         }
+        if (h.BindAddress is { } lan)
+        {
+            o.WriteLine();
+            o.WriteLine($"  WARNING: LAN mode: DPS and the hub listen on {lan} and are reachable from the network. Devices still need");
+            o.WriteLine("  their keys or certificates; the dashboard and /api answer on localhost only. Stop it when you are done.");
+            o.WriteLine();
+            o.WriteLine("  Your board (nanoFramework.Iotc), against this emulator:");
+            o.WriteLine();
+            o.Write(BoardSnippet(h, h.DemoEnrollment?.Id ?? "<device id>"));
+        }
         o.WriteLine();
         o.Flush();
+    }
+
+    /// <summary>The C# a board needs to use this emulator: endpoint, hub port and the development CA for
+    /// <c>Device.SetRootCertificate</c>, one string literal line per PEM line.</summary>
+    internal static string BoardSnippet(EmulatorHost h, string deviceId)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine($"    var device = new Device(\"{h.IdScope}\", \"<device key>\", \"{deviceId}\", IotConnectType.SymmetricKey);");
+        sb.AppendLine($"    device.SetServiceHost(\"{h.HubHostName}:{h.DpsPort}\");");
+        sb.AppendLine($"    device.SetHubPort({h.MqttPort});");
+        sb.AppendLine("    device.SetRootCertificate(");
+        var lines = h.CaCertificatePem.Replace("\r", "").Trim().Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+            sb.AppendLine($"        \"{lines[i]}\\n\"{(i < lines.Length - 1 ? " +" : ");")}");
+        return sb.ToString();
     }
 
     /// <summary>The environment variable the client verbs read the access token from.</summary>

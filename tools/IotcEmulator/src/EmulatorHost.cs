@@ -52,6 +52,9 @@ public sealed class EmulatorHost : IAsyncDisposable
     /// <summary>Hub host name handed out by DPS and expected in MQTT user names and SAS resources.</summary>
     public string HubHostName { get; }
 
+    /// <summary>The LAN address DPS and the hub listen on (e.g. <c>0.0.0.0</c>), or null in the default loopback-only mode.</summary>
+    public string? BindAddress { get; private init; }
+
     /// <summary>Bound HTTPS port (DPS and <c>/api</c>).</summary>
     public int DpsPort { get; }
 
@@ -95,8 +98,19 @@ public sealed class EmulatorHost : IAsyncDisposable
         Directory.CreateDirectory(dataDir);
         var hubHost = string.IsNullOrWhiteSpace(options.HubHostName) ? "localhost" : options.HubHostName.Trim();
 
-        var certs = CertificateSet.LoadOrCreate(dataDir, hubHost);
-        log(certs.Created ? $"tls: created development CA and server certificate in {dataDir}" : $"tls: using the development CA in {dataDir}");
+        IPAddress? bind = null;
+        if (!string.IsNullOrWhiteSpace(options.BindAddress))
+        {
+            if (!IPAddress.TryParse(options.BindAddress.Trim(), out bind) || bind.AddressFamily != AddressFamily.InterNetwork)
+                throw new ArgumentException($"bind address '{options.BindAddress}' is not an IPv4 address (e.g. 0.0.0.0 or 192.168.1.10)", nameof(options));
+            if (bind.Equals(IPAddress.Loopback)) bind = null; // the default; other 127.x addresses count as a specific address (tests use one)
+        }
+        var names = new List<string> { hubHost };
+        if (bind is not null && !bind.Equals(IPAddress.Any)) names.Add(bind.ToString());
+        names.AddRange(options.CertificateNames.Where(n => !string.IsNullOrWhiteSpace(n)).Select(n => n.Trim()));
+        var certDir = Path.GetFullPath(options.CertificateDirectory ?? dataDir);
+        var certs = CertificateSet.LoadOrCreate(certDir, names);
+        log(certs.Created ? $"tls: created development CA and server certificate in {certDir}" : $"tls: using the development CA in {certDir}");
         var store = new Store(Path.Combine(dataDir, "emulator.db"), log);
         var idScope = options.IdScope ?? store.GetMeta("idScope");
         if (idScope is null)
@@ -116,18 +130,22 @@ public sealed class EmulatorHost : IAsyncDisposable
             }
         }
 
-        var ipv6 = options.ListenIPv6 && Ports.HasIPv6Loopback();
+        var ipv6 = bind is null && options.ListenIPv6 && Ports.HasIPv6Loopback();
+        if (bind is not null)
+            log($"WARNING: LAN mode: DPS and the hub listen on {bind} and are reachable from the network; devices still need their keys or certificates, and the dashboard and /api answer on localhost only");
         var faults = new Faults();
         var holder = new X509Certificate2Holder(certs.Server);
         HubService? hub = null;
         WebApplication? web = null;
         try
         {
+            string IdScopeNow() => idScope;
+            var dps = new DpsService(store, faults, log, IdScopeNow, hubHost, options.DpsRetryAfterSeconds);
             var mqttPort = options.MqttPort;
             for (var attempt = 0; ; attempt++)
             {
                 var port = mqttPort == 0 ? Ports.FindFree(ipv6) : mqttPort;
-                hub = new HubService(store, faults, log, hubHost, holder, IPAddress.Loopback, ipv6 ? IPAddress.IPv6Loopback : IPAddress.None, port);
+                hub = new HubService(store, faults, log, hubHost, holder, bind ?? IPAddress.Loopback, ipv6 ? IPAddress.IPv6Loopback : IPAddress.None, port, dps);
                 try
                 {
                     await hub.StartAsync().ConfigureAwait(false);
@@ -137,10 +155,12 @@ public sealed class EmulatorHost : IAsyncDisposable
                 {
                     await hub.DisposeAsync().ConfigureAwait(false); // a racing process took the probed port: try another
                 }
+                catch (SocketException ex) when (mqttPort != 0 && ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+                {
+                    throw new PortInUseException(mqttPort, "MQTT (hub)", "--mqtt-port", ex);
+                }
             }
             var op = new EmulatorOperator(store, hub, faults, log, hubHost);
-            string IdScopeNow() => idScope;
-            var dps = new DpsService(store, faults, log, IdScopeNow, hubHost, options.DpsRetryAfterSeconds);
             var token = options.RequireAccessToken ? options.AccessToken ?? AccessControl.NewToken() : null;
             WriteTokenFile(dataDir, token);
             var dashboard = new DashboardWiring(new AccessControl(token), new DashboardStats(store, op), token);
@@ -149,7 +169,7 @@ public sealed class EmulatorHost : IAsyncDisposable
             for (var attempt = 0; ; attempt++)
             {
                 var port = dpsPort == 0 ? Ports.FindFree(ipv6) : dpsPort;
-                web = BuildWeb(dataDir, port, ipv6, certs.Server, dps, op, dashboard, () => new { idScope, hubHostName = hubHost, dpsPort = port, mqttPort = hub.Port, caCertificatePath = certs.CaPemPath });
+                web = BuildWeb(dataDir, port, ipv6, bind, certs.Server, dps, op, dashboard, () => new { idScope, hubHostName = hubHost, dpsPort = port, mqttPort = hub.Port, caCertificatePath = certs.CaPemPath, dpsEndpoint = $"{hubHost}:{port}" });
                 try
                 {
                     await web.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -160,8 +180,12 @@ public sealed class EmulatorHost : IAsyncDisposable
                 {
                     await web.DisposeAsync().ConfigureAwait(false);
                 }
+                catch (IOException ex) when (dpsPort != 0 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+                {
+                    throw new PortInUseException(dpsPort, "HTTPS (DPS, operator API, dashboard)", "--dps-port", ex);
+                }
             }
-            var host = new EmulatorHost(web, hub, store, certs, log, op, dataDir, idScope, hubHost, dpsPort, hub.Port, demo, token);
+            var host = new EmulatorHost(web, hub, store, certs, log, op, dataDir, idScope, hubHost, dpsPort, hub.Port, demo, token) { BindAddress = bind?.ToString() };
             log($"emulator: DPS https://localhost:{dpsPort} (ID scope {idScope}), hub mqtts://{hubHost}:{hub.Port}, dashboard {host.DashboardUri}{(token is null ? " (no access token)" : "")}, data {dataDir}");
             return host;
         }
@@ -175,7 +199,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         }
     }
 
-    static WebApplication BuildWeb(string dataDir, int port, bool ipv6, X509Certificate2 cert, DpsService dps, EmulatorOperator op, DashboardWiring dashboard, Func<object> info)
+    static WebApplication BuildWeb(string dataDir, int port, bool ipv6, IPAddress? bind, X509Certificate2 cert, DpsService dps, EmulatorOperator op, DashboardWiring dashboard, Func<object> info)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = dataDir, EnvironmentName = "Production" });
         builder.Logging.ClearProviders();
@@ -185,6 +209,8 @@ public sealed class EmulatorHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+            // Bounded request bodies (Kestrel answers 413 beyond): DPS registrations and operator calls are small.
+            k.Limits.MaxRequestBodySize = Limits.ApiBodyBytes;
             void Https(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions l) => l.UseHttps(h =>
             {
                 h.ServerCertificate = cert;
@@ -192,9 +218,10 @@ public sealed class EmulatorHost : IAsyncDisposable
                 // X.509 devices present a certificate to DPS; it is checked against enrollments in DpsService, so the
                 // TLS layer takes whatever is offered (device certificates chain to the user's own CA, not to a public root).
                 h.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-                h.ClientCertificateValidation = static (_, _, _) => true;
+                h.ClientCertificateValidation = static (cert, chain, _) => ClientCertificates.RememberPresented(cert, chain);
             });
-            k.Listen(IPAddress.Loopback, port, Https);
+            if (bind is null || !bind.Equals(IPAddress.Any)) k.Listen(IPAddress.Loopback, port, Https);
+            if (bind is not null) k.Listen(bind, port, Https);
             if (ipv6) k.Listen(IPAddress.IPv6Loopback, port, Https);
         });
         var app = builder.Build();
@@ -239,6 +266,24 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     /// <inheritdoc cref="StopAsync"/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+}
+
+/// <summary>A fixed port of the emulator is taken by another process.</summary>
+public sealed class PortInUseException : IOException
+{
+    /// <summary>Creates the exception for the port, what it serves and the CLI option that changes it.</summary>
+    public PortInUseException(int port, string what, string option, Exception inner)
+        : base($"port {port} for {what} is already in use by another process; stop it or pick another port with {option} <port> ({option} 0 picks a free one)", inner)
+    {
+        Port = port;
+        Option = option;
+    }
+
+    /// <summary>The busy port.</summary>
+    public int Port { get; }
+
+    /// <summary>The command line option that chooses this port.</summary>
+    public string Option { get; }
 }
 
 internal sealed class NoSignalLifetime : Microsoft.Extensions.Hosting.IHostLifetime

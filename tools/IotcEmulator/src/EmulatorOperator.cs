@@ -25,7 +25,7 @@ public sealed class EmulatorOperator
         _hub.TelemetryReceived += m => TelemetryReceived?.Invoke(m);
     }
 
-    /// <summary>Raised for every telemetry message as it arrives (before it is committed to SQLite). Keep handlers fast.</summary>
+    /// <summary>Raised for every telemetry message as it arrives (a QoS 1 message once committed to SQLite, just before its PUBACK; QoS 0 before the commit). Keep handlers fast.</summary>
     public event Action<TelemetryMessage>? TelemetryReceived;
 
     // ---------------- enrollments ----------------
@@ -53,7 +53,10 @@ public sealed class EmulatorOperator
 
     Task<EnrollmentInfo> SaveEnrollmentAsync(EnrollmentInfo e) => Task.Run(() =>
     {
-        if (string.IsNullOrWhiteSpace(e.Id) || e.Id.Length > 128) throw new ArgumentException("enrollment id must be 1..128 characters");
+        if (!Limits.IsValidRegistrationId(e.Id))
+            throw new ArgumentException("enrollment id must be 1..128 characters of letters, digits, '-', '.', '_', ':' ending in a letter, digit or '-' (DPS registration id rules)");
+        if (e.Attestation == AttestationKind.SymmetricKey && (!Limits.IsBase64Key(e.PrimaryKey) || !Limits.IsBase64Key(e.SecondaryKey)))
+            throw new ArgumentException("primaryKey and secondaryKey must be base64");
         _store.UpsertEnrollment(e);
         _log($"operator: enrollment '{e.Id}' saved ({(e.IsGroup ? "group" : "individual")}, {e.Attestation})");
         return _store.ListEnrollments(e.Id).First();
@@ -69,21 +72,34 @@ public sealed class EmulatorOperator
 
     /// <summary>Creates a hub device directly (without DPS) that authenticates with a symmetric key (random when null).</summary>
     /// <returns>The device and its primary key.</returns>
+    /// <exception cref="ArgumentException">The id breaks IoT Hub's device id rules, or the key is not base64.</exception>
+    /// <exception cref="DeviceAlreadyExistsException">A device with this id exists (ids are case-sensitive).</exception>
     public Task<(DeviceInfo Device, string PrimaryKey)> CreateDeviceAsync(string deviceId, string? primaryKey = null) => Task.Run(() =>
     {
+        CheckDeviceId(deviceId);
         var key = primaryKey ?? SasHelper.NewKey();
-        var row = _store.UpsertDevice(deviceId, null, AttestationKind.SymmetricKey, key, null, null, null, null, null, _hubHost);
+        if (!Limits.IsBase64Key(key)) throw new ArgumentException("primaryKey must be base64", nameof(primaryKey));
+        var row = _store.InsertDevice(deviceId, AttestationKind.SymmetricKey, key, null, _hubHost) ?? throw new DeviceAlreadyExistsException(deviceId);
         _log($"operator: device '{deviceId}' created directly (symmetric key)");
         return (ToInfo(row), key);
     });
 
     /// <summary>Creates a hub device directly that authenticates with an X.509 certificate of this thumbprint.</summary>
+    /// <exception cref="ArgumentException">The id breaks IoT Hub's device id rules.</exception>
+    /// <exception cref="DeviceAlreadyExistsException">A device with this id exists.</exception>
     public Task<DeviceInfo> CreateX509DeviceAsync(string deviceId, string thumbprint) => Task.Run(() =>
     {
-        var row = _store.UpsertDevice(deviceId, null, AttestationKind.X509, null, null, Normalize(thumbprint), null, null, null, _hubHost);
+        CheckDeviceId(deviceId);
+        var row = _store.InsertDevice(deviceId, AttestationKind.X509, null, Normalize(thumbprint), _hubHost) ?? throw new DeviceAlreadyExistsException(deviceId);
         _log($"operator: device '{deviceId}' created directly (X.509)");
         return ToInfo(row);
     });
+
+    static void CheckDeviceId(string deviceId)
+    {
+        if (!Limits.IsValidDeviceId(deviceId))
+            throw new ArgumentException("device id must be 1..128 ASCII letters, digits or - . % _ * ? ! ( ) , : = @ $ ' + # ; (IoT Hub's device id rules)", nameof(deviceId));
+    }
 
     DeviceInfo ToInfo(Store.DeviceRow d) => new(d.DeviceId, d.EnrollmentId, d.Attestation, d.ModelId, d.AssignedHub, d.Created, d.LastUpdated,
         _hub.IsConnected(d.DeviceId), d.LastConnected, d.LastDisconnected, d.Payload);
@@ -137,7 +153,7 @@ public sealed class EmulatorOperator
     /// <exception cref="KeyNotFoundException">No such device.</exception>
     public async Task<long> SetDesiredPropertiesAsync(string deviceId, string patchJson)
     {
-        var patch = TwinJson.TryParseObject(patchJson) ?? throw new ArgumentException("desired patch must be a JSON object", nameof(patchJson));
+        var patch = TwinJson.TryParseObject(patchJson) ?? throw new ArgumentException("desired patch must be a JSON object of valid Unicode text", nameof(patchJson));
         var names = SettingNames(patch).ToList();
         var version = await _hub.SetDesiredAsync(deviceId, patch).ConfigureAwait(false);
         await Task.Run(() => _store.RecordDesiredVersions(deviceId, names, version)).ConfigureAwait(false);
@@ -177,9 +193,13 @@ public sealed class EmulatorOperator
     /// <exception cref="ArgumentException">Invalid command name or payload that is not JSON.</exception>
     public async Task<CommandResult> InvokeCommandAsync(string deviceId, string commandName, string? payloadJson, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrEmpty(commandName) || commandName.Contains('/') || commandName.Contains('?')) throw new ArgumentException("invalid command name", nameof(commandName));
+        // The name becomes a topic level ($iothub/methods/POST/{name}/): MQTT wildcards, separators and control characters cannot travel.
+        if (string.IsNullOrEmpty(commandName) || commandName.Length > 128 || !Limits.IsWellFormed(commandName) || commandName.Any(c => c is '/' or '?' or '#' or '+' || char.IsControl(c)))
+            throw new ArgumentException("invalid command name (1..128 characters, none of / ? # + or control characters)", nameof(commandName));
         if (payloadJson is not null)
         {
+            if (!Limits.IsWellFormed(payloadJson)) throw new ArgumentException("payload must be JSON", nameof(payloadJson));
+            if (Encoding.UTF8.GetByteCount(payloadJson) > Limits.MethodPayloadBytes) throw new PayloadTooLargeException($"command payload is above IoT Hub's {Limits.MethodPayloadBytes / 1024} KB limit");
             try { JsonNode.Parse(payloadJson); }
             catch (System.Text.Json.JsonException) { throw new ArgumentException("payload must be JSON", nameof(payloadJson)); }
         }
@@ -210,6 +230,10 @@ public sealed class EmulatorOperator
     {
         var ttl = timeToLive ?? DefaultC2dTimeToLive;
         if (ttl <= TimeSpan.Zero || ttl > MaxC2dTimeToLive) throw new ArgumentOutOfRangeException(nameof(timeToLive), "C2D time to live must be more than 0 and at most 48 hours");
+        if (!Limits.IsWellFormed(payload)) throw new ArgumentException("payload is not valid Unicode text", nameof(payload));
+        if (Encoding.UTF8.GetByteCount(payload) > Limits.C2dBytes) throw new PayloadTooLargeException($"C2D payload is above IoT Hub's {Limits.C2dBytes / 1024} KB limit");
+        foreach (var (k, v) in properties ?? new Dictionary<string, string?>())
+            if (!Limits.IsWellFormed(k) || (v is not null && !Limits.IsWellFormed(v))) throw new ArgumentException("property names and values must be valid Unicode text", nameof(properties));
         if (await GetDeviceAsync(deviceId).ConfigureAwait(false) is null) throw new KeyNotFoundException($"device '{deviceId}' not found");
         return await _hub.SendC2dAsync(deviceId, Encoding.UTF8.GetBytes(payload), properties ?? new Dictionary<string, string?>(), ttl).ConfigureAwait(false);
     }

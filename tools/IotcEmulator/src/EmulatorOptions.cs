@@ -6,6 +6,16 @@ public sealed class EmulatorOptions
     /// <summary>Folder for the SQLite database and the CA/server certificates. Default <c>./.iotc-emulator</c>.</summary>
     public string DataDirectory { get; set; } = Path.Combine(Environment.CurrentDirectory, ".iotc-emulator");
 
+    /// <summary>Folder for the development CA and the server certificate. Default null: <see cref="DataDirectory"/>.
+    /// Point several short-lived data folders at one certificate folder (e.g. <see cref="UserCertificateDirectory"/>) so
+    /// that a CA trusted once stays valid across runs.</summary>
+    public string? CertificateDirectory { get; set; }
+
+    /// <summary>This user's certificate folder, the same on every run: <c>iotc-emulator</c> under the local application
+    /// data folder (<c>~/.local/share/iotc-emulator</c> on Linux, <c>%LOCALAPPDATA%\iotc-emulator</c> on Windows).</summary>
+    public static string UserCertificateDirectory =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "iotc-emulator");
+
     /// <summary>HTTPS port for DPS and the operator REST API. Default 8443; 0 picks a free port.</summary>
     public int DpsPort { get; set; } = 8443;
 
@@ -18,7 +28,17 @@ public sealed class EmulatorOptions
     /// <summary>DPS ID scope. Default: one generated on first start and kept in the data folder.</summary>
     public string? IdScope { get; set; }
 
-    /// <summary>Also listen on <c>::1</c> (when the OS has IPv6). Default true. The emulator only ever binds loopback.</summary>
+    /// <summary>Address DPS and the hub listen on. Default null: loopback only (127.0.0.1, and ::1 with
+    /// <see cref="ListenIPv6"/>). <c>0.0.0.0</c> (every IPv4 interface) or one interface's address makes them reachable
+    /// from the network, for a board on the desk (LAN mode); then set <see cref="HubHostName"/> to the name or address
+    /// the board uses. Devices still authenticate as always; the dashboard and <c>/api</c> keep answering on localhost only.</summary>
+    public string? BindAddress { get; set; }
+
+    /// <summary>More host names or IP addresses the TLS server certificate must cover (besides localhost, 127.0.0.1,
+    /// ::1, <see cref="HubHostName"/> and a specific <see cref="BindAddress"/>): the names devices will connect to.</summary>
+    public IList<string> CertificateNames { get; } = new List<string>();
+
+    /// <summary>Also listen on <c>::1</c> (when the OS has IPv6). Default true; not used in LAN mode.</summary>
     public bool ListenIPv6 { get; set; } = true;
 
     /// <summary>Create (once) and keep an individual symmetric-key enrollment named <see cref="DemoRegistrationId"/>. Default true.</summary>

@@ -11,8 +11,8 @@ internal sealed class Faults
     int _dpsAssigningPolls;
     long _tokenCapTicks; // 0 = no cap
 
-    public ConcurrentDictionary<string, TimeSpan> PubAckDelays { get; } = new(StringComparer.OrdinalIgnoreCase);
-    public ConcurrentDictionary<string, bool> PubAckWithheld { get; } = new(StringComparer.OrdinalIgnoreCase);
+    public ConcurrentDictionary<string, TimeSpan> PubAckDelays { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, bool> PubAckWithheld { get; } = new(StringComparer.Ordinal);
 
     public void RefuseConnects(TimeSpan d) => Interlocked.Exchange(ref _refuseConnectsUntilTicks, (DateTimeOffset.UtcNow + d).UtcTicks);
 

@@ -18,6 +18,10 @@ internal sealed class HubService : IAsyncDisposable
     // Messages the emulator injects carry this sender prefix plus the target client id, so the enqueue
     // interceptor can hand each one to exactly that device (all devices subscribe to the same $iothub filters).
     const string InjectMarker = "\u0001iotc-emulator>";
+    // DPS over MQTT uses the registration id as client id, often the same as the device's hub client id. In Azure they
+    // are different hosts; here they share the port, so a DPS connection gets this prefix as its MQTTnet client id
+    // (ValidatingConnectionEventArgs.AssignedClientIdentifier) and never takes over or wipes the device's hub session.
+    internal const string DpsMarker = "\u0002dps>";
     const string SessionKey = "iotc.session";
 
     /// <summary>IoT Hub's default maximum delivery count of a C2D message: once reached, the message is dead-lettered.</summary>
@@ -28,14 +32,22 @@ internal sealed class HubService : IAsyncDisposable
     readonly Action<string> _log;
     readonly string _hub;
     readonly MqttServer _server;
-    readonly ConcurrentDictionary<string, Conn> _conns = new(StringComparer.OrdinalIgnoreCase);
+    readonly ConcurrentDictionary<string, Conn> _conns = new(StringComparer.Ordinal);
+    readonly ConcurrentDictionary<string, DpsCredentials> _dpsConns = new(StringComparer.Ordinal);
+    readonly DpsService _dps;
     readonly ConcurrentDictionary<string, TaskCompletionSource<(int Status, string? Payload)>> _pendingMethods = new(StringComparer.Ordinal);
     // What CONNECT validation decided, picked up by the connected handler. MQTTnet hands a resumed session its old
     // session items, so per-connection facts cannot travel in the items of the validating event.
-    readonly ConcurrentDictionary<string, ConnectInfo> _validated = new(StringComparer.OrdinalIgnoreCase);
+    readonly ConcurrentDictionary<string, ConnectInfo> _validated = new(StringComparer.Ordinal);
     long _rid;
 
-    sealed record ConnectInfo(DateTimeOffset Expiry, string? ModelId, AttestationKind Auth, bool CleanSession, DateTimeOffset ValidatedUtc);
+    sealed record ConnectInfo(DateTimeOffset Expiry, string? ModelId, AttestationKind Auth, bool CleanSession, DateTimeOffset ValidatedUtc,
+        IReadOnlyDictionary<string, int>? Restore = null);
+
+    // Persistent sessions from before the last start (subscriptions, in SQLite) that no connection has picked up yet.
+    // MQTTnet keeps sessions in memory only, so the first clean-session-0 CONNECT of such a device gets its
+    // subscriptions back server-side and CONNACK session-present 1, as IoT Hub (which keeps sessions) answers.
+    readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, int>> _restorable;
 
     sealed class Conn
     {
@@ -59,6 +71,11 @@ internal sealed class HubService : IAsyncDisposable
 
         /// <summary>The granted filters (IoT Hub allows a handful) and what each gives.</summary>
         public ConcurrentDictionary<string, Grant> Filters { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Granted QoS per filter, kept in SQLite for a persistent (clean session 0) session.</summary>
+        public ConcurrentDictionary<string, int> Qos { get; } = new(StringComparer.Ordinal);
+
+        public bool Persistent;
 
         public ConcurrentDictionary<long, byte> C2dInFlight { get; } = new();
 
@@ -103,8 +120,10 @@ internal sealed class HubService : IAsyncDisposable
 
     public event Action<TelemetryMessage>? TelemetryReceived;
 
-    public HubService(Store store, Faults faults, Action<string> log, string hubHostName, X509Certificate2Holder cert, IPAddress v4, IPAddress v6, int port)
+    public HubService(Store store, Faults faults, Action<string> log, string hubHostName, X509Certificate2Holder cert, IPAddress v4, IPAddress v6, int port, DpsService dps)
     {
+        _dps = dps;
+        _restorable = new(store.LoadSessions(), StringComparer.Ordinal);
         _store = store;
         _faults = faults;
         _log = log;
@@ -120,7 +139,7 @@ internal sealed class HubService : IAsyncDisposable
             // Ask for a client certificate so X.509 devices can present one; SAS devices send none. The TLS layer
             // accepts what is offered because the device's certificate is checked against its enrollment at CONNECT
             // (thumbprint or enrolled CA), as IoT Hub does; no chain to a public root is expected.
-            .WithClientCertificate(static (_, _, _, _) => true)
+            .WithClientCertificate(static (_, leaf, chain, _) => ClientCertificates.RememberPresented(leaf, chain))
             .WithMaxPendingMessagesPerClient(10_000)
             // IoT Hub keeps a clean-session-0 session (subscriptions, unacknowledged QoS 1 messages) across connections
             // and answers session-present (MQTT 3.1.1 §3.1.2.4, §3.2.2.2); MQTTnet does exactly that with this switch.
@@ -138,6 +157,7 @@ internal sealed class HubService : IAsyncDisposable
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingClientEnqueueAsync += OnEnqueueAsync;
         Options = options;
+        UpdateOutboundInterception();
     }
 
     public MqttServerOptions Options { get; }
@@ -169,15 +189,13 @@ internal sealed class HubService : IAsyncDisposable
     /// <summary>Hooks outbound packets only while some device has PUBACKs withheld: the hook costs an allocation per packet.</summary>
     public void UpdateOutboundInterception()
     {
-        var want = !_faults.PubAckWithheld.IsEmpty;
+        // Also while a session from before the restart may still be picked up: its CONNACK needs session-present 1.
+        var want = !_faults.PubAckWithheld.IsEmpty || !_restorable.IsEmpty || _validated.Values.Any(v => v.Restore is not null);
         if (want && Interlocked.CompareExchange(ref _outboundHooked, 1, 0) == 0) _server.InterceptingOutboundPacketAsync += OnOutboundAsync;
         else if (!want && Interlocked.CompareExchange(ref _outboundHooked, 0, 1) == 1) _server.InterceptingOutboundPacketAsync -= OnOutboundAsync;
     }
 
     // ---------------- connection ----------------
-
-    static bool ValidDeviceId(string id) =>
-        id.Length is > 0 and <= 128 && id.All(c => char.IsAsciiLetterOrDigit(c) || "-.+%_#*?!(),:=@$'".Contains(c));
 
     /// <summary>Parses <c>{hub}/{deviceId}/?api-version=…&amp;model-id=…</c> or the older <c>{hub}/{deviceId}/api-version=…</c>.</summary>
     internal static bool TryParseUserName(string? userName, string hub, string clientId, out Dictionary<string, string?> query, out string? reason)
@@ -185,13 +203,108 @@ internal sealed class HubService : IAsyncDisposable
         query = new();
         reason = null;
         if (string.IsNullOrEmpty(userName)) { reason = "user name missing"; return false; }
+        // Host names compare without case; device ids are case-sensitive.
         var prefix = hub + "/" + clientId + "/";
-        if (!userName.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) { reason = "user name does not start with '{hub}/{deviceId}/'"; return false; }
+        if (!userName.StartsWith(hub + "/", StringComparison.OrdinalIgnoreCase) || !userName.AsSpan(hub.Length).StartsWith(prefix.AsSpan(hub.Length), StringComparison.Ordinal))
+        {
+            reason = "user name does not start with '{hub}/{deviceId}/'";
+            return false;
+        }
         var rest = userName[prefix.Length..];
         if (rest.StartsWith('?')) rest = rest[1..];
         query = PropertyBag.Parse(rest);
         if (!query.TryGetValue("api-version", out var api) || string.IsNullOrEmpty(api)) { reason = "api-version missing in user name"; return false; }
         return true;
+    }
+
+    /// <summary>DPS's MQTT user name: <c>{idScope}/registrations/{registrationId}/api-version=…[&amp;ClientVersion=…]</c>, with the
+    /// registration id equal to the client id (https://learn.microsoft.com/azure/iot-dps/iot-dps-mqtt-support).</summary>
+    internal static bool IsDpsUserName(string? userName, string clientId, out string idScope, out string? apiVersion)
+    {
+        idScope = "";
+        apiVersion = null;
+        if (string.IsNullOrEmpty(userName)) return false;
+        var marker = "/registrations/" + clientId + "/";
+        var at = userName.IndexOf(marker, StringComparison.Ordinal);
+        if (at <= 0 || userName.IndexOf('/') != at) return false;
+        idScope = userName[..at];
+        var rest = userName[(at + marker.Length)..];
+        if (rest.StartsWith('?')) rest = rest[1..];
+        PropertyBag.Parse(rest).TryGetValue("api-version", out apiVersion);
+        return true;
+    }
+
+    async Task ValidateDpsAsync(ValidatingConnectionEventArgs e, string registrationId, string idScope, string? apiVersion)
+    {
+        var what = $"'{registrationId}' from {e.RemoteEndPoint} (MQTT)";
+        if (_dps.Precheck(idScope, registrationId, apiVersion, what, throttle: false) is { } refusal)
+        {
+            e.ReasonCode = refusal.Status == 404 ? MqttConnectReasonCode.NotAuthorized : MqttConnectReasonCode.BadUserNameOrPassword;
+            _log($"dps: refused MQTT connect of {what}: {(string?)refusal.Body["message"]}");
+            return;
+        }
+        DpsCredentials? creds = null;
+        if (!string.IsNullOrEmpty(e.Password)) creds = await Task.Run(() => _dps.AuthenticateSas(e.Password, idScope, registrationId, what)).ConfigureAwait(false);
+        else if (e.ClientCertificate is { } cert) creds = await Task.Run(() => _dps.AuthenticateCertificate(cert, registrationId, what)).ConfigureAwait(false);
+        else _log($"dps: unauthorized {what}: no password and no client certificate");
+        if (creds is null)
+        {
+            e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+            return;
+        }
+        var internalId = DpsMarker + registrationId;
+        if (ConnectPacketField?.GetValue(e) is not MqttConnectPacket packet)
+        {
+            e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
+            _log($"dps: refused MQTT connect of {what}: this MQTTnet version hides the CONNECT packet, so DPS over MQTT cannot be told apart from the hub session");
+            return;
+        }
+        packet.ClientId = internalId;
+        _dpsConns[internalId] = creds;
+        _log($"dps: '{registrationId}' connected over MQTT from {e.RemoteEndPoint} (enrollment '{creds.EnrollmentId}', {creds.Attestation})");
+    }
+
+    // MQTTnet (5.2) keys sessions by the CONNECT packet's client id and assigns a new id only to empty MQTT 5 ids, so
+    // the DPS connection's id is changed on the packet itself, before MQTTnet looks up the session.
+    static readonly System.Reflection.FieldInfo? ConnectPacketField =
+        typeof(ValidatingConnectionEventArgs).GetField("_connectPacket", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+
+    async Task OnDpsPublishAsync(InterceptingPublishEventArgs e)
+    {
+        var registrationId = e.ClientId[DpsMarker.Length..];
+        var what = $"'{registrationId}' (MQTT)";
+        var topic = e.ApplicationMessage.Topic;
+        if (!_dpsConns.TryGetValue(e.ClientId, out var creds))
+        {
+            e.CloseConnection = true;
+            return;
+        }
+        var (path, q) = SplitQuery(topic);
+        q.TryGetValue("$rid", out var rid);
+        DpsReply reply;
+        if (path == "$dps/registrations/PUT/iotdps-register/")
+        {
+            if (e.ApplicationMessage.Payload.Length > Limits.DpsBodyBytes)
+                reply = DpsService.Error(413, 413001, $"The request body is larger than {Limits.DpsBodyBytes} bytes.");
+            else if (_dps.Precheck(_dps.IdScope, registrationId, "2021-06-01", what, throttle: true) is { } early)
+                reply = early;
+            else
+                reply = await Task.Run(() => _dps.Register(creds, registrationId, TwinJson.TryParseObject(e.ApplicationMessage.Payload.ToArray()), what)).ConfigureAwait(false);
+        }
+        else if (path == "$dps/registrations/GET/iotdps-get-operationstatus/" && q.TryGetValue("operationId", out var opId) && opId is not null)
+        {
+            reply = _dps.Precheck(_dps.IdScope, registrationId, "2021-06-01", what, throttle: true)
+                ?? await Task.Run(() => _dps.Poll(registrationId, opId, what)).ConfigureAwait(false);
+        }
+        else
+        {
+            e.CloseConnection = true;
+            _log($"dps: closing {what}: publish to '{topic}' is not a DPS request");
+            return;
+        }
+        // The status and retry-after travel in the topic (DPS MQTT support page above).
+        var responseTopic = $"$dps/registrations/res/{reply.Status}/?$rid={rid}" + (reply.RetryAfter is { } ra ? $"&retry-after={ra}" : "");
+        await DeliverAsync(e.ClientId, responseTopic, Encoding.UTF8.GetBytes(reply.Body.ToJsonString(TwinJson.Relaxed))).ConfigureAwait(false);
     }
 
     async Task OnValidatingAsync(ValidatingConnectionEventArgs e)
@@ -210,7 +323,12 @@ internal sealed class HubService : IAsyncDisposable
             _log($"hub: refused {Who()}: MQTT {e.ProtocolVersion} (IoT Hub speaks 3.1.1)");
             return;
         }
-        if (!ValidDeviceId(id))
+        if (IsDpsUserName(e.UserName, id, out var dpsScope, out var dpsApi))
+        {
+            await ValidateDpsAsync(e, id, dpsScope, dpsApi).ConfigureAwait(false);
+            return;
+        }
+        if (!Limits.IsValidDeviceId(id))
         {
             e.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
             _log($"hub: refused {Who()}: invalid device id");
@@ -241,8 +359,8 @@ internal sealed class HubService : IAsyncDisposable
                 _log($"hub: refused {Who()}: X.509 device presented no client certificate");
                 return;
             }
-            var ok = (ClientCertificates.MatchesThumbprint(cert, device.Thumbprint) || ClientCertificates.ChainsTo(cert, device.CaPem))
-                && string.Equals(ClientCertificates.CommonName(cert), id, StringComparison.OrdinalIgnoreCase)
+            var ok = (ClientCertificates.MatchesThumbprint(cert, device.Thumbprint) || ClientCertificates.ChainsTo(cert, device.CaPem, ClientCertificates.PresentedIntermediates(cert)))
+                && string.Equals(ClientCertificates.CommonName(cert), id, StringComparison.Ordinal)
                 && cert.NotBefore <= DateTime.Now && cert.NotAfter >= DateTime.Now;
             if (!ok)
             {
@@ -262,7 +380,8 @@ internal sealed class HubService : IAsyncDisposable
                 return;
             }
             var resource = _hub + "/devices/" + id;
-            if (!string.Equals(token.Resource, resource, StringComparison.OrdinalIgnoreCase))
+            if (token.Resource.Length != resource.Length || !token.Resource.StartsWith(_hub + "/", StringComparison.OrdinalIgnoreCase)
+                || !token.Resource.AsSpan(_hub.Length).SequenceEqual(resource.AsSpan(_hub.Length)))
             {
                 e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
                 _log($"hub: refused {Who()}: token sr '{token.Resource}' is not '{resource}'");
@@ -274,16 +393,16 @@ internal sealed class HubService : IAsyncDisposable
                 _log($"hub: refused {Who()}: device tokens carry no skn");
                 return;
             }
-            if (token.ExpiresAt <= now)
-            {
-                e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
-                _log($"hub: refused {Who()}: token expired at {token.ExpiresAt:u}");
-                return;
-            }
             if (!token.IsSignedBy([device.PrimaryKey, device.SecondaryKey]))
             {
                 e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
                 _log($"hub: refused {Who()}: signature does not match the device key");
+                return;
+            }
+            if (token.ExpiresAt <= now)
+            {
+                e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
+                _log($"hub: refused {Who()}: token expired at {token.ExpiresAt:u}");
                 return;
             }
             expiry = token.ExpiresAt;
@@ -292,12 +411,24 @@ internal sealed class HubService : IAsyncDisposable
 
         query.TryGetValue("model-id", out var modelId);
         // Becomes the session's state when MQTTnet starts a new session; a resumed session keeps its own.
-        e.SessionItems[SessionKey] = new HubSession();
-        _validated[id] = new ConnectInfo(expiry, modelId, device.Attestation, e.CleanSession != false, now);
+        var clean = e.CleanSession != false;
+        e.SessionItems[SessionKey] = new HubSession { Persistent = !clean };
+        IReadOnlyDictionary<string, int>? restore = null;
+        if (_restorable.TryRemove(id, out var stored) && !clean) restore = stored;
+        if (clean)
+        {
+            await Task.Run(() => _store.DeleteSession(id)).ConfigureAwait(false);
+            // IoT Hub removes the enqueued C2D messages of a device that connects with clean session 1 (Store.PurgeC2d):
+            // only what is sent after it subscribed reaches it.
+            var purged = await Task.Run(() => _store.PurgeC2d(id)).ConfigureAwait(false);
+            if (purged > 0) _log($"hub: '{id}' connects with clean session 1: {purged} queued C2D message(s) removed, as IoT Hub does");
+        }
+        _validated[id] = new ConnectInfo(expiry, modelId, device.Attestation, clean, now, restore);
     }
 
     async Task OnConnectedAsync(ClientConnectedEventArgs e)
     {
+        if (e.ClientId.StartsWith(DpsMarker, StringComparison.Ordinal)) return;
         if (!_validated.TryRemove(e.ClientId, out var info) || e.SessionItems[SessionKey] is not HubSession session) return;
         var resumed = Interlocked.Increment(ref session.Connections) > 1;
         var conn = new Conn { RemoteEndPoint = e.RemoteEndPoint, ClientId = e.ClientId, Expiry = info.Expiry, Session = session };
@@ -308,6 +439,13 @@ internal sealed class HubService : IAsyncDisposable
         _log($"hub: '{e.ClientId}' connected from {e.RemoteEndPoint} ({info.Auth}{(model is null ? "" : ", model " + model)}, {kind}), token valid until {info.Expiry:u}");
         await Task.Run(() => _store.MarkConnection(e.ClientId, true, model)).ConfigureAwait(false);
         _ = CloseAtExpiryAsync(conn);
+        if (info.Restore is { } filters && !resumed)
+        {
+            _log($"hub: '{e.ClientId}' resumes its session from before the restart: {filters.Count} subscription(s) restored");
+            var topicFilters = filters.Select(f => new MqttTopicFilterBuilder().WithTopic(f.Key).WithQualityOfServiceLevel((MqttQualityOfServiceLevel)f.Value).Build()).ToList();
+            if (topicFilters.Count > 0) await _server.SubscribeAsync(e.ClientId, topicFilters).ConfigureAwait(false);
+        }
+        UpdateOutboundInterception();
         if (resumed)
         {
             // MQTTnet sends the resumed session's unacknowledged QoS 1 messages again: each is one more delivery.
@@ -340,6 +478,11 @@ internal sealed class HubService : IAsyncDisposable
 
     async Task OnDisconnectedAsync(ClientDisconnectedEventArgs e)
     {
+        if (e.ClientId.StartsWith(DpsMarker, StringComparison.Ordinal))
+        {
+            if (e.DisconnectType != MqttClientDisconnectType.Takeover) _dpsConns.TryRemove(e.ClientId, out _);
+            return;
+        }
         if (e.DisconnectType == MqttClientDisconnectType.Takeover)
         {
             _log($"hub: '{e.ClientId}' taken over by a new connection; old one dropped");
@@ -365,6 +508,17 @@ internal sealed class HubService : IAsyncDisposable
             e.TopicFilter.QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce;
         }
         e.Response.ReasonCode = e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? MqttSubscribeReasonCode.GrantedQoS0 : MqttSubscribeReasonCode.GrantedQoS1;
+        if (id.StartsWith(DpsMarker, StringComparison.Ordinal))
+        {
+            // A DPS connection may listen to its responses only.
+            if (topic != "$dps/registrations/res/#")
+            {
+                e.ProcessSubscription = false;
+                e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+                _log($"dps: refused subscription of '{id[DpsMarker.Length..]}' to '{topic}'");
+            }
+            return Task.CompletedTask;
+        }
         switch (Classify(id, topic))
         {
             case Grant.Refused:
@@ -392,13 +546,17 @@ internal sealed class HubService : IAsyncDisposable
             s.C2dAtMostOnce = e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce;
         }
         s.Filters[e.TopicFilter.Topic] = grant;
+        s.Qos[e.TopicFilter.Topic] = (int)e.TopicFilter.QualityOfServiceLevel;
+        if (s.Persistent) await Task.Run(() => _store.SaveSession(e.ClientId, s.Qos)).ConfigureAwait(false);
         if (grant == Grant.C2d) await Task.Run(() => FlushC2dAsync(e.ClientId)).ConfigureAwait(false);
     }
 
-    Task OnUnsubscribedAsync(ClientUnsubscribedTopicEventArgs e)
+    async Task OnUnsubscribedAsync(ClientUnsubscribedTopicEventArgs e)
     {
-        (e.SessionItems[SessionKey] as HubSession)?.Filters.TryRemove(e.TopicFilter, out _);
-        return Task.CompletedTask;
+        if (e.SessionItems[SessionKey] is not HubSession s) return;
+        s.Filters.TryRemove(e.TopicFilter, out _);
+        s.Qos.TryRemove(e.TopicFilter, out _);
+        if (s.Persistent) await Task.Run(() => _store.SaveSession(e.ClientId, s.Qos)).ConfigureAwait(false);
     }
 
     /// <summary>The device PUBACKed a message the hub sent it: a C2D message is completed.</summary>
@@ -438,6 +596,10 @@ internal sealed class HubService : IAsyncDisposable
         {
             e.ProcessPacket = false;
         }
+        else if (e.Packet is MqttConnAckPacket ack && _validated.TryGetValue(e.ClientId, out var info) && info.Restore is not null)
+        {
+            ack.IsSessionPresent = true;
+        }
         return Task.CompletedTask;
     }
 
@@ -467,6 +629,11 @@ internal sealed class HubService : IAsyncDisposable
         var msg = e.ApplicationMessage;
         // Device publishes are consumed here and never routed to other clients.
         e.ProcessPublish = false;
+        if (sender.StartsWith(DpsMarker, StringComparison.Ordinal))
+        {
+            await OnDpsPublishAsync(e).ConfigureAwait(false);
+            return;
+        }
         if (msg.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce)
         {
             e.CloseConnection = true;
@@ -482,11 +649,25 @@ internal sealed class HubService : IAsyncDisposable
         var events = "devices/" + sender + "/messages/events";
         if (topic.StartsWith(events, StringComparison.Ordinal) && (topic.Length == events.Length || topic[events.Length] == '/'))
         {
+            if (msg.Payload.Length + Encoding.UTF8.GetByteCount(topic) > Limits.TelemetryBytes)
+            {
+                // IoT Hub has no MQTT answer for a refused publish: it closes the connection; nothing is stored or acknowledged.
+                e.CloseConnection = true;
+                _log($"hub: closing '{sender}': telemetry message of {msg.Payload.Length} bytes is above IoT Hub's {Limits.TelemetryBytes / 1024} KB limit; not stored");
+                return;
+            }
             var bag = topic.Length > events.Length + 1 ? topic[(events.Length + 1)..] : "";
             var (props, propsJson) = ParsedBag(bag);
             TelemetryMessage stored;
-            try { stored = await _store.EnqueueTelemetryAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken).ConfigureAwait(false); }
+            // A QoS 1 PUBACK (sent when this handler returns) promises the message is stored: wait for its commit.
+            try { stored = await _store.EnqueueTelemetryAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken, untilCommitted: msg.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
+            catch (IOException ex)
+            {
+                e.CloseConnection = true; // no PUBACK for a message that is not stored: the device sends it again
+                _log($"hub: closing '{sender}': {ex.Message}");
+                return;
+            }
             TelemetryReceived?.Invoke(stored);
             return;
         }
@@ -510,9 +691,15 @@ internal sealed class HubService : IAsyncDisposable
                 await DeliverAsync(sender, $"$iothub/twin/res/400/?$rid={rid}", Encoding.UTF8.GetBytes(Error(400, "reported properties patch is not a valid JSON object"))).ConfigureAwait(false);
                 return;
             }
-            var version = await Task.Run(() => _store.PatchTwin(sender, false, patch)).ConfigureAwait(false);
-            if (version is null) await DeliverAsync(sender, $"$iothub/twin/res/404/?$rid={rid}", Encoding.UTF8.GetBytes(Error(404, "twin not found"))).ConfigureAwait(false);
-            else await DeliverAsync(sender, $"$iothub/twin/res/204/?$rid={rid}&$version={version}", []).ConfigureAwait(false);
+            var result = await Task.Run(() => _store.PatchTwin(sender, false, patch)).ConfigureAwait(false);
+            if (result.NoSuchDevice) await DeliverAsync(sender, $"$iothub/twin/res/404/?$rid={rid}", Encoding.UTF8.GetBytes(Error(404, "twin not found"))).ConfigureAwait(false);
+            else if (result.TooLarge)
+            {
+                // The twin page says IoT Hub "rejects with an error"; the status is not documented: 413 (request entity too large).
+                _log($"hub: '{sender}' sent a reported patch that would take reported properties above {Limits.TwinSectionBytes / 1024} KB; answered 413, nothing stored");
+                await DeliverAsync(sender, $"$iothub/twin/res/413/?$rid={rid}", Encoding.UTF8.GetBytes(Error(413, $"reported properties would exceed {Limits.TwinSectionBytes} bytes"))).ConfigureAwait(false);
+            }
+            else await DeliverAsync(sender, $"$iothub/twin/res/204/?$rid={rid}&$version={result.Version}", []).ConfigureAwait(false);
             return;
         }
         if (topic.StartsWith("$iothub/methods/res/", StringComparison.Ordinal))
@@ -586,14 +773,16 @@ internal sealed class HubService : IAsyncDisposable
 
     public async Task<long> SetDesiredAsync(string deviceId, JsonObject patch)
     {
-        var version = await Task.Run(() => _store.PatchTwin(deviceId, true, patch)).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"device '{deviceId}' not found");
+        var result = await Task.Run(() => _store.PatchTwin(deviceId, true, patch)).ConfigureAwait(false);
+        if (result.NoSuchDevice) throw new KeyNotFoundException($"device '{deviceId}' not found");
+        if (result.TooLarge) throw new PayloadTooLargeException($"desired properties would exceed {Limits.TwinSectionBytes} bytes (IoT Hub's twin section limit)");
+        var version = result.Version!.Value;
         var push = (JsonObject)patch.DeepClone();
         push.Remove("$version");
         push["$version"] = version;
         if (await ConnAsync(deviceId).ConfigureAwait(false) is { Session.Desired: true } c)
         {
-            await DeliverAsync(c.ClientId, $"$iothub/twin/PATCH/properties/desired/?$version={version}", Encoding.UTF8.GetBytes(push.ToJsonString())).ConfigureAwait(false);
+            await DeliverAsync(c.ClientId, $"$iothub/twin/PATCH/properties/desired/?$version={version}", Encoding.UTF8.GetBytes(push.ToJsonString(TwinJson.Relaxed))).ConfigureAwait(false);
             _log($"hub: pushed desired patch v{version} to '{deviceId}'");
         }
         else

@@ -133,3 +133,17 @@ public sealed class DeviceQueueFullException : InvalidOperationException
     /// <summary>The device whose queue is full.</summary>
     public string DeviceId { get; }
 }
+
+/// <summary>A payload above one of IoT Hub's size limits (twin section 32 KB, C2D 64 KB, method payload 128 KB).</summary>
+public sealed class PayloadTooLargeException : ArgumentException
+{
+    /// <summary>Creates the exception with a message naming the limit.</summary>
+    public PayloadTooLargeException(string message) : base(message) { }
+}
+
+/// <summary>A device with this id exists already (IoT Hub: 409 Conflict, error 409001 DeviceAlreadyExists).</summary>
+public sealed class DeviceAlreadyExistsException : InvalidOperationException
+{
+    /// <summary>Creates the exception for the device id.</summary>
+    public DeviceAlreadyExistsException(string deviceId) : base($"A device with id '{deviceId}' already exists") { }
+}

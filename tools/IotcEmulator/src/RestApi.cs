@@ -23,6 +23,14 @@ internal static class RestApi
 
     static IResult Problem(int status, string message) => Ok(new { error = message }, status);
 
+    // IoT Hub's error codes (https://learn.microsoft.com/rest/api/iothub/common-error-codes): 409001 DeviceAlreadyExists;
+    // 413 for a payload above a documented size limit.
+    static IResult Problem(int status, int errorCode, string message) => Ok(new { error = message, errorCode }, status);
+
+    static IResult BadSeconds(string name, double max) => Problem(400, $"'{name}' must be a number from 0 to {max}");
+
+    const double MaxFaultSeconds = 7 * 24 * 3600;
+
     static async Task<JsonObject?> BodyObject(HttpContext ctx)
     {
         try { return await JsonNode.ParseAsync(ctx.Request.Body) as JsonObject; }
@@ -114,15 +122,21 @@ internal static class RestApi
         {
             var b = await BodyObject(ctx);
             if (b is null || S(b, "deviceId") is not { } id) return Problem(400, "body must be a JSON object with 'deviceId'");
-            if (S(b, "thumbprint") is { } tp) return Ok(await op.CreateX509DeviceAsync(id, tp), 201);
-            var (dev, key) = await op.CreateDeviceAsync(id, S(b, "primaryKey"));
-            return Ok(new { device = dev, primaryKey = key }, 201);
+            try
+            {
+                if (S(b, "thumbprint") is { } tp) return Ok(await op.CreateX509DeviceAsync(id, tp), 201);
+                var (dev, key) = await op.CreateDeviceAsync(id, S(b, "primaryKey"));
+                return Ok(new { device = dev, primaryKey = key }, 201);
+            }
+            catch (DeviceAlreadyExistsException ex) { return Problem(409, 409001, ex.Message); }
+            catch (ArgumentException ex) { return Problem(400, ex.Message); }
         });
 
         api.MapGet("/devices/{id}/twin", async (string id) => await op.GetTwinAsync(id) is { } t ? Ok(Twin(t, await op.GetDesiredPropertyVersionsAsync(id))) : Problem(404, "no such device"));
         api.MapMethods("/devices/{id}/twin/desired", ["PATCH", "POST"], async (HttpContext ctx, string id) =>
         {
             try { return Ok(new { version = await op.SetDesiredPropertiesAsync(id, await BodyText(ctx)) }); }
+            catch (PayloadTooLargeException ex) { return Problem(413, 413001, ex.Message); }
             catch (ArgumentException ex) { return Problem(400, ex.Message); }
             catch (KeyNotFoundException ex) { return Problem(404, ex.Message); }
         });
@@ -132,9 +146,12 @@ internal static class RestApi
             var body = await BodyText(ctx);
             try
             {
-                var r = await op.InvokeCommandAsync(id, name, string.IsNullOrWhiteSpace(body) ? null : body, TimeSpan.FromSeconds(Math.Clamp(timeout ?? 30, 1, 300)), ctx.RequestAborted);
+                var seconds = timeout ?? 30;
+                if (!double.IsFinite(seconds)) return BadSeconds("timeout", 300);
+                var r = await op.InvokeCommandAsync(id, name, string.IsNullOrWhiteSpace(body) ? null : body, TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 300)), ctx.RequestAborted);
                 return Ok(new { invocationId = r.InvocationId, status = r.Status, timedOut = r.TimedOut, payload = r.PayloadJson });
             }
+            catch (PayloadTooLargeException ex) { return Problem(413, 413001, ex.Message); }
             catch (ArgumentException ex) { return Problem(400, ex.Message); }
             catch (KeyNotFoundException ex) { return Problem(404, ex.Message); }
         });
@@ -149,12 +166,14 @@ internal static class RestApi
             TimeSpan? ttl = null;
             if (b["ttlSeconds"] is JsonValue t)
             {
-                if (!t.TryGetValue<double>(out var seconds)) return Problem(400, "'ttlSeconds' must be a number");
-                ttl = TimeSpan.FromSeconds(seconds);
+                if (!t.TryGetValue<double>(out var seconds) || seconds <= 0 || Limits.Seconds(seconds, EmulatorOperator.MaxC2dTimeToLive.TotalSeconds) is not { } valid)
+                    return Problem(400, $"'ttlSeconds' must be a number above 0 and at most {EmulatorOperator.MaxC2dTimeToLive.TotalSeconds} (48 h, IoT Hub's maximum)");
+                ttl = valid;
             }
             try { return Ok(new { id = await op.SendC2dAsync(id, payload, props, ttl) }, 201); }
             catch (KeyNotFoundException ex) { return Problem(404, ex.Message); }
-            catch (ArgumentOutOfRangeException ex) { return Problem(400, ex.Message); }
+            catch (PayloadTooLargeException ex) { return Problem(413, 413001, ex.Message); }
+            catch (ArgumentException ex) { return Problem(400, ex.Message); }
             // IoT Hub answers a full device queue with 403004 DeviceMaximumQueueDepthExceeded.
             catch (DeviceQueueFullException ex) { return Ok(new { error = ex.Message, errorCode = 403004 }, 403); }
         });
@@ -168,12 +187,37 @@ internal static class RestApi
         f.MapGet("", () => Ok(op.GetFaults()));
         f.MapDelete("", () => { op.ClearFaults(); return Results.NoContent(); });
         f.MapPost("/drop/{deviceId}", async (string deviceId) => Ok(new { dropped = await op.DropConnectionAsync(deviceId) }));
-        f.MapPost("/refuse-connects", (double seconds) => { op.RefuseConnects(TimeSpan.FromSeconds(seconds)); return Ok(op.GetFaults()); });
-        f.MapPost("/dps-throttle", (int requests, int? retryAfter) => { op.ThrottleDps(requests, retryAfter ?? 5); return Ok(op.GetFaults()); });
-        f.MapPost("/dps-assigning", (int polls) => { op.KeepDpsAssigning(polls); return Ok(op.GetFaults()); });
-        f.MapPost("/puback-delay/{deviceId}", (string deviceId, int ms) => { op.DelayPubAcks(deviceId, TimeSpan.FromMilliseconds(ms)); return Ok(op.GetFaults()); });
+        f.MapPost("/refuse-connects", (double seconds) =>
+        {
+            if (Limits.Seconds(seconds, MaxFaultSeconds) is not { } d) return BadSeconds("seconds", MaxFaultSeconds);
+            op.RefuseConnects(d);
+            return Ok(op.GetFaults());
+        });
+        f.MapPost("/dps-throttle", (int requests, int? retryAfter) =>
+        {
+            if (requests < 0 || retryAfter is < 1 or > 3600) return Problem(400, "'requests' must be 0 or more and 'retryAfter' 1..3600");
+            op.ThrottleDps(requests, retryAfter ?? 5);
+            return Ok(op.GetFaults());
+        });
+        f.MapPost("/dps-assigning", (int polls) =>
+        {
+            if (polls < 0) return Problem(400, "'polls' must be 0 or more");
+            op.KeepDpsAssigning(polls);
+            return Ok(op.GetFaults());
+        });
+        f.MapPost("/puback-delay/{deviceId}", (string deviceId, int ms) =>
+        {
+            if (ms is < 0 or > 600_000) return Problem(400, "'ms' must be 0..600000");
+            op.DelayPubAcks(deviceId, TimeSpan.FromMilliseconds(ms));
+            return Ok(op.GetFaults());
+        });
         f.MapPost("/puback-withhold/{deviceId}", (string deviceId, bool? on) => { op.WithholdPubAcks(deviceId, on ?? true); return Ok(op.GetFaults()); });
-        f.MapPost("/token-lifetime", (double seconds) => { op.CapTokenLifetime(seconds > 0 ? TimeSpan.FromSeconds(seconds) : null); return Ok(op.GetFaults()); });
+        f.MapPost("/token-lifetime", (double seconds) =>
+        {
+            if (Limits.Seconds(seconds, MaxFaultSeconds) is not { } d) return BadSeconds("seconds", MaxFaultSeconds);
+            op.CapTokenLifetime(d > TimeSpan.Zero ? d : null);
+            return Ok(op.GetFaults());
+        });
         f.MapPost("/malformed-desired/{deviceId}", async (string deviceId) => Ok(new { pushed = await op.PushMalformedDesiredPatchAsync(deviceId) }));
     }
 }

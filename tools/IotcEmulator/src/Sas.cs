@@ -24,7 +24,10 @@ internal sealed class SasToken
     public required long Expiry { get; init; }
     public string? KeyName { get; init; }
 
-    public DateTimeOffset ExpiresAt => DateTimeOffset.FromUnixTimeSeconds(Expiry);
+    /// <summary>The expiry instant; <c>se</c> beyond year 9999 (e.g. 253402300800) reads as <see cref="DateTimeOffset.MaxValue"/>.</summary>
+    public DateTimeOffset ExpiresAt => Expiry > MaxUnixSeconds ? DateTimeOffset.MaxValue : DateTimeOffset.FromUnixTimeSeconds(Expiry);
+
+    static readonly long MaxUnixSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
     public static SasToken? TryParse(string? text)
     {
@@ -112,6 +115,10 @@ public static class SasHelper
     /// <summary>Derives a device key from a group enrollment key: base64(HMACSHA256(base64decode(groupKey), registrationId)).</summary>
     public static string DeriveDeviceKey(string base64GroupKey, string registrationId) =>
         Convert.ToBase64String(HMACSHA256.HashData(Convert.FromBase64String(base64GroupKey), Encoding.UTF8.GetBytes(registrationId)));
+
+    /// <summary>The derived key, or null when the group key is missing or not base64.</summary>
+    internal static string? TryDeriveDeviceKey(string? base64GroupKey, string registrationId) =>
+        Limits.IsBase64Key(base64GroupKey) ? DeriveDeviceKey(base64GroupKey!, registrationId) : null;
 
     /// <summary>A new random 64-byte key, base64 (the size Azure generates).</summary>
     public static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));

@@ -17,7 +17,15 @@ internal sealed class Store : IAsyncDisposable
 
     sealed record Flush(TaskCompletionSource Done);
 
-    sealed record Pending(TelemetryMessage Message, string PropertiesJson);
+    sealed class Pending(TelemetryMessage message, string propertiesJson)
+    {
+        public TelemetryMessage Message { get; } = message;
+        public string PropertiesJson { get; } = propertiesJson;
+        public volatile int State; // 0 queued, 1 committed, 2 failed
+    }
+
+    // Completed (and replaced) after every batch commit; waiters then look at their own item's State.
+    TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public Store(string path, Action<string> log)
     {
@@ -32,12 +40,12 @@ internal sealed class Store : IAsyncDisposable
                     id TEXT PRIMARY KEY COLLATE NOCASE, is_group INTEGER NOT NULL, attestation TEXT NOT NULL,
                     primary_key TEXT, secondary_key TEXT, thumbprint TEXT, ca_pem TEXT, created INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS devices(
-                    device_id TEXT PRIMARY KEY COLLATE NOCASE, enrollment_id TEXT, attestation TEXT NOT NULL,
+                    device_id TEXT PRIMARY KEY, enrollment_id TEXT, attestation TEXT NOT NULL,
                     primary_key TEXT, secondary_key TEXT, thumbprint TEXT, ca_pem TEXT, model_id TEXT, payload TEXT,
                     assigned_hub TEXT NOT NULL, created INTEGER NOT NULL, last_updated INTEGER NOT NULL, etag TEXT NOT NULL,
                     last_connected INTEGER, last_disconnected INTEGER);
                 CREATE TABLE IF NOT EXISTS twins(
-                    device_id TEXT PRIMARY KEY COLLATE NOCASE, desired TEXT NOT NULL, desired_version INTEGER NOT NULL,
+                    device_id TEXT PRIMARY KEY, desired TEXT NOT NULL, desired_version INTEGER NOT NULL,
                     reported TEXT NOT NULL, reported_version INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS telemetry(
                     id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, topic TEXT NOT NULL, payload BLOB NOT NULL,
@@ -62,9 +70,32 @@ internal sealed class Store : IAsyncDisposable
             if (!c2dColumns.Contains("delivery_count")) Exec(c, "ALTER TABLE c2d ADD COLUMN delivery_count INTEGER NOT NULL DEFAULT 0");
             if (!c2dColumns.Contains("expires")) Exec(c, "ALTER TABLE c2d ADD COLUMN expires INTEGER");
             if (!c2dColumns.Contains("completed")) Exec(c, "ALTER TABLE c2d ADD COLUMN completed INTEGER");
+            // IoT Hub device ids are case-sensitive (https://learn.microsoft.com/azure/iot-hub/iot-hub-devguide-identity-registry);
+            // data folders from before kept devices and twins case-insensitive.
+            foreach (var table in new[] { "devices", "twins", "desired_versions" }) DropNoCase(c, table);
+            Exec(c, DpsOperationsSchema);
+            Exec(c, SessionsSchema);
             _lastTelemetryId = Scalar<long?>(c, "SELECT MAX(id) FROM telemetry") ?? 0;
         }
         _writer = Task.Run(WriteTelemetryLoopAsync);
+    }
+
+    /// <summary>Rebuilds <paramref name="table"/> without <c>COLLATE NOCASE</c> when an older data folder has it.</summary>
+    static void DropNoCase(SqliteConnection c, string table)
+    {
+        var sql = Scalar<string>(c, "SELECT sql FROM sqlite_master WHERE type='table' AND name=$n", ("$n", table));
+        if (sql is null || !sql.Contains("COLLATE NOCASE", StringComparison.OrdinalIgnoreCase)) return;
+        var open = sql.IndexOf('(');
+        var create = $"CREATE TABLE {table}_cs" + sql[open..].Replace(" COLLATE NOCASE", "", StringComparison.OrdinalIgnoreCase);
+        using var tx = c.BeginTransaction();
+        foreach (var step in new[] { create, $"INSERT INTO {table}_cs SELECT * FROM {table}", $"DROP TABLE {table}", $"ALTER TABLE {table}_cs RENAME TO {table}" })
+        {
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = step;
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
     }
 
     public long PersistedTelemetryCount => Interlocked.Read(ref _persisted);
@@ -175,6 +206,24 @@ internal sealed class Store : IAsyncDisposable
         return GetDevice(deviceId)!;
     }
 
+    /// <summary>Creates a device; null when one with this id exists already (IoT Hub answers 409001 DeviceAlreadyExists).</summary>
+    public DeviceRow? InsertDevice(string deviceId, AttestationKind att, string? pk, string? thumbprint, string hub)
+    {
+        using var c = Open();
+        var now = Now();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "INSERT INTO devices(device_id,enrollment_id,attestation,primary_key,thumbprint,assigned_hub,created,last_updated,etag) "
+                + "VALUES($d,NULL,$a,$pk,$tp,$h,$now,$now,$etag) ON CONFLICT(device_id) DO NOTHING";
+            foreach (var (n, v) in new (string, object?)[] { ("$d", deviceId), ("$a", att.ToString()), ("$pk", pk), ("$tp", thumbprint), ("$h", hub), ("$now", now),
+                ("$etag", Convert.ToBase64String(Guid.NewGuid().ToByteArray())[..12]) })
+                cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+            if (cmd.ExecuteNonQuery() == 0) return null;
+        }
+        Exec(c, "INSERT OR IGNORE INTO twins(device_id,desired,desired_version,reported,reported_version) VALUES($d,'{}',1,'{}',1)", ("$d", deviceId));
+        return GetDevice(deviceId);
+    }
+
     public DeviceRow? GetDevice(string deviceId) => ListDevices(deviceId).FirstOrDefault();
 
     public List<DeviceRow> ListDevices(string? deviceId = null)
@@ -222,8 +271,13 @@ internal sealed class Store : IAsyncDisposable
         return new TwinDocument(r.GetString(0), TwinJson.WithVersion(r.GetString(1), dv), dv, TwinJson.WithVersion(r.GetString(3), rv), rv);
     }
 
-    /// <summary>Merges a patch (JSON merge-patch semantics: null removes) into desired or reported; returns the new version.</summary>
-    public long? PatchTwin(string deviceId, bool desired, System.Text.Json.Nodes.JsonObject patch)
+    /// <summary>Outcome of <see cref="PatchTwin"/>: the new version, or why nothing changed.</summary>
+    internal readonly record struct TwinPatchResult(long? Version, bool NoSuchDevice, bool TooLarge);
+
+    /// <summary>Merges a patch (JSON merge-patch semantics: null removes) into desired or reported and returns the new
+    /// version; nothing changes when the section would exceed <see cref="Limits.TwinSectionBytes"/> (IoT Hub "rejects
+    /// with an error all operations that would increase the size … above the limit").</summary>
+    public TwinPatchResult PatchTwin(string deviceId, bool desired, System.Text.Json.Nodes.JsonObject patch)
     {
         using var c = Open();
         using var tx = c.BeginTransaction(deferred: false);
@@ -236,11 +290,12 @@ internal sealed class Store : IAsyncDisposable
             cmd.CommandText = $"SELECT {col},{col}_version FROM twins WHERE device_id=$d";
             cmd.Parameters.AddWithValue("$d", deviceId);
             using var r = cmd.ExecuteReader();
-            if (!r.Read()) return null;
+            if (!r.Read()) return new TwinPatchResult(null, true, false);
             current = r.GetString(0);
             version = r.GetInt64(1);
         }
         var merged = TwinJson.Merge(current, patch);
+        if (TwinJson.SectionBytes(merged) > Limits.TwinSectionBytes && TwinJson.SectionBytes(merged) > TwinJson.SectionBytes(current)) return new TwinPatchResult(null, false, true);
         version++;
         using (var cmd = c.CreateCommand())
         {
@@ -252,11 +307,11 @@ internal sealed class Store : IAsyncDisposable
             cmd.ExecuteNonQuery();
         }
         tx.Commit();
-        return version;
+        return new TwinPatchResult(version, false, false);
     }
 
     // ---------- desired-property versions (the dashboard's "pending until acknowledged") ----------
-    const string DesiredVersionsSchema = "CREATE TABLE IF NOT EXISTS desired_versions(device_id TEXT NOT NULL COLLATE NOCASE, name TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY(device_id, name))";
+    const string DesiredVersionsSchema = "CREATE TABLE IF NOT EXISTS desired_versions(device_id TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY(device_id, name))";
 
     /// <summary>Remembers that the desired properties <paramref name="names"/> were last set at <paramref name="version"/>
     /// (Azure keeps this as <c>$metadata.{name}.$lastUpdatedVersion</c>).</summary>
@@ -300,11 +355,21 @@ internal sealed class Store : IAsyncDisposable
     /// <param name="props">The decoded property bag.</param>
     /// <param name="propsJson">The same properties as JSON (callers cache it per distinct property bag).</param>
     /// <param name="ct">Cancels the wait for room in the queue.</param>
-    public async ValueTask<TelemetryMessage> EnqueueTelemetryAsync(string deviceId, string topic, byte[] payload, IReadOnlyDictionary<string, string?> props, string propsJson, CancellationToken ct)
+    /// <param name="untilCommitted">Return only once the message is committed to SQLite (for a QoS 1 publish, whose
+    /// PUBACK must not promise more than is stored); throws <see cref="IOException"/> when the commit failed.</param>
+    public async ValueTask<TelemetryMessage> EnqueueTelemetryAsync(string deviceId, string topic, byte[] payload, IReadOnlyDictionary<string, string?> props, string propsJson,
+        CancellationToken ct, bool untilCommitted = false)
     {
         var msg = new TelemetryMessage(Interlocked.Increment(ref _lastTelemetryId), deviceId, topic, payload, props, DateTimeOffset.UtcNow);
         var item = new Pending(msg, propsJson);
         if (!_telemetry.Writer.TryWrite(item)) await _telemetry.Writer.WriteAsync(item, ct).ConfigureAwait(false);
+        while (untilCommitted)
+        {
+            var done = Volatile.Read(ref _batchDone);
+            if (item.State == 1) break;
+            if (item.State == 2) throw new IOException("the telemetry message could not be committed to SQLite");
+            await done.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
         return msg;
     }
 
@@ -349,8 +414,9 @@ internal sealed class Store : IAsyncDisposable
                     var ppr = cmd.Parameters.Add("$pr", SqliteType.Text);
                     var pa = cmd.Parameters.Add("$a", SqliteType.Integer);
                     cmd.Prepare();
-                    foreach (var (m, json) in batch)
+                    foreach (var p in batch)
                     {
+                        var (m, json) = (p.Message, p.PropertiesJson);
                         pi.Value = m.Id;
                         pd.Value = m.DeviceId;
                         pt.Value = m.Topic;
@@ -361,12 +427,15 @@ internal sealed class Store : IAsyncDisposable
                     }
                     tx.Commit();
                     Interlocked.Add(ref _persisted, batch.Count);
+                    foreach (var p in batch) p.State = 1;
                 }
                 catch (Exception ex)
                 {
+                    foreach (var p in batch) p.State = 2;
                     _log($"storage: failed to persist {batch.Count} telemetry messages: {ex.GetType().Name}: {ex.Message}");
                 }
                 batch.Clear();
+                Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
             foreach (var f in flushes) f.Done.TrySetResult();
             flushes.Clear();
@@ -411,7 +480,7 @@ internal sealed class Store : IAsyncDisposable
         cmd.CommandText = "SELECT device_id, COUNT(*), MAX(id) FROM telemetry WHERE arrived >= $t GROUP BY device_id";
         cmd.Parameters.AddWithValue("$t", since.ToUnixTimeMilliseconds());
         using var r = cmd.ExecuteReader();
-        var map = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        var map = new Dictionary<string, long>(StringComparer.Ordinal);
         long max = 0;
         while (r.Read())
         {
@@ -459,6 +528,106 @@ internal sealed class Store : IAsyncDisposable
         return list;
     }
 
+    // ---------- MQTT sessions ----------
+    // The subscriptions of clean-session-0 sessions, so that a restart does not lose them (IoT Hub keeps sessions).
+    const string SessionsSchema = "CREATE TABLE IF NOT EXISTS mqtt_sessions(client_id TEXT PRIMARY KEY, filters TEXT NOT NULL, updated INTEGER NOT NULL)";
+
+    public void SaveSession(string clientId, IReadOnlyDictionary<string, int> filters)
+    {
+        using var c = Open();
+        Exec(c, "INSERT INTO mqtt_sessions(client_id,filters,updated) VALUES($c,$f,$t) ON CONFLICT(client_id) DO UPDATE SET filters=$f, updated=$t",
+            ("$c", clientId), ("$f", JsonSerializer.Serialize(filters.ToDictionary(p => p.Key, p => p.Value), JsonCtx.Default.DictionaryStringInt32)), ("$t", Now()));
+    }
+
+    public void DeleteSession(string clientId)
+    {
+        using var c = Open();
+        Exec(c, "DELETE FROM mqtt_sessions WHERE client_id=$c", ("$c", clientId));
+    }
+
+    public Dictionary<string, IReadOnlyDictionary<string, int>> LoadSessions()
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT client_id, filters FROM mqtt_sessions";
+        using var r = cmd.ExecuteReader();
+        var map = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        while (r.Read()) map[r.GetString(0)] = JsonSerializer.Deserialize(r.GetString(1), JsonCtx.Default.DictionaryStringInt32) ?? new();
+        return map;
+    }
+
+    // ---------- DPS operations ----------
+    // Kept in SQLite so that an operation id handed out before a restart still answers; bounded: an operation is
+    // forgotten a day after it was created, and a registration keeps only its newest few.
+    const string DpsOperationsSchema = """
+        CREATE TABLE IF NOT EXISTS dps_operations(
+            id TEXT PRIMARY KEY, registration_id TEXT NOT NULL COLLATE NOCASE, enrollment_id TEXT, attestation TEXT NOT NULL,
+            primary_key TEXT, secondary_key TEXT, thumbprint TEXT, ca_pem TEXT, model_id TEXT, payload TEXT,
+            polls_left INTEGER NOT NULL, created INTEGER NOT NULL)
+        """;
+
+    /// <summary>How long DPS operation ids answer. DPS documents no retention; a day covers every polling client.</summary>
+    public static readonly TimeSpan DpsOperationLifetime = TimeSpan.FromDays(1);
+
+    /// <summary>Operations kept per registration id (older ones are forgotten when a new one starts).</summary>
+    public const int DpsOperationsPerRegistration = 4;
+
+    internal sealed record DpsOperation(string Id, string RegistrationId, string? EnrollmentId, AttestationKind Attestation, string? PrimaryKey,
+        string? SecondaryKey, string? Thumbprint, string? CaPem, string? ModelId, string? Payload, int PollsLeft, DateTimeOffset Created);
+
+    public void AddDpsOperation(DpsOperation o)
+    {
+        using var c = Open();
+        using var tx = c.BeginTransaction(deferred: false);
+        void Run(string sql, params (string, object?)[] args)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = sql;
+            foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+            cmd.ExecuteNonQuery();
+        }
+        Run("DELETE FROM dps_operations WHERE created<$t", ("$t", Now() - (long)DpsOperationLifetime.TotalMilliseconds));
+        Run("DELETE FROM dps_operations WHERE registration_id=$r AND id NOT IN (SELECT id FROM dps_operations WHERE registration_id=$r ORDER BY created DESC LIMIT $k)",
+            ("$r", o.RegistrationId), ("$k", DpsOperationsPerRegistration - 1));
+        Run("""
+            INSERT INTO dps_operations(id,registration_id,enrollment_id,attestation,primary_key,secondary_key,thumbprint,ca_pem,model_id,payload,polls_left,created)
+            VALUES($i,$r,$e,$a,$pk,$sk,$tp,$ca,$m,$p,$n,$t)
+            """, ("$i", o.Id), ("$r", o.RegistrationId), ("$e", o.EnrollmentId), ("$a", o.Attestation.ToString()), ("$pk", o.PrimaryKey), ("$sk", o.SecondaryKey),
+            ("$tp", o.Thumbprint), ("$ca", o.CaPem), ("$m", o.ModelId), ("$p", o.Payload), ("$n", o.PollsLeft), ("$t", o.Created.ToUnixTimeMilliseconds()));
+        tx.Commit();
+    }
+
+    /// <summary>The operation (null when unknown or older than <see cref="DpsOperationLifetime"/>).</summary>
+    public DpsOperation? GetDpsOperation(string id)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id,registration_id,enrollment_id,attestation,primary_key,secondary_key,thumbprint,ca_pem,model_id,payload,polls_left,created FROM dps_operations WHERE id=$i AND created>=$t";
+        cmd.Parameters.AddWithValue("$i", id);
+        cmd.Parameters.AddWithValue("$t", Now() - (long)DpsOperationLifetime.TotalMilliseconds);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) return null;
+        return new DpsOperation(r.GetString(0), r.GetString(1), Str(r, 2), Enum.Parse<AttestationKind>(r.GetString(3)), Str(r, 4), Str(r, 5), Str(r, 6), Str(r, 7),
+            Str(r, 8), Str(r, 9), r.GetInt32(10), Ms(r.GetInt64(11)));
+    }
+
+    /// <summary>Takes one "still assigning" poll; false when none is left.</summary>
+    public bool TakeDpsPoll(string id)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE dps_operations SET polls_left=polls_left-1 WHERE id=$i AND polls_left>0";
+        cmd.Parameters.AddWithValue("$i", id);
+        return cmd.ExecuteNonQuery() > 0;
+    }
+
+    public long CountDpsOperations()
+    {
+        using var c = Open();
+        return Scalar<long>(c, "SELECT COUNT(*) FROM dps_operations");
+    }
+
     // ---------- C2D ----------
     /// <summary>IoT Hub's limit of messages in one device queue (enqueued or delivered and not yet completed).</summary>
     public const int C2dQueueDepth = 50;
@@ -485,7 +654,7 @@ internal sealed class Store : IAsyncDisposable
         using (var count = c.CreateCommand())
         {
             count.Transaction = tx;
-            count.CommandText = $"SELECT COUNT(*) FROM c2d WHERE device_id=$d COLLATE NOCASE AND {PendingC2dState}";
+            count.CommandText = $"SELECT COUNT(*) FROM c2d WHERE device_id=$d AND {PendingC2dState}";
             count.Parameters.AddWithValue("$d", deviceId);
             if (Convert.ToInt64(count.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) >= C2dQueueDepth) return null;
         }
@@ -534,11 +703,26 @@ internal sealed class Store : IAsyncDisposable
     {
         using var c = Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE c2d SET state='completed', completed=$t WHERE id=$i AND device_id=$d COLLATE NOCASE AND state='delivered'";
+        cmd.CommandText = "UPDATE c2d SET state='completed', completed=$t WHERE id=$i AND device_id=$d AND state='delivered'";
         cmd.Parameters.AddWithValue("$t", Now());
         cmd.Parameters.AddWithValue("$i", id);
         cmd.Parameters.AddWithValue("$d", deviceId);
         return cmd.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>
+    /// A clean-session CONNECT: the device's enqueued messages (never delivered) leave the queue as <c>purged</c>;
+    /// returns how many. The Azure SDK for C documents IoT Hub's behaviour (sdk/docs/iot/mqtt_state_machine.md, "MQTT
+    /// Clean Session"): "Connecting with Clean Session true will remove all enqueued C2D messages." A message delivered
+    /// and not acknowledged is in IoT Hub's other state (invisible, not enqueued): it stays and is sent again.
+    /// </summary>
+    public int PurgeC2d(string deviceId)
+    {
+        using var c = Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "UPDATE c2d SET state='purged' WHERE device_id=$d AND state='queued'";
+        cmd.Parameters.AddWithValue("$d", deviceId);
+        return cmd.ExecuteNonQuery();
     }
 
     public void DeadLetterC2d(long id)
@@ -555,7 +739,7 @@ internal sealed class Store : IAsyncDisposable
         using var c = Open();
         ExpireC2d(c);
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT id,device_id,payload,properties,enqueued,state,delivered,delivery_count,expires,completed FROM c2d WHERE ($d IS NULL OR device_id=$d COLLATE NOCASE) AND ($q=0 OR {PendingC2dState}) ORDER BY id";
+        cmd.CommandText = $"SELECT id,device_id,payload,properties,enqueued,state,delivered,delivery_count,expires,completed FROM c2d WHERE ($d IS NULL OR device_id=$d) AND ($q=0 OR {PendingC2dState}) ORDER BY id";
         cmd.Parameters.AddWithValue("$d", (object?)deviceId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$q", pendingOnly ? 1 : 0);
         using var r = cmd.ExecuteReader();
