@@ -125,6 +125,49 @@ public sealed class PersistenceTests
     }
 
     [Fact]
+    public async Task A_data_folder_from_before_case_sensitive_ids_is_migrated_and_keeps_its_devices()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-migrate-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var key = T.RandomKey();
+        try
+        {
+            // The devices/twins schema of main 5a6490d (device ids COLLATE NOCASE), with one device.
+            using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, "emulator.db")};Pooling=False"))
+            {
+                c.Open();
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = """
+                    CREATE TABLE IF NOT EXISTS devices(
+                        device_id TEXT PRIMARY KEY COLLATE NOCASE, enrollment_id TEXT, attestation TEXT NOT NULL,
+                        primary_key TEXT, secondary_key TEXT, thumbprint TEXT, ca_pem TEXT, model_id TEXT, payload TEXT,
+                        assigned_hub TEXT NOT NULL, created INTEGER NOT NULL, last_updated INTEGER NOT NULL, etag TEXT NOT NULL,
+                        last_connected INTEGER, last_disconnected INTEGER);
+                    CREATE TABLE IF NOT EXISTS twins(
+                        device_id TEXT PRIMARY KEY COLLATE NOCASE, desired TEXT NOT NULL, desired_version INTEGER NOT NULL,
+                        reported TEXT NOT NULL, reported_version INTEGER NOT NULL);
+                    INSERT INTO devices(device_id,attestation,primary_key,assigned_hub,created,last_updated,etag) VALUES('Old-Dev','SymmetricKey',$k,'localhost',0,0,'e');
+                    INSERT INTO twins VALUES('Old-Dev','{"a":1}',3,'{}',1);
+                    """;
+                cmd.Parameters.AddWithValue("$k", key);
+                cmd.ExecuteNonQuery();
+            }
+            await using var emu = await EmulatorHost.StartAsync(new EmulatorOptions { DataDirectory = dir, DpsPort = 0, MqttPort = 0, Log = _ => { } });
+            Assert.NotNull(await emu.Operator.GetDeviceAsync("Old-Dev"));
+            Assert.Null(await emu.Operator.GetDeviceAsync("old-dev"));
+            Assert.Equal(3, (await emu.Operator.GetTwinAsync("Old-Dev"))!.DesiredVersion);
+            await emu.Operator.CreateDeviceAsync("old-dev");
+            Assert.Equal(2, (await emu.Operator.ListDevicesAsync()).Count(d => d.DeviceId.Equals("old-dev", StringComparison.OrdinalIgnoreCase)));
+            await using var d = await T.ConnectAsync(emu, "Old-Dev", key);
+            Assert.True(d.Client.IsConnected);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public async Task State_and_certificates_survive_a_restart()
     {
         var dir = Path.Combine(Path.GetTempPath(), "iotc-emu-restart-" + Guid.NewGuid().ToString("N")[..8]);

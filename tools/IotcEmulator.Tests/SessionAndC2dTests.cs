@@ -337,7 +337,7 @@ public sealed class SessionAndC2dTests(EmulatorFixture fx) : IClassFixture<Emula
     }
 
     [Fact]
-    public async Task A_resumed_sessions_unacknowledged_C2D_message_comes_again_and_is_completed_by_its_PUBACK_with_a_new_packet_id_and_no_DUP()
+    public async Task A_resumed_sessions_unacknowledged_C2D_message_comes_again_with_the_same_packet_id_and_DUP_and_is_completed_by_its_PUBACK()
     {
         var id = T.NewId("dup");
         var key = T.RandomKey();
@@ -368,11 +368,9 @@ public sealed class SessionAndC2dTests(EmulatorFixture fx) : IClassFixture<Emula
         var (id2, dup2, payload) = seen.ElementAt(1);
         Assert.Equal("again", payload);
         Assert.False(dup1);
-        // MQTT 3.1.1 §4.4 asks for the same packet id with DUP=1. MQTTnet 5.2's server re-sends a resumed session's
-        // unacknowledged message from its own queue and gives it a new packet id with DUP=0; the emulator cannot change
-        // that without replacing MQTTnet's session handling. Pinned here as the documented deviation (README).
-        Assert.NotEqual(id1, id2);
-        Assert.False(dup2);
+        // MQTT 3.1.1 §4.4: the same packet id, with DUP=1 (MQTTnet 5.2 alone would send a new id with DUP=0).
+        Assert.Equal(id1, id2);
+        Assert.True(dup2);
         await T.WaitUntilAsync(() => Emu.Operator.ListC2dAsync(id).Result.Single().State == "completed", what: "completed after the PUBACK");
     }
 }

@@ -364,6 +364,53 @@ test('after an emulator restart the live SDK client reconnects into its kept ses
   await assertEverythingWorks(id, client, twin, seen, 'after restart');
 });
 
+test('mqtt.js (raw MQTT 3.1.1): an unacknowledged C2D message comes again in the resumed session with the same packet id and DUP, then is completed', async () => {
+  const mqtt = require('mqtt');
+  const crypto = require('node:crypto');
+  const id = newId('node-dup');
+  const key = crypto.randomBytes(32).toString('base64');
+  await emu.ok('POST', '/devices', { deviceId: id, primaryKey: key });
+  keys.push(key);
+  const sas = () => {
+    const sr = encodeURIComponent(`${emu.hubHost}/devices/${id}`);
+    const se = Math.floor(Date.now() / 1000) + 3600;
+    const sig = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(`${sr}\n${se}`).digest('base64');
+    return `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig)}&se=${se}`;
+  };
+  const seen = [];
+  const connect = (acknowledge) => within(20000, 'mqtt.js connect', new Promise((resolve, reject) => {
+    const c = mqtt.connect(`mqtts://localhost:${emu.mqttPort}`, {
+      clientId: id, username: `${emu.hubHost}/${id}/?api-version=2021-04-12`, password: sas(), clean: false,
+      protocolVersion: 4, ca: emu.ca, reconnectPeriod: 0,
+    });
+    if (!acknowledge) c.handleMessage = (packet, callback) => { /* no PUBACK */ };
+    c.on('message', (topic, payload, packet) => seen.push({ topic, payload: payload.toString(), messageId: packet.messageId, dup: packet.dup }));
+    c.once('connect', (connack) => resolve({ c, sessionPresent: connack.sessionPresent }));
+    c.once('error', reject);
+  }));
+
+  const { c: first } = await connect(false);
+  await within(10000, 'subscribe', new Promise((resolve, reject) => first.subscribe(`devices/${id}/messages/devicebound/#`, { qos: 1 }, (e) => (e ? reject(e) : resolve()))));
+  const { id: mid } = await emu.sendC2d(id, 'redeliver me', {});
+  await waitFor('the first delivery', () => seen.length === 1);
+  first.end(true); // drop the link without PUBACK or DISCONNECT
+  await waitFor(`'${id}' offline`, async () => !(await emu.device(id)).connected);
+
+  const { c: second, sessionPresent } = await connect(true);
+  try {
+    assert.equal(sessionPresent, true);
+    await waitFor('the redelivery', () => seen.length === 2);
+    assert.equal(seen[1].payload, 'redeliver me');
+    assert.equal(seen[0].dup, false);
+    assert.equal(seen[1].messageId, seen[0].messageId, 'same packet id');
+    assert.equal(seen[1].dup, true, 'DUP flag');
+    const stored = await waitFor('completed', async () => (await emu.c2dList(id)).find((m) => m.id === mid && m.state === 'completed'));
+    assert.equal(stored.deliveryCount, 2);
+  } finally {
+    second.end(true);
+  }
+});
+
 test('the emulator never logged a key', () => {
   assert.ok(keys.length > 0);
   for (const key of keys) assert.ok(!emu.logs.some((l) => l.includes(key)), 'a key appeared in the emulator log');

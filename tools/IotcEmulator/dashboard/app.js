@@ -104,6 +104,18 @@
         body),
       err,
       h('p', { class: 'hint' }, 'A device appears once DPS has assigned it. Create enrollments under Enrollments.')));
+    // What a device needs to reach this emulator (the device gets the hub from DPS; shown for SDKs that ask for it).
+    const conn = h('dl', { id: 'connection', class: 'secret' });
+    view.append(h('section', { class: 'card' }, h('h2', {}, 'Connect a device'), conn,
+      h('p', { class: 'hint' }, 'Give the device the ID scope and the DPS endpoint (its "global endpoint" host) and make it trust the CA certificate. DPS over MQTT uses the hub port.')));
+    guarded(async () => {
+      const i = await api('GET', 'info');
+      conn.replaceChildren(
+        h('dt', {}, 'ID scope'), h('dd', { id: 'info-scope' }, i.idScope),
+        h('dt', {}, 'DPS endpoint'), h('dd', { id: 'info-dps' }, i.dpsEndpoint),
+        h('dt', {}, 'Hub (MQTT over TLS)'), h('dd', { id: 'info-hub' }, i.hubHostName + ':' + i.mqttPort),
+        h('dt', {}, 'CA certificate'), h('dd', { id: 'info-ca' }, i.caCertificatePath));
+    }, err)();
     const refresh = guarded(async () => {
       const list = await api('GET', 'overview');
       body.replaceChildren(...list.map(d => h('tr', { 'data-device': d.deviceId },

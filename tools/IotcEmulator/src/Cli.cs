@@ -13,7 +13,7 @@ internal static class Cli
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null)
     {
         var @out = output ?? Console.Out;
-        var root = new RootCommand("Local Azure IoT Central emulator: DPS over HTTPS and IoT Hub MQTT over TLS, on loopback.");
+        var root = new RootCommand("Local Azure IoT Central emulator: DPS over HTTPS (and MQTT) and IoT Hub MQTT over TLS, on loopback (--bind for a board on the LAN).");
 
         // ---- start ----
         var data = new Option<string>("--data") { Description = "Data folder (database, CA and server certificate).", DefaultValueFactory = _ => ".iotc-emulator" };

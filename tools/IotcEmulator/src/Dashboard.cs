@@ -49,7 +49,7 @@ internal static class Dashboard
             var channel = Channel.CreateBounded<TelemetryMessage>(new BoundedChannelOptions(2000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
             void OnTelemetry(TelemetryMessage m)
             {
-                if (deviceId is null || string.Equals(m.DeviceId, deviceId, StringComparison.OrdinalIgnoreCase)) channel.Writer.TryWrite(m);
+                if (deviceId is null || string.Equals(m.DeviceId, deviceId, StringComparison.Ordinal)) channel.Writer.TryWrite(m);
             }
             op.TelemetryReceived += OnTelemetry;
             // Ends with the page, or when the emulator stops (else an open page would hold up the shutdown).
@@ -107,7 +107,7 @@ internal sealed class DashboardStats
     DateOnly _day;
     long _seededMaxId;
     readonly List<TelemetryMessage> _duringSeed = [];
-    readonly Dictionary<string, DateTimeOffset> _lastMessage = new(StringComparer.OrdinalIgnoreCase);
+    readonly Dictionary<string, DateTimeOffset> _lastMessage = new(StringComparer.Ordinal);
 
     public DashboardStats(Store store, EmulatorOperator op)
     {
@@ -136,7 +136,7 @@ internal sealed class DashboardStats
         var day = DateOnly.FromDateTime(DateTime.UtcNow);
         lock (_sync)
         {
-            if (_today is not null && _day == day) return new(_today, StringComparer.OrdinalIgnoreCase);
+            if (_today is not null && _day == day) return new(_today, StringComparer.Ordinal);
             _today = null;
         }
         await op.GetTelemetryAsync(limit: 1).ConfigureAwait(false); // flushes what has arrived
@@ -148,7 +148,7 @@ internal sealed class DashboardStats
             _seededMaxId = maxId;
             foreach (var m in _duringSeed) Count(m);
             _duringSeed.Clear();
-            return new(_today, StringComparer.OrdinalIgnoreCase);
+            return new(_today, StringComparer.Ordinal);
         }
     }
 

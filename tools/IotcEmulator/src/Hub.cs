@@ -77,7 +77,9 @@ internal sealed class HubService : IAsyncDisposable
 
         public bool Persistent;
 
-        public ConcurrentDictionary<long, byte> C2dInFlight { get; } = new();
+        /// <summary>C2D messages handed to MQTTnet and not acknowledged yet: message id → the MQTT packet id of its first
+        /// send (0 until sent), so that a resumed session's redelivery keeps that packet id with DUP=1 (MQTT 3.1.1 §4.4).</summary>
+        public ConcurrentDictionary<long, int> C2dInFlight { get; } = new();
 
         bool Has(Grant g)
         {
@@ -185,12 +187,15 @@ internal sealed class HubService : IAsyncDisposable
     }
 
     int _outboundHooked;
+    long _c2dAwaitingAck;
 
     /// <summary>Hooks outbound packets only while some device has PUBACKs withheld: the hook costs an allocation per packet.</summary>
     public void UpdateOutboundInterception()
     {
-        // Also while a session from before the restart may still be picked up: its CONNACK needs session-present 1.
-        var want = !_faults.PubAckWithheld.IsEmpty || !_restorable.IsEmpty || _validated.Values.Any(v => v.Restore is not null);
+        // Also while a session from before the restart may still be picked up (its CONNACK needs session-present 1), and
+        // while C2D messages await their PUBACK (a redelivery must keep the packet id; counted loosely: entries of
+        // discarded sessions keep the hook on, which only costs time).
+        var want = !_faults.PubAckWithheld.IsEmpty || !_restorable.IsEmpty || _validated.Values.Any(v => v.Restore is not null) || Volatile.Read(ref _c2dAwaitingAck) > 0;
         if (want && Interlocked.CompareExchange(ref _outboundHooked, 1, 0) == 0) _server.InterceptingOutboundPacketAsync += OnOutboundAsync;
         else if (!want && Interlocked.CompareExchange(ref _outboundHooked, 0, 1) == 1) _server.InterceptingOutboundPacketAsync -= OnOutboundAsync;
     }
@@ -559,6 +564,14 @@ internal sealed class HubService : IAsyncDisposable
         if (s.Persistent) await Task.Run(() => _store.SaveSession(e.ClientId, s.Qos)).ConfigureAwait(false);
     }
 
+    /// <summary>The <c>$.mid</c> of a C2D topic of this client, or null.</summary>
+    static long? C2dMessageId(string clientId, string topic)
+    {
+        var prefix = "devices/" + clientId + "/messages/devicebound/";
+        if (!topic.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        return PropertyBag.Parse(topic[prefix.Length..]).TryGetValue("$.mid", out var mid) && long.TryParse(mid, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;
+    }
+
     /// <summary>The device PUBACKed a message the hub sent it: a C2D message is completed.</summary>
     async Task OnAcknowledgedAsync(ClientAcknowledgedPublishPacketEventArgs e)
     {
@@ -572,7 +585,7 @@ internal sealed class HubService : IAsyncDisposable
         try
         {
             var completed = await Task.Run(() => _store.CompleteC2d(e.ClientId, id)).ConfigureAwait(false);
-            (e.SessionItems[SessionKey] as HubSession)?.C2dInFlight.TryRemove(id, out _);
+            if ((e.SessionItems[SessionKey] as HubSession)?.C2dInFlight.TryRemove(id, out _) == true) Interlocked.Decrement(ref _c2dAwaitingAck);
             if (completed) _log($"hub: '{e.ClientId}' acknowledged C2D message {id}: completed");
         }
         finally
@@ -599,6 +612,20 @@ internal sealed class HubService : IAsyncDisposable
         else if (e.Packet is MqttConnAckPacket ack && _validated.TryGetValue(e.ClientId, out var info) && info.Restore is not null)
         {
             ack.IsSessionPresent = true;
+        }
+        else if (e.Packet is MqttPublishPacket p && p.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce
+            && e.SessionItems?[SessionKey] is HubSession s && !s.C2dInFlight.IsEmpty && C2dMessageId(e.ClientId, p.Topic) is { } mid
+            && s.C2dInFlight.TryGetValue(mid, out var firstPacketId))
+        {
+            // MQTTnet 5.2 gives a resumed session's unacknowledged message a new packet id and DUP=0 when it sends it
+            // again; MQTT 3.1.1 §4.4 wants the original id with DUP=1. MQTTnet matches the PUBACK on this same packet
+            // object, so changing it here keeps its bookkeeping right.
+            if (firstPacketId == 0) s.C2dInFlight.TryUpdate(mid, p.PacketIdentifier, 0);
+            else if (firstPacketId != p.PacketIdentifier)
+            {
+                p.PacketIdentifier = (ushort)firstPacketId;
+                p.Dup = true;
+            }
         }
         return Task.CompletedTask;
     }
@@ -837,7 +864,7 @@ internal sealed class HubService : IAsyncDisposable
                 var props = new Dictionary<string, string?>(m.Properties) { ["$.mid"] = m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["$.to"] = $"/devices/{c.ClientId}/messages/deviceBound" };
                 var atMostOnce = s.C2dAtMostOnce;
                 // Recorded before it goes out, so that a quick PUBACK finds the message delivered.
-                if (!atMostOnce) s.C2dInFlight[m.Id] = 0;
+                if (!atMostOnce && s.C2dInFlight.TryAdd(m.Id, 0) && Interlocked.Increment(ref _c2dAwaitingAck) == 1) UpdateOutboundInterception();
                 _store.MarkC2dDelivered(m.Id, completed: atMostOnce);
                 await DeliverAsync(c.ClientId, $"devices/{c.ClientId}/messages/devicebound/{PropertyBag.Format(props)}", m.Payload,
                     atMostOnce ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce).ConfigureAwait(false);
