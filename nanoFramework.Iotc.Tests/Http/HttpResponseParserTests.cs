@@ -88,6 +88,40 @@ namespace nanoFramework.Iotc.Tests.Http
         }
 
         [TestMethod]
+        public void HostileResponses_FailTheSameWay_WhateverTheSplit()
+        {
+            string[] wires =
+            {
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nG\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nX: " + new string('h', 9000),
+                "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort",
+            };
+            int[] errors = { (int)HttpParseError.ChunkSyntax, (int)HttpParseError.ContentLength, (int)HttpParseError.HeadersTooLarge, (int)HttpParseError.BodyTooLarge, (int)HttpParseError.Truncated };
+            _seed = 0x9E3779B9;
+            for (int w = 0; w < wires.Length; w++)
+            {
+                byte[] wire = Utf8.GetBytes(wires[w]);
+                for (int run = -2; run < 20; run++)
+                {
+                    HttpResponseParser parser = new HttpResponseParser(MaxBody, false);
+                    HttpParseResult result = HttpParseResult.NeedMore;
+                    for (int at = 0; at < wire.Length && result == HttpParseResult.NeedMore;)
+                    {
+                        int size = run == -2 ? wire.Length : run == -1 ? 1 : 1 + (int)(Next() % 97);
+                        int used;
+                        result = parser.Feed(wire, at, size > wire.Length - at ? wire.Length - at : size, out used);
+                        at += used;
+                    }
+
+                    Assert.AreEqual((int)HttpParseResult.Error, (int)parser.Finish(), "response " + w.ToString());
+                    Assert.AreEqual(errors[w], (int)parser.Error, "response " + w.ToString() + ", run " + run.ToString());
+                }
+            }
+        }
+
+        [TestMethod]
         public void ReadToClose_NeedsTheEndOfTheStream()
         {
             HttpResponseParser parser = Feed("HTTP/1.1 200 OK\r\n\r\nabc", MaxBody);
@@ -344,6 +378,9 @@ namespace nanoFramework.Iotc.Tests.Http
             Assert.AreEqual(2 * 86400, RetryAfter("Date: Mon, 28 Feb 2028 00:00:00 GMT\r\nRetry-After: Wed, 01 Mar 2028 00:00:00 GMT"));
             Assert.AreEqual(366 * 86400, RetryAfter("Date: Fri, 31 Dec 1999 00:00:00 GMT\r\nRetry-After: Sun, 31 Dec 2000 00:00:00 GMT"));
             Assert.AreEqual(0, RetryAfter("Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nRetry-After: Sat, 05 Nov 1994 08:49:37 GMT"));
+
+            // A date folded over two lines is one value again, joined by one space (RFC 9112 section 5.2).
+            Assert.AreEqual(90, RetryAfter("Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nRetry-After: Sun, 06 Nov 1994\r\n \t 08:51:07 GMT"));
 
             // The obsolete forms and broken dates are "absent": the caller's default applies.
             Assert.AreEqual(-1, RetryAfter("Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nRetry-After: Sunday, 06-Nov-94 08:49:37 GMT"));

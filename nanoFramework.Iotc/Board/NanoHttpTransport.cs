@@ -6,13 +6,16 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using nanoFramework.Iotc.Http;
+using nanoFramework.Iotc.Pump;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc.Board
 {
     /// <summary>
-    /// <see cref="IHttpTransport"/> for the DPS exchange: one HTTP/1.1 request over System.Net's
-    /// <see cref="SslStream"/> (TLS 1.2), one connection per call, closed before returning.
+    /// <see cref="IHttpTransport"/> for the DPS exchange: HTTP/1.1 over System.Net's <see cref="SslStream"/> (TLS 1.2).
+    /// The requests of one registration share one kept-alive connection (one at a time); it is closed when the server
+    /// says so, after <see cref="IdleCloseMilliseconds"/> without a request, on any failure, and when the SDK disposes
+    /// the transport at the end of the registration, before MQTT opens its own TLS session.
     /// </summary>
     /// <remarks>
     /// nanoFramework.System.Net.Http's <c>HttpClient</c> (1.5.210) cannot do this job: it passes no client
@@ -20,10 +23,20 @@ namespace nanoFramework.Iotc.Board
     /// <c>HttpResponseHeaders</c> has no public getter (no <c>Retry-After</c>), and <c>User-Agent</c> is a
     /// restricted header there. See docs/board.md.
     /// </remarks>
-    public class NanoHttpTransport : IHttpTransport
+    public class NanoHttpTransport : IHttpTransport, IDisposable
     {
         // DPS answers are a few hundred bytes; a body near this is not DPS.
         private const int MaxResponseBytes = 16384;
+
+        // Longer than the longest Retry-After the SDK waits between polls, so a registration needs one handshake.
+        private const int IdleCloseMilliseconds = (DpsRegistration.MaxRetryAfterSeconds + 5) * 1000;
+
+        private Socket _socket;
+        private SslStream _tls;
+        private string _host;
+        private int _port;
+        private TlsSettings _tlsSettings;
+        private DateTime _idleSince;
 
         /// <summary>Sends <paramref name="request"/> and returns the response, whatever its status code.</summary>
         /// <param name="request">The request.</param>
@@ -36,49 +49,140 @@ namespace nanoFramework.Iotc.Board
                 throw new ArgumentNullException("request");
             }
 
-            X509Certificate rootCa = CertificateLoader.LoadRootCa(request.Tls);
-            X509Certificate clientCertificate = CertificateLoader.LoadClientCertificate(request.Tls);
-            byte[] requestBytes = HttpRequestWriter.Write(request, false);
+            byte[] requestBytes = HttpRequestWriter.Write(request, true);
             int timeout = request.TimeoutMilliseconds > 0 ? request.TimeoutMilliseconds : 30000;
             DateTime deadline = DateTime.UtcNow.AddMilliseconds(timeout);
+            bool reuse = _tls != null && _host == request.Host && _port == request.Port && _tlsSettings == request.Tls
+                && DateTime.UtcNow < _idleSince.AddMilliseconds(IdleCloseMilliseconds);
+            if (!reuse)
+            {
+                Close();
+            }
 
-            IPAddress address = Resolve(request.Host);
-            Socket socket = null;
-            SslStream tls = null;
             try
             {
-                socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                socket.SendTimeout = timeout;
-                socket.ReceiveTimeout = timeout;
-                socket.Connect(new IPEndPoint(address, request.Port));
+                HttpResponseParser parser = null;
+                if (reuse)
+                {
+                    // A kept-alive connection the server has meanwhile closed fails before the first response byte:
+                    // then (and only then) the request is sent again on a new connection. DPS's PUT and GET are idempotent.
+                    _socket.SendTimeout = timeout;
+                    _socket.ReceiveTimeout = timeout;
+                    parser = Exchange(requestBytes, request.Method == "HEAD", deadline, true);
+                    if (parser == null)
+                    {
+                        Close();
+                    }
+                }
 
-                tls = new SslStream(socket);
+                if (parser == null)
+                {
+                    Open(request, timeout);
+                    parser = Exchange(requestBytes, request.Method == "HEAD", deadline, false);
+                }
 
-                // X.509 enrollment without a PEM certificate (no Authorization header either): present the
-                // certificate stored on the device. With a SAS token no client certificate is presented.
-                tls.UseStoredDeviceCertificate = clientCertificate == null && request.Authorization == null;
+                if (parser.Error != HttpParseError.None)
+                {
+                    throw new TransportException("HTTPS: " + HttpResponseParser.Describe(parser.Error));
+                }
 
-                // A null CA makes the device use its stored root CA.
-                tls.AuthenticateAsClient(request.Host, clientCertificate, rootCa, SslProtocols.Tls12);
+                if (parser.KeepAlive)
+                {
+                    _idleSince = DateTime.UtcNow;
+                }
+                else
+                {
+                    Close();
+                }
 
-                tls.Write(requestBytes, 0, requestBytes.Length);
-                tls.Flush();
+                return parser.ToResponse();
+            }
+            catch (TransportException)
+            {
+                Close();
+                throw;
+            }
+            catch (Exception ex)
+            {
+                Close();
 
-                return ReadResponse(tls, deadline, request.Method == "HEAD");
+                // No request text in the message: it would carry the SAS token.
+                throw new TransportException("HTTPS exchange with " + request.Host + " failed (" + ex.GetType().Name + ").", ex);
+            }
+        }
+
+        /// <summary>Closes the kept-alive connection, if any.</summary>
+        public void Dispose()
+        {
+            Close();
+        }
+
+        private void Open(HttpRequest request, int timeout)
+        {
+            X509Certificate rootCa = CertificateLoader.LoadRootCa(request.Tls);
+            X509Certificate clientCertificate = CertificateLoader.LoadClientCertificate(request.Tls);
+            IPAddress address = Resolve(request.Host);
+            _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            _socket.SendTimeout = timeout;
+            _socket.ReceiveTimeout = timeout;
+            _socket.Connect(new IPEndPoint(address, request.Port));
+            _tls = new SslStream(_socket);
+
+            // X.509 enrollment without a PEM certificate (no Authorization header either): present the
+            // certificate stored on the device. With a SAS token no client certificate is presented.
+            _tls.UseStoredDeviceCertificate = clientCertificate == null && request.Authorization == null;
+
+            // A null CA makes the device use its stored root CA.
+            _tls.AuthenticateAsClient(request.Host, clientCertificate, rootCa, SslProtocols.Tls12);
+            _host = request.Host;
+            _port = request.Port;
+            _tlsSettings = request.Tls;
+        }
+
+        /// <summary>
+        /// Writes the request and feeds the parser until it is done or failed. With <paramref name="reused"/>, null when
+        /// the connection failed or closed before the first response byte (the server had closed it while idle).
+        /// </summary>
+        private HttpResponseParser Exchange(byte[] requestBytes, bool headRequest, DateTime deadline, bool reused)
+        {
+            HttpResponseParser parser = new HttpResponseParser(MaxResponseBytes, headRequest);
+            byte[] buffer = new byte[1024];
+            bool answered = false;
+            HttpParseResult result = HttpParseResult.NeedMore;
+            try
+            {
+                _tls.Write(requestBytes, 0, requestBytes.Length);
+                _tls.Flush();
+                while (result == HttpParseResult.NeedMore)
+                {
+                    // The parser waits for ever on a silent server: the socket's ReceiveTimeout bounds each Read and
+                    // the deadline bounds the whole exchange.
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        throw new TransportException("HTTPS: time-out while reading the response.");
+                    }
+
+                    int read = _tls.Read(buffer, 0, buffer.Length);
+                    int used;
+                    answered = answered || read > 0;
+                    result = read <= 0 ? parser.Finish() : parser.Feed(buffer, 0, read, out used);
+                }
             }
             catch (TransportException)
             {
                 throw;
             }
-            catch (Exception ex)
+            catch (Exception)
             {
-                // No request text in the message: it would carry the SAS token.
-                throw new TransportException("HTTPS exchange with " + request.Host + " failed (" + ex.GetType().Name + ").", ex);
+                if (answered || !reused)
+                {
+                    throw;
+                }
+
+                return null;
             }
-            finally
-            {
-                Dispose(tls, socket);
-            }
+
+            return reused && parser.Error == HttpParseError.NoResponse ? null : parser;
         }
 
         private static IPAddress Resolve(string host)
@@ -107,36 +211,15 @@ namespace nanoFramework.Iotc.Board
             throw new TransportException("HTTPS: no address for " + host + ".");
         }
 
-        private static HttpResponse ReadResponse(SslStream tls, DateTime deadline, bool headRequest)
+        private void Close()
         {
-            HttpResponseParser parser = new HttpResponseParser(MaxResponseBytes, headRequest);
-            byte[] buffer = new byte[1024];
-            HttpParseResult result = HttpParseResult.NeedMore;
-            while (result == HttpParseResult.NeedMore)
-            {
-                // The parser waits for ever on a silent server: the socket's ReceiveTimeout bounds each Read and the
-                // deadline bounds the whole exchange.
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TransportException("HTTPS: time-out while reading the response.");
-                }
-
-                int read = tls.Read(buffer, 0, buffer.Length);
-                int used;
-                result = read <= 0 ? parser.Finish() : parser.Feed(buffer, 0, read, out used);
-            }
-
-            if (result == HttpParseResult.Error)
-            {
-                throw new TransportException("HTTPS: " + HttpResponseParser.Describe(parser.Error));
-            }
-
-            return parser.ToResponse();
-        }
-
-        private static void Dispose(SslStream tls, Socket socket)
-        {
-            // Both are released before MQTT opens: an ESP32 cannot hold two TLS sessions.
+            // Closed before MQTT opens: an ESP32 cannot hold two TLS sessions.
+            SslStream tls = _tls;
+            Socket socket = _socket;
+            _tls = null;
+            _socket = null;
+            _host = null;
+            _tlsSettings = null;
             if (tls != null)
             {
                 try

@@ -66,10 +66,7 @@ namespace nanoFramework.Iotc.Desktop
                         HttpResponse result = new HttpResponse();
                         result.StatusCode = (int)response.StatusCode;
                         result.Body = response.Content.ReadAsStringAsync(timeout.Token).GetAwaiter().GetResult();
-                        if (response.Headers.RetryAfter != null && response.Headers.RetryAfter.Delta.HasValue)
-                        {
-                            result.RetryAfterSeconds = (int)response.Headers.RetryAfter.Delta.Value.TotalSeconds;
-                        }
+                        result.RetryAfterSeconds = RetryAfterSeconds(response.Headers);
 
                         return result;
                     }
@@ -88,6 +85,19 @@ namespace nanoFramework.Iotc.Desktop
             _client = null;
             _clientTls = null;
             client?.Dispose();
+        }
+
+        /// <summary>Like HttpResponseParser: seconds, or a date minus the response's own Date (never the local clock).</summary>
+        private static int RetryAfterSeconds(HttpResponseHeaders headers)
+        {
+            RetryConditionHeaderValue retry = headers.RetryAfter;
+            TimeSpan? delay = retry == null ? null : retry.Delta ?? (retry.Date.HasValue && headers.Date.HasValue ? retry.Date.Value - headers.Date.Value : null);
+            if (!delay.HasValue)
+            {
+                return -1;
+            }
+
+            return (int)Math.Clamp(delay.Value.TotalSeconds, 0, int.MaxValue);
         }
 
         private HttpClient Client(TlsSettings tls)
