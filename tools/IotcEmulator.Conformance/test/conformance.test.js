@@ -411,6 +411,42 @@ test('mqtt.js (raw MQTT 3.1.1): an unacknowledged C2D message comes again in the
   }
 });
 
+test('mqtt.js with clean session 1: what was queued while the device was away is removed; what comes after the subscription arrives', async () => {
+  // IoT Hub's behaviour as documented: Azure SDK for C, sdk/docs/iot/mqtt_state_machine.md ("Connecting with Clean
+  // Session true will remove all enqueued C2D messages"); Microsoft.Azure.Devices.Client IotHubClientMqttSettings.CleanSession.
+  // The Node SDK connects with clean session 0 (the test above); mqtt.js sets the flag to 1 here.
+  const mqtt = require('mqtt');
+  const crypto = require('node:crypto');
+  const id = newId('node-clean');
+  const key = crypto.randomBytes(32).toString('base64');
+  await emu.ok('POST', '/devices', { deviceId: id, primaryKey: key });
+  keys.push(key);
+  const sr = encodeURIComponent(`${emu.hubHost}/devices/${id}`);
+  const se = Math.floor(Date.now() / 1000) + 3600;
+  const sig = crypto.createHmac('sha256', Buffer.from(key, 'base64')).update(`${sr}\n${se}`).digest('base64');
+  const { id: queued } = await emu.sendC2d(id, 'queued while away', {});
+  const seen = [];
+  const c = await within(20000, 'mqtt.js connect', new Promise((resolve, reject) => {
+    const client = mqtt.connect(`mqtts://localhost:${emu.mqttPort}`, {
+      clientId: id, username: `${emu.hubHost}/${id}/?api-version=2021-04-12`,
+      password: `SharedAccessSignature sr=${sr}&sig=${encodeURIComponent(sig)}&se=${se}`, clean: true,
+      protocolVersion: 4, ca: emu.ca, reconnectPeriod: 0,
+    });
+    client.on('message', (topic, payload) => seen.push(payload.toString()));
+    client.once('connect', () => resolve(client));
+    client.once('error', reject);
+  }));
+  try {
+    await within(10000, 'subscribe', new Promise((resolve, reject) => c.subscribe(`devices/${id}/messages/devicebound/#`, { qos: 1 }, (e) => (e ? reject(e) : resolve()))));
+    await emu.sendC2d(id, 'after the subscription', {});
+    await waitFor('the message sent after subscribing', () => seen.includes('after the subscription'));
+    assert.deepEqual(seen, ['after the subscription']);
+    assert.equal((await emu.c2dList(id)).find((m) => m.id === queued).state, 'purged');
+  } finally {
+    c.end(true);
+  }
+});
+
 test('the emulator never logged a key', () => {
   assert.ok(keys.length > 0);
   for (const key of keys) assert.ok(!emu.logs.some((l) => l.includes(key)), 'a key appeared in the emulator log');

@@ -192,7 +192,7 @@ internal sealed class DpsService
                 && existing.LastUpdated >= op.Created
                 ? existing
                 : _store.UpsertDevice(registrationId, op.EnrollmentId, op.Attestation, op.PrimaryKey, op.SecondaryKey, op.Thumbprint, op.CaPem, op.ModelId, op.Payload, _hub);
-            if (!ReferenceEquals(device, existing)) _log($"dps: '{registrationId}' assigned to hub {_hub}");
+            if (!ReferenceEquals(device, existing)) _log($"dps: {what} assigned to hub {_hub}");
         }
         var state = new JsonObject
         {
