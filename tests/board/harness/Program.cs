@@ -24,10 +24,12 @@ var work = Directory.CreateTempSubdirectory("iotc-board-").FullName;
 var logPath = opt.TryGetValue("log", out var lp) ? lp : Path.Combine(work, "board.log");
 var log = new ConcurrentQueue<(DateTimeOffset At, string Line)>();
 var logFile = new StreamWriter(logPath) { AutoFlush = true };
+bool logClosed = false;
 void Log(string line)
 {
     log.Enqueue((DateTimeOffset.UtcNow, line));
-    lock (logFile) logFile.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}");
+    // The emulator logs its own stop, also after the log file was closed and deleted on success.
+    lock (logFile) if (!logClosed) logFile.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}");
 }
 
 const int RetryAfter = 1, AssigningPolls = 2;
@@ -317,7 +319,13 @@ Case("x509-individual", Done("x509") != null && x509Connected != null && x509Con
 
 foreach (var f in facts) Console.WriteLine($"board: fact {f.Key} = {f.Value}");
 if (failed > 0) Console.WriteLine("board: full log (emulator + device) in " + logPath);
-else if (!opt.ContainsKey("log")) { logFile.Dispose(); await emu.DisposeAsync(); Directory.Delete(work, true); }
+else
+{
+    // Success: the temporary folder (emulator data, generated config with keys, binaries) goes; a --log file stays.
+    await emu.StopAsync();
+    lock (logFile) { logClosed = true; logFile.Dispose(); }
+    Directory.Delete(work, true);
+}
 Console.WriteLine($"{passed} passed, {failed} failed, 0 skipped");
 return failed == 0 ? 0 : 1;
 
