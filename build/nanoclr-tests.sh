@@ -126,7 +126,10 @@ else
     got=$(awk -v name="$cls.$method" '$2 == name { c += $1 } END { print c + 0 }' "$work/reported.txt")
     if [ "$got" -lt "$n" ]; then missing_total=$((missing_total + n - got)); short[$cls]="${short[$cls]:-} $method($got/$n)"; fi
   done <"$work/expected.txt"
-  for cls in "${!short[@]}"; do echo "error: $cls did not report every case:${short[$cls]}"; done
+  for cls in "${!short[@]}"; do
+    read -r -a methods <<<"${short[$cls]}"
+    echo "error: $cls did not report every case: ${methods[*]:0:5}$([ "${#methods[@]}" -gt 5 ] && echo " and $(( ${#methods[@]} - 5 )) more methods")"
+  done
   if [ "$missing_total" -gt 0 ]; then
     echo "error: $missing_total of $expected_total expected cases reported nothing"; status=1
   else

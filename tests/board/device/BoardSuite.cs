@@ -44,6 +44,7 @@ namespace Iotc.BoardSuite
             Print("@fact heap_at_start " + FreeHeap().ToString());
             Run("server-cert-refused", new CaseRunner(ServerCertificateRefused));
             Run("wrong-key", new CaseRunner(WrongKeyRefused));
+            Run("silent-dps", new CaseRunner(SilentDps));
             Run("sas", new CaseRunner(SymmetricKeyDevice));
             Run("token-renewal", new CaseRunner(TokenRenewal));
             Run("stall", new CaseRunner(StalledLink));
@@ -107,6 +108,28 @@ namespace Iotc.BoardSuite
         {
             Device device = NewSasDevice(BoardConfig.WrongKeyDeviceId, BoardConfig.WrongKey);
             ExpectConnectFailure(device, "wrong-key");
+        }
+
+        // A DPS endpoint that completes the TLS handshake, takes the request and never answers: with a 2 s time-out the
+        // HTTPS exchange (socket ReceiveTimeout under SslStream, then HttpWire's deadline) must give up, not hang.
+        private static void SilentDps()
+        {
+            Device device = NewSasDevice(BoardConfig.SilentDeviceId, BoardConfig.SasKey);
+            device.SetServiceHost("localhost:" + BoardConfig.SilentPort.ToString());
+            device.SetRootCertificate(BoardConfig.SilentCaPem);
+            device.SetTimeouts(60, 2000);
+            long start = DateTime.UtcNow.Ticks;
+            try
+            {
+                device.Connect();
+                Print("@fail silent-dps connected although nobody answered");
+            }
+            catch (IotcException ex)
+            {
+                Print("@done silent-dps " + ex.StatusCode.ToString() + " " + ((DateTime.UtcNow.Ticks - start) / TimeSpan.TicksPerMillisecond).ToString());
+            }
+
+            device.Dispose();
         }
 
         private static void ExpectConnectFailure(Device device, string name)

@@ -24,10 +24,12 @@ var work = Directory.CreateTempSubdirectory("iotc-board-").FullName;
 var logPath = opt.TryGetValue("log", out var lp) ? lp : Path.Combine(work, "board.log");
 var log = new ConcurrentQueue<(DateTimeOffset At, string Line)>();
 var logFile = new StreamWriter(logPath) { AutoFlush = true };
+bool logClosed = false;
 void Log(string line)
 {
     log.Enqueue((DateTimeOffset.UtcNow, line));
-    lock (logFile) logFile.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}");
+    // The emulator logs its own stop, also after the log file was closed and deleted on success.
+    lock (logFile) if (!logClosed) logFile.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}");
 }
 
 const int RetryAfter = 1, AssigningPolls = 2;
@@ -59,6 +61,52 @@ otherReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false
 using var otherCa = otherReq.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
 op.KeepDpsAssigning(AssigningPolls);
 
+// A silent DPS: a TLS server for "localhost" (its own CA) that reads the request and never answers.
+using var silentCaKey = RSA.Create(2048);
+var silentCaReq = new CertificateRequest("CN=Silent test CA", silentCaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+silentCaReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+silentCaReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+using var silentCa = silentCaReq.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+using var silentKey = RSA.Create(2048);
+var silentReq = new CertificateRequest("CN=localhost", silentKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+var san = new SubjectAlternativeNameBuilder();
+san.AddDnsName("localhost");
+san.AddIpAddress(System.Net.IPAddress.Loopback);
+silentReq.CertificateExtensions.Add(san.Build());
+silentReq.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+using var silentIssued = silentReq.Create(silentCa, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(29), RandomNumberGenerator.GetBytes(8));
+using var silentCert = X509CertificateLoader.LoadPkcs12(silentIssued.CopyWithPrivateKey(silentKey).Export(X509ContentType.Pfx), null);
+var silentListener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+silentListener.Start();
+int silentPort = ((System.Net.IPEndPoint)silentListener.LocalEndpoint).Port;
+var silentRequests = new ConcurrentQueue<string>();
+var silentHeld = new ConcurrentBag<IDisposable>();
+_ = Task.Run(async () =>
+{
+    while (true)
+    {
+        System.Net.Sockets.TcpClient client;
+        try { client = await silentListener.AcceptTcpClientAsync(); } catch (Exception) { return; }
+        silentHeld.Add(client);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var tls = new System.Net.Security.SslStream(client.GetStream());
+                silentHeld.Add(tls);
+                await tls.AuthenticateAsServerAsync(silentCert);
+                var buffer = new byte[4096];
+                int n = await tls.ReadAsync(buffer);
+                var text = Encoding.UTF8.GetString(buffer, 0, n);
+                silentRequests.Enqueue(text.Split("\r\n")[0]);
+                Log("silent-dps: got '" + text.Split("\r\n")[0] + "', not answering");
+                while (await tls.ReadAsync(buffer) > 0) { }
+            }
+            catch (Exception ex) { Log("silent-dps: " + ex.GetType().Name + ": " + ex.Message); }
+        });
+    }
+});
+
 static string Lit(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
 var wrongKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 var config = $$"""
@@ -79,6 +127,9 @@ var config = $$"""
             internal const string RenewDeviceId = {{Lit(renewId)}};
             internal const string RenewKey = {{Lit(renew.PrimaryKey!)}};
             internal const string StallDeviceId = {{Lit(stallId)}};
+            internal const string SilentDeviceId = "board-silent";
+            internal const int SilentPort = {{silentPort}};
+            internal const string SilentCaPem = {{Lit(silentCa.ExportCertificatePem())}};
             internal const string StallKey = {{Lit(stall.PrimaryKey!)}};
             internal const string X509DeviceId = {{Lit(x509Id)}};
             internal const string X509CertPem = {{Lit(deviceCert.ExportCertificatePem())}};
@@ -226,6 +277,15 @@ var wrong = DoneArgs("wrong-key");
 Case("wrong-key-refused", wrong.Length > 0 && wrong[0] == "401" && LogHas("dps: unauthorized '" + wrongId + "'") && !LogHas("registration of '" + wrongId),
     wrong.Length == 0 ? "no result from the device" : $"device status {wrong[0]} (last ConnectionStatus {wrong.ElementAtOrDefault(1)}); DPS logged {(LogHas("dps: unauthorized") ? "a 401 refusal" : "no refusal")}");
 
+// A DPS that never answers: the device gives up with a network error once its 2 s time-out has passed.
+var silent = DoneArgs("silent-dps");
+var silentRequest = silentRequests.FirstOrDefault() ?? "";
+Case("silent-dps-timeout", silent.Length > 1 && silent[0] == "-1" && int.Parse(silent[1]) >= 2000
+        && silentRequest.StartsWith("PUT /" + emu.IdScope + "/registrations/board-silent/register", StringComparison.Ordinal),
+    silent.Length == 0 ? "no result from the device (it hung?)" : $"the silent server got '{silentRequest}'; device status {silent[0]} after {silent.ElementAtOrDefault(1)} ms (time-out 2,000 ms)");
+silentListener.Stop();
+foreach (var h in silentHeld) h.Dispose();
+
 // DPS register + poll: accepted, "assigning" for AssigningPolls polls, then assigned; the polls honour Retry-After.
 var accepted = logLines.FirstOrDefault(l => l.Line.Contains("registration of '" + sasId, StringComparison.Ordinal) || l.Line.Contains("registration of " + sasId, StringComparison.Ordinal));
 var assigning = logLines.Where(l => l.Line.Contains("still assigning", StringComparison.Ordinal) && l.Line.Contains(sasId, StringComparison.Ordinal)).ToArray();
@@ -317,7 +377,13 @@ Case("x509-individual", Done("x509") != null && x509Connected != null && x509Con
 
 foreach (var f in facts) Console.WriteLine($"board: fact {f.Key} = {f.Value}");
 if (failed > 0) Console.WriteLine("board: full log (emulator + device) in " + logPath);
-else if (!opt.ContainsKey("log")) { logFile.Dispose(); await emu.DisposeAsync(); Directory.Delete(work, true); }
+else
+{
+    // Success: the temporary folder (emulator data, generated config with keys, binaries) goes; a --log file stays.
+    await emu.StopAsync();
+    lock (logFile) { logClosed = true; logFile.Dispose(); }
+    Directory.Delete(work, true);
+}
 Console.WriteLine($"{passed} passed, {failed} failed, 0 skipped");
 return failed == 0 ? 0 : 1;
 
