@@ -289,7 +289,7 @@ foreach (var h in silentHeld) h.Dispose();
 // DPS register + poll: accepted, "assigning" for AssigningPolls polls, then assigned; the polls honour Retry-After.
 var accepted = logLines.FirstOrDefault(l => l.Line.Contains("registration of '" + sasId, StringComparison.Ordinal) || l.Line.Contains("registration of " + sasId, StringComparison.Ordinal));
 var assigning = logLines.Where(l => l.Line.Contains("still assigning", StringComparison.Ordinal) && l.Line.Contains(sasId, StringComparison.Ordinal)).ToArray();
-var assigned = logLines.FirstOrDefault(l => l.Line.Contains("'" + sasId + "' assigned to hub", StringComparison.Ordinal));
+var assigned = logLines.FirstOrDefault(l => l.Line.Contains("'" + sasId + "' from ", StringComparison.Ordinal) && l.Line.Contains(" assigned to hub", StringComparison.Ordinal));
 var pollTimes = new[] { accepted.At }.Concat(assigning.Select(a => a.At)).Append(assigned.At).ToArray();
 var minGap = pollTimes.Zip(pollTimes.Skip(1), (a, b) => (b - a).TotalSeconds).DefaultIfEmpty(0).Min();
 Case("dps-register-poll", accepted.Line != null && assigning.Length == AssigningPolls && assigned.Line != null && minGap >= RetryAfter - 0.05,
