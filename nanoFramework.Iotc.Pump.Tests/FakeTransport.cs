@@ -24,6 +24,12 @@ namespace nanoFramework.Iotc.Tests.Pump
         /// <summary>Plays a client that refuses a message itself (not the link): Publish throws ArgumentException for topics containing this.</summary>
         public string RefuseTopicsContaining;
 
+        /// <summary>Plays a board's client, which wraps every publish failure: Publish throws TransportException for topics containing this.</summary>
+        public string FailTopicsContaining;
+
+        /// <summary>With <see cref="FailTopicsContaining"/>: the failure also closes the link.</summary>
+        public bool FailureClosesLink;
+
         /// <summary>Plays a transport that cannot use its TLS settings (e.g. a key it cannot read): Connect and Send throw this.</summary>
         public Exception SettingsFailure;
 
@@ -154,6 +160,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             if (_owner.RefuseTopicsContaining != null && topic.IndexOf(_owner.RefuseTopicsContaining) >= 0)
             {
                 throw new ArgumentException("topic refused (fake)", "topic");
+            }
+
+            if (_owner.FailTopicsContaining != null && topic.IndexOf(_owner.FailTopicsContaining) >= 0)
+            {
+                Open = !_owner.FailureClosesLink;
+                throw new TransportException("publish failed (fake)");
             }
 
             Topics.Add(topic);
