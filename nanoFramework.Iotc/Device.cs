@@ -494,12 +494,20 @@ namespace nanoFramework.Iotc
                     switch (e.Kind)
                     {
                         case InboundEvent.Published:
-                            _publisher.OnPuback(e.PacketId);
+                            if (_publisher.OnPuback(e.PacketId))
+                            {
+                                _session.OnUsefulWork();
+                            }
+
                             break;
                         case InboundEvent.Message:
                             // Also from a connection already closed (the pump closed it while this arrived): the client
                             // acknowledged it, so the hub will not send it again.
-                            OnMessage(e.Topic, e.Payload, current);
+                            if (OnMessage(e.Topic, e.Payload, current) && current)
+                            {
+                                _session.OnUsefulWork();
+                            }
+
                             break;
                         case InboundEvent.Lost:
                             _session.OnLinkLost(e.Reason, _options.Clock.NowMilliseconds);
@@ -522,8 +530,12 @@ namespace nanoFramework.Iotc
             return count;
         }
 
-        /// <summary>One message from the hub; <paramref name="current"/> false when its connection is already closed.</summary>
-        private void OnMessage(string topic, byte[] payload, bool current)
+        /// <summary>
+        /// One message from the hub; <paramref name="current"/> false when its connection is already closed. True when it
+        /// is the hub's work for the application (a command, setting or C2D message; not a twin answer, which every
+        /// connection gets): the back-off policy counts that connection as useful.
+        /// </summary>
+        private bool OnMessage(string topic, byte[] payload, bool current)
         {
             HubTopicInfo message = HubTopicParser.Parse(topic);
             if (_log.Logs(IotLogLevel.All))
@@ -539,7 +551,7 @@ namespace nanoFramework.Iotc
                         // Its response could only go out on another connection, after the hub told the operator the
                         // device is gone: running it would do the work while the operator sees a failure.
                         _log.Log(IotLogLevel.ApiOnly, "command '" + message.MethodName + "' ($rid " + message.RequestId + ") arrived as its connection closed: not run");
-                        break;
+                        return false;
                     }
 
                     IotcCallbackInfo command = Pending(PendingCallback.Command, IotcEvents.Command);
@@ -548,18 +560,18 @@ namespace nanoFramework.Iotc
                     command.Answer = new PendingCallback();
                     command.Answer.RequestId = message.RequestId;
                     _callbacks.Add(command);
-                    break;
+                    return true;
                 case HubTopicKind.TwinResponse:
                     _twin.OnTwinResponse(message.Status, message.RequestId, Utf8.GetString(payload), _options.Clock.NowMilliseconds);
-                    break;
+                    return false;
                 case HubTopicKind.DesiredPatch:
                     _twin.OnDesiredPatch(Utf8.GetString(payload), message.Version);
-                    break;
+                    return true;
                 case HubTopicKind.CloudToDevice:
                     if (message.DeviceId != _session.HubDeviceId)
                     {
                         _log.Log(IotLogLevel.ApiOnly, "ignored a cloud-to-device message for another device");
-                        break;
+                        return false;
                     }
 
                     // IoT Central queues offline commands as C2D messages named by a "method-name" property.
@@ -569,10 +581,10 @@ namespace nanoFramework.Iotc
                     c2d.Tag = methodName;
                     c2d.Properties = message.Properties;
                     _callbacks.Add(c2d);
-                    break;
+                    return true;
                 default:
                     _log.Log(IotLogLevel.ApiOnly, "ignored a message on an unexpected topic");
-                    break;
+                    return false;
             }
         }
 

@@ -313,13 +313,13 @@ namespace nanoFramework.Iotc.Pump
             return null;
         }
 
-        /// <summary>A PUBACK: confirms telemetry (MessageSent) and command responses; reported patches wait for their twin response.</summary>
-        internal void OnPuback(int packetId)
+        /// <summary>A PUBACK: confirms telemetry (MessageSent) and command responses; reported patches wait for their twin response. True when it matched a message in flight.</summary>
+        internal bool OnPuback(int packetId)
         {
             int index = _outbox.IndexOfPacket(packetId);
             if (index < 0)
             {
-                return;
+                return false;
             }
 
             OutboundMessage m = _outbox[index];
@@ -329,6 +329,8 @@ namespace nanoFramework.Iotc.Pump
                 Report(m, IotcStatus.Connected);
                 Recycle(m);
             }
+
+            return true;
         }
 
         /// <summary>The reported patch (property or ack) published under <paramref name="rid"/>, still in the outbox; null if none.</summary>

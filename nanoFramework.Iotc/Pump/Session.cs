@@ -16,8 +16,20 @@ namespace nanoFramework.Iotc.Pump
     /// Connected --link lost / stalled / token at 80 %--> Waiting (back-off) --> [Provisioning after repeated refusals] --> Connecting
     /// any --Disconnect()--> Stopped;  a refusal retrying cannot fix --> Stopped (ConnectionStatus GaveUp)
     /// </code>
-    /// Back-off: exponential with per-device jitter; a connection that does not last
-    /// <see cref="DeviceOptions.MinStableConnectionMilliseconds"/> keeps escalating it instead of starting over.
+    /// Back-off policy (exponential from the minimum to the maximum, with per-device jitter; see <see cref="Backoff"/>):
+    /// <list type="bullet">
+    /// <item>Escalates (each wait doubles): an attempt that fails (network, TLS, DPS busy, CONNACK 3), a refusal of the
+    /// key (CONNACK 4/5), and a connection the hub closes before it did any useful work and before
+    /// <see cref="DeviceOptions.MinStableConnectionMilliseconds"/> (a duplicate identity taking the session over, a hub
+    /// closing every connection at once): retrying at once would be a storm.</item>
+    /// <item>Starts over at the first step: a connection lost after it confirmed a message or delivered one from the
+    /// hub (network loss after useful work: a link that drops every few seconds still moves its messages at the
+    /// minimum wait), or after it lasted the stable time.</item>
+    /// <item>Provisions again through DPS after <see cref="ReprovisionAfterKeyRefusals"/> refusals of the key or 5
+    /// network failures in a row; gives up (GaveUp) after <see cref="GiveUpAfterKeyRefusals"/> refusals of the key (so
+    /// also after a fresh DPS assignment: a revoked or disabled device stops within seconds, not minutes), and at once
+    /// for refusals retrying cannot fix (see <see cref="IsFatal"/>).</item>
+    /// </list>
     /// </summary>
     internal sealed class Session
     {
@@ -27,6 +39,12 @@ namespace nanoFramework.Iotc.Pump
         internal const int Connected = 3;
         internal const int Waiting = 4;
         internal const int Stopped = 5;
+
+        /// <summary>Refusals of the key (CONNACK 4/5) in a row before provisioning again: the device may have moved or been re-keyed.</summary>
+        internal const int ReprovisionAfterKeyRefusals = 2;
+
+        /// <summary>Refusals of the key in a row before giving up: the last one came right after a fresh DPS assignment.</summary>
+        internal const int GiveUpAfterKeyRefusals = 3;
 
         private readonly Device _device;
         private readonly DeviceOptions _options;
@@ -48,6 +66,7 @@ namespace nanoFramework.Iotc.Pump
         private bool _reprovision;
         private long _renewAtMs;
         private long _connectedAtMs;
+        private bool _usefulWork;
         private long _nextAttemptAtMs;
         private int _failedAttempts;
         private int _authFailures;
@@ -169,7 +188,7 @@ namespace nanoFramework.Iotc.Pump
 
             if (_state == Waiting && now >= _nextAttemptAtMs)
             {
-                if (_authFailures >= 3 || _networkFailures >= 5)
+                if (_authFailures >= ReprovisionAfterKeyRefusals || _networkFailures >= 5)
                 {
                     _log.Log(IotLogLevel.ApiOnly, "repeated failures at " + _hubHost + ": provisioning again through DPS");
                     _reprovision = true;
@@ -228,12 +247,19 @@ namespace nanoFramework.Iotc.Pump
             DropLink();
             _state = Waiting;
 
-            // A connection that dies at once (duplicate identity, a hub closing it) must not retry at the first step forever.
-            int attempt = stable ? 0 : _failedAttempts;
+            // A connection that dies before doing anything (duplicate identity, a hub closing it) must not retry at the
+            // first step forever; one that moved messages lost the network, and waiting longer only delays them.
+            int attempt = stable || _usefulWork ? 0 : _failedAttempts;
             _failedAttempts = attempt + 1;
             int delay = _backoff.Delay(attempt);
             _nextAttemptAtMs = now + delay;
             RaiseStatus(IotcStatus.ConnectionLost, "connection lost: " + reason + "; reconnecting in " + delay + " ms");
+        }
+
+        /// <summary>The connection did useful work (confirmed a message, delivered one from the hub): its loss does not escalate the back-off.</summary>
+        internal void OnUsefulWork()
+        {
+            _usefulWork = true;
         }
 
         /// <summary>Disconnect(): closes the link; unconfirmed messages stay for a later Connect().</summary>
@@ -338,6 +364,7 @@ namespace nanoFramework.Iotc.Pump
 
             _mqtt = mqtt;
             _state = Connected;
+            _usefulWork = false;
             _authFailures = 0;
             _networkFailures = 0;
             _connectedAtMs = now;
@@ -387,11 +414,11 @@ namespace nanoFramework.Iotc.Pump
             RaiseStatus(FailureStatus(ex), ex.Message);
         }
 
-        /// <summary>Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, a clock that gives no token, TLS settings the transport cannot use; a hub refusing the key 6 times.</summary>
+        /// <summary>Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, a clock that gives no token, TLS settings the transport cannot use; a hub refusing the key <see cref="GiveUpAfterKeyRefusals"/> times.</summary>
         private bool IsFatal(IotcException ex)
         {
             int s = ex.StatusCode;
-            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidClock || s == IotcStatus.InvalidCredential || (s >= 4 && s <= 5 && _authFailures >= 6);
+            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidClock || s == IotcStatus.InvalidCredential || (s >= 4 && s <= 5 && _authFailures >= GiveUpAfterKeyRefusals);
         }
 
         /// <summary>The ConnectionStatus code of a failed attempt: a failure never reads as 0 (connected).</summary>
