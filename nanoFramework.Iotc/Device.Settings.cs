@@ -135,7 +135,8 @@ namespace nanoFramework.Iotc
         /// Trusts these root certificate(s) (PEM) for DPS and IoT Hub instead of the platform's store, e.g. the local
         /// emulator's CA. Validation stays on. Call before <see cref="Connect"/>.
         /// </summary>
-        /// <param name="pem">One or more PEM certificates.</param>
+        /// <param name="pem">One or more PEM certificates, each starting on its own line.</param>
+        /// <exception cref="ArgumentException">Not PEM, certificates glued without a line break, or (on .NET) a certificate that cannot be read.</exception>
         public void SetRootCertificate(string pem)
         {
             CheckNotStarted("SetRootCertificate");
@@ -147,6 +148,20 @@ namespace nanoFramework.Iotc
             if (pem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
             {
                 throw new ArgumentException("not a PEM certificate", "pem");
+            }
+
+            // Two PEMs glued without a line break read as fewer (or zero) certificates: every connection would then fail
+            // with a generic "certificate rejected", far from the cause.
+            if (pem.IndexOf("----------BEGIN") >= 0 || pem.IndexOf("-----END CERTIFICATE----------") >= 0)
+            {
+                throw new ArgumentException("two certificates are joined without a line break between -----END CERTIFICATE----- and -----BEGIN CERTIFICATE-----", "pem");
+            }
+
+            string problem = null;
+            CheckPlatformRoot(pem, ref problem);
+            if (problem != null)
+            {
+                throw new ArgumentException("the root certificate PEM cannot be used: " + problem, "pem");
             }
 
             _options.RootCaPem = pem;

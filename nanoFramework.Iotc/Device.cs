@@ -177,6 +177,9 @@ namespace nanoFramework.Iotc
         /// </summary>
         static partial void CheckPlatformCredential(string certificatePem, string privateKeyPem, ref string argument, ref string problem);
 
+        /// <summary>A platform that can read certificates checks a root PEM here: sets what is wrong, or leaves it null.</summary>
+        static partial void CheckPlatformRoot(string pem, ref string problem);
+
         private void Init()
         {
             CreatePlatformTransports(ref _options.Transports);

@@ -15,6 +15,11 @@ namespace nanoFramework.Iotc
             factory = new DesktopTransportFactory();
         }
 
+        static partial void CheckPlatformRoot(string pem, ref string problem)
+        {
+            problem = TlsTrust.CheckRootPem(pem);
+        }
+
         static partial void CheckPlatformCredential(string certificatePem, string privateKeyPem, ref string argument, ref string problem)
         {
             // The texts are fixed: nothing of the key (or of an exception about it) reaches a message.

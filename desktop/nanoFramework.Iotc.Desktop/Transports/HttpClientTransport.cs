@@ -25,7 +25,7 @@ namespace nanoFramework.Iotc.Desktop
             SocketsHttpHandler handler = new SocketsHttpHandler();
             handler.PooledConnectionLifetime = TimeSpan.Zero;
             handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) => TlsTrust.Validate(tls, certificate, errors);
+            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) => TlsTrust.Validate(tls, certificate, chain, errors);
             X509Certificate2 clientCertificate = TlsTrust.ClientCertificate(tls);
             if (clientCertificate != null)
             {
