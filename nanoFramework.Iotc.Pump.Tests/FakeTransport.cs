@@ -30,6 +30,15 @@ namespace nanoFramework.Iotc.Tests.Pump
         /// <summary>With <see cref="FailTopicsContaining"/>: the failure also closes the link.</summary>
         public bool FailureClosesLink;
 
+        private int _holdConnect;
+
+        /// <summary>Plays a slow or silent server: Connect waits (after taking its events) while this is true (read across threads).</summary>
+        public bool HoldConnect
+        {
+            get { return System.Threading.Interlocked.CompareExchange(ref _holdConnect, 0, 0) == 1; }
+            set { System.Threading.Interlocked.Exchange(ref _holdConnect, value ? 1 : 0); }
+        }
+
         /// <summary>Plays a transport that cannot use its TLS settings (e.g. a key it cannot read): Connect and Send throw this.</summary>
         public Exception SettingsFailure;
 
@@ -121,6 +130,11 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             Options = options;
             Events = events;
+            while (_owner.HoldConnect)
+            {
+                System.Threading.Thread.Sleep(1);
+            }
+
             if (_owner.SettingsFailure != null)
             {
                 throw _owner.SettingsFailure;

@@ -254,7 +254,10 @@ namespace nanoFramework.Iotc
             _options.TimeoutMilliseconds = timeoutMilliseconds;
         }
 
-        /// <summary>Uses these transports instead of the platform's (tests, custom stacks). Call before <see cref="Connect"/>.</summary>
+        /// <summary>
+        /// Uses these transports instead of the platform's (tests, custom stacks). Call before <see cref="Connect"/>.
+        /// Their connection attempts run on the application's thread unless <see cref="SetConnectInBackground"/>(true) follows.
+        /// </summary>
         /// <param name="transports">The factory.</param>
         public void SetTransportFactory(ITransportFactory transports)
         {
@@ -265,6 +268,21 @@ namespace nanoFramework.Iotc
             }
 
             _options.Transports = transports;
+            _options.ConnectInBackground = false;
+        }
+
+        /// <summary>
+        /// Runs the network exchanges of reconnect attempts (DPS requests, TLS handshake, CONNECT and SUBSCRIBE) on a
+        /// worker thread, taking up their outcome in a later <see cref="DoNext"/>, so DoNext never waits for a slow or
+        /// silent server; every callback still runs on the application's thread. <see cref="Connect"/> itself always
+        /// blocks. Default: true on .NET with its own transports, false on the board and with <see cref="SetTransportFactory"/>
+        /// (the transports must then allow a call from another thread). Call before <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="background">True to connect on a worker thread.</param>
+        public void SetConnectInBackground(bool background)
+        {
+            CheckNotStarted("SetConnectInBackground");
+            _options.ConnectInBackground = background;
         }
 
         /// <summary>Uses this clock instead of the system clock (tests). Call before <see cref="Connect"/>.</summary>

@@ -171,6 +171,9 @@ namespace nanoFramework.Iotc
         /// <summary>Each platform build (board, .NET) supplies its transports here; the portable core has none.</summary>
         static partial void CreatePlatformTransports(ref ITransportFactory factory);
 
+        /// <summary>A platform whose transports are safe to drive from a worker thread runs connection attempts there by default.</summary>
+        static partial void PlatformConnectsInBackground(ref bool background);
+
         /// <summary>
         /// A platform that can read certificates checks an X.509 pair here: sets the argument at fault and what is wrong
         /// (never any of the key's content), or leaves both null.
@@ -183,6 +186,7 @@ namespace nanoFramework.Iotc
         private void Init()
         {
             CreatePlatformTransports(ref _options.Transports);
+            PlatformConnectsInBackground(ref _options.ConnectInBackground);
             _session = new Session(this, _options, _inbox, _callbacks, _log);
             _publisher = new Publisher(this, _callbacks, _log);
         }
@@ -393,8 +397,10 @@ namespace nanoFramework.Iotc
 
         /// <summary>
         /// Does the pending work (Python: <c>doNext()</c>): takes what the transport received, raises callbacks in order,
-        /// sends acks, responses and queued messages, renews the token and reconnects after a loss. At most one network
-        /// exchange (a DPS request or an MQTT connect, each bounded by SetTimeouts) per call. Call it often (every 10–100 ms).
+        /// sends acks, responses and queued messages, renews the token and reconnects after a loss. With
+        /// <see cref="SetConnectInBackground"/> (the default on .NET) a reconnect's network exchanges (DPS, TLS, CONNECT)
+        /// run on a worker thread and a later call takes up their outcome, so no call waits for the network; otherwise at
+        /// most one exchange (bounded by SetTimeouts) per call. Call it often (every 10–100 ms).
         /// </summary>
         /// <exception cref="InvalidOperationException">Called from inside a callback.</exception>
         /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
@@ -410,7 +416,9 @@ namespace nanoFramework.Iotc
             try
             {
                 _inbox.SetPumpThread(Thread.CurrentThread);
-                int work = ProcessInbox();
+
+                // While an attempt connects on its worker, the new connection's first messages wait for it to be taken up.
+                int work = _session.AttemptRunning ? 0 : ProcessInbox();
                 if (_twin != null)
                 {
                     long now = _options.Clock.NowMilliseconds;

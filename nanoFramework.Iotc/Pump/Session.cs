@@ -67,6 +67,9 @@ namespace nanoFramework.Iotc.Pump
         private long _renewAtMs;
         private long _connectedAtMs;
         private bool _usefulWork;
+
+        // A connection attempt's network exchange running on a worker thread (ConnectInBackground), or null.
+        private NetworkWorker _worker;
         private long _nextAttemptAtMs;
         private int _failedAttempts;
         private int _authFailures;
@@ -122,6 +125,12 @@ namespace nanoFramework.Iotc.Pump
         internal bool IsStarted
         {
             get { return _state != Idle && _state != Stopped; }
+        }
+
+        /// <summary>A connection attempt's network exchange is running on a worker: the new connection's events wait in the inbox until it is taken up.</summary>
+        internal bool AttemptRunning
+        {
+            get { return _worker != null; }
         }
 
         internal bool IsConnected
@@ -206,12 +215,32 @@ namespace nanoFramework.Iotc.Pump
                         StartProvisioning();
                     }
 
-                    if (now < _dps.NextRequestAtMs)
+                    DpsResult result;
+                    if (_worker != null)
+                    {
+                        if (!_worker.IsDone)
+                        {
+                            return;
+                        }
+
+                        NetworkWorker done = _worker;
+                        _worker = null;
+                        result = _dps.OnResponse(done.Response, done.Failure);
+                    }
+                    else if (now < _dps.NextRequestAtMs)
                     {
                         return;
                     }
+                    else if (_options.ConnectInBackground)
+                    {
+                        _worker = NetworkWorker.Send(_dps.Http, _dps.NextRequest());
+                        return;
+                    }
+                    else
+                    {
+                        result = _dps.Step();
+                    }
 
-                    DpsResult result = _dps.Step();
                     if (result != null)
                     {
                         // The DPS exchange was this step's network work; the MQTT connect is the next DoNext's.
@@ -225,6 +254,26 @@ namespace nanoFramework.Iotc.Pump
                 if (_state == Connecting)
                 {
                     // The failure count is not reset here: only a connection that lasts resets it (OnLinkLost).
+                    if (_worker == null && _options.ConnectInBackground)
+                    {
+                        MqttConnectOptions connect = PrepareConnect(now);
+                        _worker = NetworkWorker.Connect(_options.Transports.CreateMqttTransport(), connect, new ConnectionEvents(_inbox, _generation), HubTopics.Subscriptions(_hubDeviceId));
+                        return;
+                    }
+
+                    if (_worker != null)
+                    {
+                        if (!_worker.IsDone)
+                        {
+                            return;
+                        }
+
+                        NetworkWorker done = _worker;
+                        _worker = null;
+                        FinishConnect(done.Mqtt, done.Connack, done.Failure, now);
+                        return;
+                    }
+
                     ConnectMqtt();
                 }
             }
@@ -272,6 +321,12 @@ namespace nanoFramework.Iotc.Pump
 
             DropLink();
             _dps = null;
+            if (_worker != null)
+            {
+                _worker.Abandon();
+                _worker = null;
+            }
+
             _state = Stopped;
             RaiseStatus(status, reason);
         }
@@ -301,6 +356,29 @@ namespace nanoFramework.Iotc.Pump
         private void ConnectMqtt()
         {
             long now = _options.Clock.NowMilliseconds;
+            MqttConnectOptions connect = PrepareConnect(now);
+            IMqttTransport mqtt = _options.Transports.CreateMqttTransport();
+            int connack = -1;
+            Exception failure = null;
+            try
+            {
+                connack = mqtt.Connect(connect, new ConnectionEvents(_inbox, _generation));
+                if (connack == 0)
+                {
+                    mqtt.Subscribe(HubTopics.Subscriptions(_hubDeviceId));
+                }
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            FinishConnect(mqtt, connack, failure, now);
+        }
+
+        /// <summary>The CONNECT of a new attempt (a fresh SAS token), under a new generation of inbox events.</summary>
+        private MqttConnectOptions PrepareConnect(long now)
+        {
             string password = null;
             if (_options.CredType != IotConnectType.X509Certificate)
             {
@@ -320,23 +398,24 @@ namespace nanoFramework.Iotc.Pump
             // A fresh transport per attempt: reusing a client after a drop hangs some stacks.
             _generation++;
             _inbox.Open(_generation);
-            IMqttTransport mqtt = _options.Transports.CreateMqttTransport();
             _log.Log(IotLogLevel.ApiOnly, "MQTT: connecting to " + _hubHost + ":" + _options.MqttPort + " as '" + _hubDeviceId + "'");
-            int connack;
-            try
-            {
-                connack = mqtt.Connect(connect, new ConnectionEvents(_inbox, _generation));
-            }
-            catch (TransportException ex)
+            return connect;
+        }
+
+        /// <summary>Takes up the outcome of CONNECT (and SUBSCRIBE when accepted) on the pump's thread; throws IotcException for a failed attempt.</summary>
+        private void FinishConnect(IMqttTransport mqtt, int connack, Exception failure, long now)
+        {
+            if (failure is TransportException)
             {
                 SafeClose(mqtt);
                 _networkFailures++;
-                throw new IotcException("IoT Hub " + _hubHost + ":" + _options.MqttPort + " unreachable: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
+                throw new IotcException((connack == 0 ? "IoT Hub connection lost while subscribing: " : "IoT Hub " + _hubHost + ":" + _options.MqttPort + " unreachable: ") + failure.Message, IotcStatus.NetworkError, 0, null, failure);
             }
-            catch (Exception ex)
+
+            if (failure != null)
             {
                 SafeClose(mqtt);
-                throw UnusableSettings("IoT Hub", ex);
+                throw UnusableSettings("IoT Hub", failure);
             }
 
             if (connack != 0)
@@ -352,7 +431,6 @@ namespace nanoFramework.Iotc.Pump
 
             try
             {
-                mqtt.Subscribe(HubTopics.Subscriptions(_hubDeviceId));
                 _twin.OnConnected(mqtt);
             }
             catch (TransportException ex)

@@ -15,6 +15,12 @@ namespace nanoFramework.Iotc
             factory = new DesktopTransportFactory();
         }
 
+        static partial void PlatformConnectsInBackground(ref bool background)
+        {
+            // MQTTnet and HttpClient may be called from any thread; a TLS handshake must not hold DoNext().
+            background = true;
+        }
+
         static partial void CheckPlatformRoot(string pem, ref string problem)
         {
             problem = TlsTrust.CheckRootPem(pem);
