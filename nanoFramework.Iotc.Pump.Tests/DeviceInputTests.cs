@@ -180,6 +180,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Expect(typeof(ArgumentException), "eventName", null, () => device.On("command", info => { }));
             Expect(typeof(ArgumentNullException), "pem", null, () => device.SetRootCertificate(null));
             Expect(typeof(ArgumentException), "pem", null, () => device.SetRootCertificate("MIIB..."));
+            Expect(typeof(ArgumentException), "pem", null, () => device.SetRootCertificate("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE----------BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n"));
             Expect(typeof(ArgumentNullException), "transports", null, () => device.SetTransportFactory(null));
             Expect(typeof(ArgumentNullException), "clock", null, () => device.SetClock(null));
 

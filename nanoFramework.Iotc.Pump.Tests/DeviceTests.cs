@@ -662,7 +662,7 @@ namespace nanoFramework.Iotc.Tests.Pump
                 device.DoNext();
             }
 
-            // Three "not authorized" answers from the hub: the device may have been moved or re-keyed; ask DPS again.
+            // Repeated "not authorized" answers from the hub: the device may have been moved or re-keyed; ask DPS again.
             Assert.AreEqual(3, t.HttpRequests.Count, "provisioned again after repeated refusals");
             Assert.AreEqual("PUT", t.Http(2).Method);
             Assert.IsFalse(device.IsConnected);

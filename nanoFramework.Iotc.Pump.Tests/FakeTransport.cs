@@ -31,6 +31,21 @@ namespace nanoFramework.Iotc.Tests.Pump
         /// <summary>Plays a client that refuses a message itself (not the link): Publish throws ArgumentException for topics containing this.</summary>
         public string RefuseTopicsContaining;
 
+        /// <summary>Plays a board's client, which wraps every publish failure: Publish throws TransportException for topics containing this.</summary>
+        public string FailTopicsContaining;
+
+        /// <summary>With <see cref="FailTopicsContaining"/>: the failure also closes the link.</summary>
+        public bool FailureClosesLink;
+
+        private int _holdConnect;
+
+        /// <summary>Plays a slow or silent server: Connect waits (after taking its events) while this is true (read across threads).</summary>
+        public bool HoldConnect
+        {
+            get { return System.Threading.Interlocked.CompareExchange(ref _holdConnect, 0, 0) == 1; }
+            set { System.Threading.Interlocked.Exchange(ref _holdConnect, value ? 1 : 0); }
+        }
+
         /// <summary>Plays a transport that cannot use its TLS settings (e.g. a key it cannot read): Connect and Send throw this.</summary>
         public Exception SettingsFailure;
 
@@ -128,6 +143,11 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             Options = options;
             Events = events;
+            while (_owner.HoldConnect)
+            {
+                System.Threading.Thread.Sleep(1);
+            }
+
             if (_owner.SettingsFailure != null)
             {
                 throw _owner.SettingsFailure;
@@ -172,6 +192,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             if (_owner.RefuseTopicsContaining != null && topic.IndexOf(_owner.RefuseTopicsContaining) >= 0)
             {
                 throw new ArgumentException("topic refused (fake)", "topic");
+            }
+
+            if (_owner.FailTopicsContaining != null && topic.IndexOf(_owner.FailTopicsContaining) >= 0)
+            {
+                Open = !_owner.FailureClosesLink;
+                throw new TransportException("publish failed (fake)");
             }
 
             Topics.Add(topic);

@@ -226,8 +226,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             }
 
             Assert.AreEqual(IotcStatus.GaveUp, (int)statuses[statuses.Count - 1]);
-            Assert.AreEqual(1 + 6, t.Connections.Count, "six refusals of the key");
-            Assert.AreEqual(2 + 3 * 2, t.HttpRequests.Count, "after three refusals: provisioned again before each attempt");
+            Assert.AreEqual(1 + Session.GiveUpAfterKeyRefusals, t.Connections.Count, "three refusals of the key");
+            Assert.AreEqual(2 + 2 * (Session.GiveUpAfterKeyRefusals - Session.ReprovisionAfterKeyRefusals), t.HttpRequests.Count, "after two refusals: provisioned again before each attempt");
         }
 
         [TestMethod]

@@ -135,7 +135,8 @@ namespace nanoFramework.Iotc
         /// Trusts these root certificate(s) (PEM) for DPS and IoT Hub instead of the platform's store, e.g. the local
         /// emulator's CA. Validation stays on. Call before <see cref="Connect"/>.
         /// </summary>
-        /// <param name="pem">One or more PEM certificates.</param>
+        /// <param name="pem">One or more PEM certificates, each starting on its own line.</param>
+        /// <exception cref="ArgumentException">Not PEM, certificates glued without a line break, or (on .NET) a certificate that cannot be read.</exception>
         public void SetRootCertificate(string pem)
         {
             CheckNotStarted("SetRootCertificate");
@@ -147,6 +148,20 @@ namespace nanoFramework.Iotc
             if (pem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
             {
                 throw new ArgumentException("not a PEM certificate", "pem");
+            }
+
+            // Two PEMs glued without a line break read as fewer (or zero) certificates: every connection would then fail
+            // with a generic "certificate rejected", far from the cause.
+            if (pem.IndexOf("----------BEGIN") >= 0 || pem.IndexOf("-----END CERTIFICATE----------") >= 0)
+            {
+                throw new ArgumentException("two certificates are joined without a line break between -----END CERTIFICATE----- and -----BEGIN CERTIFICATE-----", "pem");
+            }
+
+            string problem = null;
+            CheckPlatformRoot(pem, ref problem);
+            if (problem != null)
+            {
+                throw new ArgumentException("the root certificate PEM cannot be used: " + problem, "pem");
             }
 
             _options.RootCaPem = pem;
@@ -239,7 +254,10 @@ namespace nanoFramework.Iotc
             _options.TimeoutMilliseconds = timeoutMilliseconds;
         }
 
-        /// <summary>Uses these transports instead of the platform's (tests, custom stacks). Call before <see cref="Connect"/>.</summary>
+        /// <summary>
+        /// Uses these transports instead of the platform's (tests, custom stacks). Call before <see cref="Connect"/>.
+        /// Their connection attempts run on the application's thread unless <see cref="SetConnectInBackground"/>(true) follows.
+        /// </summary>
         /// <param name="transports">The factory.</param>
         public void SetTransportFactory(ITransportFactory transports)
         {
@@ -250,6 +268,21 @@ namespace nanoFramework.Iotc
             }
 
             _options.Transports = transports;
+            _options.ConnectInBackground = false;
+        }
+
+        /// <summary>
+        /// Runs the network exchanges of reconnect attempts (DPS requests, TLS handshake, CONNECT and SUBSCRIBE) on a
+        /// worker thread, taking up their outcome in a later <see cref="DoNext"/>, so DoNext never waits for a slow or
+        /// silent server; every callback still runs on the application's thread. <see cref="Connect"/> itself always
+        /// blocks. Default: true on .NET with its own transports, false on the board and with <see cref="SetTransportFactory"/>
+        /// (the transports must then allow a call from another thread). Call before <see cref="Connect"/>.
+        /// </summary>
+        /// <param name="background">True to connect on a worker thread.</param>
+        public void SetConnectInBackground(bool background)
+        {
+            CheckNotStarted("SetConnectInBackground");
+            _options.ConnectInBackground = background;
         }
 
         /// <summary>

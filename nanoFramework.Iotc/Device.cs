@@ -180,15 +180,22 @@ namespace nanoFramework.Iotc
         /// <summary>Each platform build (board, .NET) supplies its transports here; the portable core has none.</summary>
         static partial void CreatePlatformTransports(ref ITransportFactory factory);
 
+        /// <summary>A platform whose transports are safe to drive from a worker thread runs connection attempts there by default.</summary>
+        static partial void PlatformConnectsInBackground(ref bool background);
+
         /// <summary>
         /// A platform that can read certificates checks an X.509 pair here: sets the argument at fault and what is wrong
         /// (never any of the key's content), or leaves both null.
         /// </summary>
         static partial void CheckPlatformCredential(string certificatePem, string privateKeyPem, ref string argument, ref string problem);
 
+        /// <summary>A platform that can read certificates checks a root PEM here: sets what is wrong, or leaves it null.</summary>
+        static partial void CheckPlatformRoot(string pem, ref string problem);
+
         private void Init()
         {
             CreatePlatformTransports(ref _options.Transports);
+            PlatformConnectsInBackground(ref _options.ConnectInBackground);
             _session = new Session(this, _options, _inbox, _callbacks, _log);
             _publisher = new Publisher(this, _callbacks, _log);
         }
@@ -399,8 +406,10 @@ namespace nanoFramework.Iotc
 
         /// <summary>
         /// Does the pending work (Python: <c>doNext()</c>): takes what the transport received, raises callbacks in order,
-        /// sends acks, responses and queued messages, renews the token and reconnects after a loss. At most one network
-        /// exchange (a DPS request or an MQTT connect, each bounded by SetTimeouts) per call. Call it often (every 10–100 ms).
+        /// sends acks, responses and queued messages, renews the token and reconnects after a loss. With
+        /// <see cref="SetConnectInBackground"/> (the default on .NET) a reconnect's network exchanges (DPS, TLS, CONNECT)
+        /// run on a worker thread and a later call takes up their outcome, so no call waits for the network; otherwise at
+        /// most one exchange (bounded by SetTimeouts) per call. Call it often (every 10–100 ms).
         /// </summary>
         /// <exception cref="InvalidOperationException">Called from inside a callback.</exception>
         /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
@@ -416,7 +425,9 @@ namespace nanoFramework.Iotc
             try
             {
                 _inbox.SetPumpThread(Thread.CurrentThread);
-                int work = ProcessInbox();
+
+                // While an attempt connects on its worker, the new connection's first messages wait for it to be taken up.
+                int work = _session.AttemptRunning ? 0 : ProcessInbox();
                 if (_twin != null)
                 {
                     long now = _options.Clock.NowMilliseconds;
@@ -566,12 +577,20 @@ namespace nanoFramework.Iotc
                     switch (e.Kind)
                     {
                         case InboundEvent.Published:
-                            _publisher.OnPuback(e.PacketId);
+                            if (_publisher.OnPuback(e.PacketId))
+                            {
+                                _session.OnUsefulWork();
+                            }
+
                             break;
                         case InboundEvent.Message:
                             // Also from a connection already closed (the pump closed it while this arrived): the client
                             // acknowledged it, so the hub will not send it again.
-                            OnMessage(e.Topic, e.Payload, current);
+                            if (OnMessage(e.Topic, e.Payload, current) && current)
+                            {
+                                _session.OnUsefulWork();
+                            }
+
                             break;
                         case InboundEvent.Lost:
                             _session.OnLinkLost(e.Reason, _options.Clock.NowMilliseconds);
@@ -594,8 +613,12 @@ namespace nanoFramework.Iotc
             return count;
         }
 
-        /// <summary>One message from the hub; <paramref name="current"/> false when its connection is already closed.</summary>
-        private void OnMessage(string topic, byte[] payload, bool current)
+        /// <summary>
+        /// One message from the hub; <paramref name="current"/> false when its connection is already closed. True when it
+        /// is the hub's work for the application (a command, setting or C2D message; not a twin answer, which every
+        /// connection gets): the back-off policy counts that connection as useful.
+        /// </summary>
+        private bool OnMessage(string topic, byte[] payload, bool current)
         {
             HubTopicInfo message = HubTopicParser.Parse(topic);
             if (_log.Logs(IotLogLevel.All))
@@ -611,7 +634,7 @@ namespace nanoFramework.Iotc
                         // Its response could only go out on another connection, after the hub told the operator the
                         // device is gone: running it would do the work while the operator sees a failure.
                         _log.Log(IotLogLevel.ApiOnly, "command '" + message.MethodName + "' ($rid " + message.RequestId + ") arrived as its connection closed: not run");
-                        break;
+                        return false;
                     }
 
                     IotcCallbackInfo command = Pending(PendingCallback.Command, IotcEvents.Command);
@@ -620,25 +643,25 @@ namespace nanoFramework.Iotc
                     command.Answer = new PendingCallback();
                     command.Answer.RequestId = message.RequestId;
                     _callbacks.Add(command);
-                    break;
+                    return true;
                 case HubTopicKind.TwinResponse:
                     _twin.OnTwinResponse(message.Status, message.RequestId, Utf8.GetString(payload), _options.Clock.NowMilliseconds);
-                    break;
+                    return false;
                 case HubTopicKind.DesiredPatch:
                     _twin.OnDesiredPatch(Utf8.GetString(payload), message.Version);
-                    break;
+                    return true;
                 case HubTopicKind.CloudToDevice:
                     if (message.DeviceId != _session.HubDeviceId)
                     {
                         _log.Log(IotLogLevel.ApiOnly, "ignored a cloud-to-device message for another device");
-                        break;
+                        return false;
                     }
 
                     string messageId = message.Properties == null ? null : message.Properties.Get("$.mid");
                     if (!string.IsNullOrEmpty(messageId) && !_recentC2d.Add(messageId))
                     {
                         _log.Log(IotLogLevel.ApiOnly, "cloud-to-device message " + messageId + " arrived again (the hub resends what it saw no PUBACK for); raised once");
-                        break;
+                        return false;
                     }
 
                     // IoT Central queues offline commands as C2D messages named by a "method-name" property.
@@ -648,10 +671,10 @@ namespace nanoFramework.Iotc
                     c2d.Tag = methodName;
                     c2d.Properties = message.Properties;
                     _callbacks.Add(c2d);
-                    break;
+                    return true;
                 default:
                     _log.Log(IotLogLevel.ApiOnly, "ignored a message on an unexpected topic");
-                    break;
+                    return false;
             }
         }
 

@@ -31,8 +31,9 @@ namespace nanoFramework.Iotc
 
         /// <summary>
         /// ConnectionStatus: a refusal retrying cannot fix (DPS 400/401/403/404, CONNACK 1/2, a key refused again and
-        /// again, a clock that gives no valid token). The SDK stopped; the payload says which refusal. Every other
-        /// non-zero status is followed by another attempt.
+        /// again, also right after a fresh DPS assignment, a clock that gives no valid token, TLS material the transport
+        /// cannot use). The SDK stopped; the payload says which refusal. Every other non-zero status is followed by
+        /// another attempt.
         /// </summary>
         public const int GaveUp = -7;
 

@@ -9,6 +9,9 @@ namespace nanoFramework.Iotc.Json
     /// Strict RFC 8259 recursive-descent parser. Recursion is bounded by the depth limit, and every index is
     /// checked, so hostile input ends in <see cref="JsonException"/> rather than a stack overflow or an index error.
     /// Values are slices of the source (offset/length); strings are decoded only when asked for.
+    /// In tolerant mode, a value that is well delimited but cannot be read (a lone surrogate, a number longer than
+    /// <see cref="MaxNumberLength"/>) does not end the parse: it and every value holding it are marked
+    /// <see cref="JsonValue.IsFlawed"/>, so one bad setting does not hide the others of a twin document.
     /// </summary>
     internal sealed class JsonParser
     {
@@ -24,18 +27,29 @@ namespace nanoFramework.Iotc.Json
         private readonly int _end;
         private readonly int _maxDepth;
         private readonly bool _build;
+        private readonly bool _tolerant;
         private int _pos;
 
-        private JsonParser(char[] source, int end, int maxDepth, bool build)
+        // Flaws met so far (tolerant mode): a value whose parse raised the count holds one.
+        private int _flaws;
+
+        private JsonParser(char[] source, int end, int maxDepth, bool build, bool tolerant)
         {
             _s = source;
             _end = end;
             _maxDepth = maxDepth;
             _build = build;
+            _tolerant = tolerant;
         }
 
         /// <summary>Parses <paramref name="source"/>; returns null when <paramref name="build"/> is false (validation only).</summary>
         internal static JsonValue Parse(string source, int maxDepth, int maxLength, bool build)
+        {
+            return Parse(source, maxDepth, maxLength, build, false);
+        }
+
+        /// <summary>Parses <paramref name="source"/>; <paramref name="tolerant"/>: unreadable but well delimited values are marked, not fatal.</summary>
+        internal static JsonValue Parse(string source, int maxDepth, int maxLength, bool build, bool tolerant)
         {
             if (source.Length > maxLength)
             {
@@ -43,18 +57,23 @@ namespace nanoFramework.Iotc.Json
             }
 
             char[] chars = Chars.Of(source);
-            return Parse(chars, chars.Length, maxDepth, maxLength, build);
+            return Parse(chars, chars.Length, maxDepth, maxLength, build, tolerant);
         }
 
         /// <summary>Parses the first <paramref name="length"/> units of <paramref name="source"/>, which the values then share (do not change it).</summary>
         internal static JsonValue Parse(char[] source, int length, int maxDepth, int maxLength, bool build)
+        {
+            return Parse(source, length, maxDepth, maxLength, build, false);
+        }
+
+        private static JsonValue Parse(char[] source, int length, int maxDepth, int maxLength, bool build, bool tolerant)
         {
             if (length > maxLength)
             {
                 throw new JsonException("JSON text longer than the limit", maxLength);
             }
 
-            JsonParser parser = new JsonParser(source, length, maxDepth, build);
+            JsonParser parser = new JsonParser(source, length, maxDepth, build, tolerant);
 
             // RFC 8259 section 8.1: a parser may ignore a leading byte-order mark.
             if (length > 0 && source[0] == '\uFEFF')
@@ -124,6 +143,7 @@ namespace nanoFramework.Iotc.Json
         private JsonValue ParseObject(int depth)
         {
             int start = _pos;
+            int flaws = _flaws;
             if (depth > _maxDepth)
             {
                 throw new JsonException("JSON nested deeper than the limit", start);
@@ -135,7 +155,7 @@ namespace nanoFramework.Iotc.Json
             if (_pos < _end && _s[_pos] == '}')
             {
                 _pos++;
-                return Make(JsonValueKind.Object, start, false, members);
+                return Make(JsonValueKind.Object, start, false, members, flaws);
             }
 
             while (true)
@@ -175,7 +195,7 @@ namespace nanoFramework.Iotc.Json
                 char c = _s[_pos++];
                 if (c == '}')
                 {
-                    return Make(JsonValueKind.Object, start, false, members);
+                    return Make(JsonValueKind.Object, start, false, members, flaws);
                 }
 
                 if (c != ',')
@@ -188,6 +208,7 @@ namespace nanoFramework.Iotc.Json
         private JsonValue ParseArray(int depth)
         {
             int start = _pos;
+            int flaws = _flaws;
             if (depth > _maxDepth)
             {
                 throw new JsonException("JSON nested deeper than the limit", start);
@@ -199,7 +220,7 @@ namespace nanoFramework.Iotc.Json
             if (_pos < _end && _s[_pos] == ']')
             {
                 _pos++;
-                return Make(JsonValueKind.Array, start, false, items);
+                return Make(JsonValueKind.Array, start, false, items, flaws);
             }
 
             while (true)
@@ -219,7 +240,7 @@ namespace nanoFramework.Iotc.Json
                 char c = _s[_pos++];
                 if (c == ']')
                 {
-                    return Make(JsonValueKind.Array, start, false, items);
+                    return Make(JsonValueKind.Array, start, false, items, flaws);
                 }
 
                 if (c != ',')
@@ -232,6 +253,7 @@ namespace nanoFramework.Iotc.Json
         private JsonValue ParseString()
         {
             int start = _pos;
+            int flaws = _flaws;
             _pos++;
             bool escaped = false;
             while (true)
@@ -245,7 +267,7 @@ namespace nanoFramework.Iotc.Json
                 if (c == '"')
                 {
                     _pos++;
-                    return Make(JsonValueKind.String, start, escaped, null);
+                    return Make(JsonValueKind.String, start, escaped, null, flaws);
                 }
 
                 if (c == '\\')
@@ -257,18 +279,14 @@ namespace nanoFramework.Iotc.Json
                 {
                     throw new JsonException("Control character in a string", _pos);
                 }
-                else if (Chars.IsHighSurrogate(c))
+                else if (Chars.IsHighSurrogate(c) && Chars.IsPairAt(_s, _pos, _end))
                 {
-                    if (!Chars.IsPairAt(_s, _pos, _end))
-                    {
-                        throw new JsonException("Lone surrogate in a string", _pos);
-                    }
-
                     _pos += 2;
                 }
-                else if (Chars.IsLowSurrogate(c))
+                else if (Chars.IsHighSurrogate(c) || Chars.IsLowSurrogate(c))
                 {
-                    throw new JsonException("Lone surrogate in a string", _pos);
+                    Flaw("Lone surrogate in a string", _pos);
+                    _pos++;
                 }
                 else
                 {
@@ -310,7 +328,8 @@ namespace nanoFramework.Iotc.Json
             _pos += 6;
             if (unit >= 0xDC00 && unit <= 0xDFFF)
             {
-                throw new JsonException("Lone low surrogate escape", at);
+                Flaw("Lone low surrogate escape", at);
+                return;
             }
 
             if (unit >= 0xD800 && unit <= 0xDBFF)
@@ -319,7 +338,8 @@ namespace nanoFramework.Iotc.Json
                 int low = (_pos + 1 < _end && _s[_pos] == '\\' && _s[_pos + 1] == 'u') ? ReadHex4(_s, _pos + 2, _end) : -1;
                 if (low < 0xDC00 || low > 0xDFFF)
                 {
-                    throw new JsonException("Lone high surrogate escape", at);
+                    Flaw("Lone high surrogate escape", at);
+                    return;
                 }
 
                 _pos += 6;
@@ -353,6 +373,7 @@ namespace nanoFramework.Iotc.Json
         {
             // number = [ "-" ] ( "0" / 1-9 *DIGIT ) [ "." 1*DIGIT ] [ ( "e" / "E" ) [ "-" / "+" ] 1*DIGIT ]
             int start = _pos;
+            int flaws = _flaws;
             if (_s[_pos] == '-')
             {
                 _pos++;
@@ -405,10 +426,10 @@ namespace nanoFramework.Iotc.Json
 
             if (_pos - start > MaxNumberLength)
             {
-                throw new JsonException("Number text longer than the limit", start);
+                Flaw("Number text longer than the limit", start);
             }
 
-            return Make(JsonValueKind.Number, start, false, null);
+            return Make(JsonValueKind.Number, start, false, null, flaws);
         }
 
         private void SkipDigits()
@@ -433,12 +454,23 @@ namespace nanoFramework.Iotc.Json
             }
 
             _pos += literal.Length;
-            return Make(kind, start, false, null);
+            return Make(kind, start, false, null, _flaws);
         }
 
-        private JsonValue Make(JsonValueKind kind, int start, bool escaped, ArrayList items)
+        /// <summary>A value that is well delimited but cannot be read: fatal, or in tolerant mode counted and passed over.</summary>
+        private void Flaw(string message, int at)
         {
-            return _build ? new JsonValue(_s, kind, start, _pos - start, escaped, items) : null;
+            if (!_tolerant)
+            {
+                throw new JsonException(message, at);
+            }
+
+            _flaws++;
+        }
+
+        private JsonValue Make(JsonValueKind kind, int start, bool escaped, ArrayList items, int flawsBefore)
+        {
+            return _build ? new JsonValue(_s, kind, start, _pos - start, escaped, items, _flaws > flawsBefore) : null;
         }
     }
 }

@@ -33,11 +33,12 @@ namespace nanoFramework.Iotc.Json
         private readonly int _start;
         private readonly int _length;
         private readonly bool _escaped;
+        private readonly bool _flawed;
 
         // Arrays: the items; objects: name (string JsonValue) and value, alternating.
         private readonly ArrayList _items;
 
-        internal JsonValue(char[] source, JsonValueKind kind, int start, int length, bool escaped, ArrayList items)
+        internal JsonValue(char[] source, JsonValueKind kind, int start, int length, bool escaped, ArrayList items, bool flawed)
         {
             _source = source;
             _kind = kind;
@@ -45,6 +46,7 @@ namespace nanoFramework.Iotc.Json
             _length = length;
             _escaped = escaped;
             _items = items;
+            _flawed = flawed;
         }
 
         /// <summary>Parses a JSON document with the default limits (depth 32, 256 K characters).</summary>
@@ -92,6 +94,46 @@ namespace nanoFramework.Iotc.Json
             {
                 return false;
             }
+        }
+
+        /// <summary>
+        /// Like <see cref="TryParse"/>, but a value that is well delimited and cannot be read (a lone surrogate, a number
+        /// longer than 256 characters) does not fail the document: it, and what holds it, is <see cref="IsFlawed"/>.
+        /// </summary>
+        /// <param name="json">The JSON text (null gives false).</param>
+        /// <param name="value">The root value, or null.</param>
+        /// <returns>True when the text is JSON in structure, within the limits.</returns>
+        internal static bool TryParseTolerant(string json, out JsonValue value)
+        {
+            value = null;
+            if (json == null)
+            {
+                return false;
+            }
+
+            try
+            {
+                value = JsonParser.Parse(json, DefaultMaxDepth, DefaultMaxLength, true, true);
+                return true;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>True when this value, or one inside it, could not be read (only from <see cref="TryParseTolerant"/>).</summary>
+        internal bool IsFlawed
+        {
+            get { return _flawed; }
+        }
+
+        /// <summary>True when the name of an object member could not be read (only from <see cref="TryParseTolerant"/>).</summary>
+        /// <param name="index">Zero-based member index.</param>
+        /// <returns>Whether the name is flawed.</returns>
+        internal bool IsNameFlawed(int index)
+        {
+            return MemberName(index)._flawed;
         }
 
         /// <summary>Checks that <paramref name="json"/> is one valid JSON value without building a tree.</summary>

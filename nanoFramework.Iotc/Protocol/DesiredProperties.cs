@@ -15,6 +15,9 @@ namespace nanoFramework.Iotc.Protocol
         // Alternating name (string) and value (JsonValue).
         private readonly ArrayList _entries = new ArrayList();
 
+        // Names of the settings skipped because they could not be read (null: the name itself could not be).
+        private ArrayList _skipped;
+
         internal DesiredProperties(long version, bool malformed)
         {
             Version = version;
@@ -26,6 +29,20 @@ namespace nanoFramework.Iotc.Protocol
 
         /// <summary>True when the body was not JSON or not shaped like a twin document/patch (then <see cref="Count"/> is 0).</summary>
         public bool IsMalformed { get; private set; }
+
+        /// <summary>Settings skipped because their name or value could not be read (0 when none).</summary>
+        public int SkippedCount
+        {
+            get { return _skipped == null ? 0 : _skipped.Count; }
+        }
+
+        /// <summary>The name of a skipped setting; null when the name itself could not be read.</summary>
+        /// <param name="index">Zero-based index.</param>
+        /// <returns>The name, or null.</returns>
+        public string GetSkippedName(int index)
+        {
+            return (string)_skipped[index];
+        }
 
         /// <summary>Number of properties.</summary>
         public int Count
@@ -71,14 +88,23 @@ namespace nanoFramework.Iotc.Protocol
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is out of range.</exception>
         public bool IsComponent(int index)
         {
-            JsonValue value = GetValue(index);
-            return value.Kind == JsonValueKind.Object && value.GetMemberString("__t", null) == "c";
+            return TwinProtocol.IsComponentObject(GetValue(index));
         }
 
         internal void Add(string name, JsonValue value)
         {
             _entries.Add(name);
             _entries.Add(value);
+        }
+
+        internal void Skip(string name)
+        {
+            if (_skipped == null)
+            {
+                _skipped = new ArrayList();
+            }
+
+            _skipped.Add(name);
         }
 
         private void CheckIndex(int index)

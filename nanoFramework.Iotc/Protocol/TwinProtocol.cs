@@ -27,7 +27,7 @@ namespace nanoFramework.Iotc.Protocol
         public static DesiredProperties ParseTwinGet(string body)
         {
             JsonValue root;
-            if (body == null || !JsonValue.TryParse(body, out root) || root.Kind != JsonValueKind.Object)
+            if (body == null || !JsonValue.TryParseTolerant(body, out root) || root.Kind != JsonValueKind.Object)
             {
                 return new DesiredProperties(-1, true);
             }
@@ -50,7 +50,7 @@ namespace nanoFramework.Iotc.Protocol
         public static DesiredProperties ParseDesiredPatch(string body)
         {
             JsonValue root;
-            if (body == null || !JsonValue.TryParse(body, out root) || root.Kind != JsonValueKind.Object)
+            if (body == null || !JsonValue.TryParseTolerant(body, out root) || root.Kind != JsonValueKind.Object)
             {
                 return new DesiredProperties(-1, true);
             }
@@ -148,18 +148,33 @@ namespace nanoFramework.Iotc.Protocol
             DesiredProperties result = new DesiredProperties(version < 0 ? -1 : version, false);
             for (int i = 0; i < desired.Count; i++)
             {
-                string name = desired.GetName(i);
-                if (name == null || IsServiceName(name))
+                string name = desired.IsNameFlawed(i) ? null : desired.GetName(i);
+                if (name != null && IsServiceName(name))
                 {
-                    // $version, $metadata and other service metadata are not settings; nor is a name with an escaped
-                    // U+0000, which a device string cannot hold (the other settings still count).
+                    // $version, $metadata and other service metadata are not settings.
                     continue;
                 }
 
-                result.Add(name, desired.GetValue(i));
+                JsonValue value = desired.GetValue(i);
+                if (name == null || (value.IsFlawed && !IsComponentObject(value)))
+                {
+                    // A name with an escaped U+0000 (a device string cannot hold it), or a value that cannot be read
+                    // (a lone surrogate, a 300-digit number): only this setting is skipped, the others still count.
+                    // A component keeps its readable properties (TwinSync skips the flawed ones).
+                    result.Skip(name);
+                    continue;
+                }
+
+                result.Add(name, value);
             }
 
             return result;
+        }
+
+        /// <summary>An IoT Plug and Play component: an object with <c>"__t":"c"</c>.</summary>
+        internal static bool IsComponentObject(JsonValue value)
+        {
+            return value.Kind == JsonValueKind.Object && value.GetMemberString("__t", null) == "c";
         }
 
         /// <summary>Empty names and <c>$</c> names (<c>$version</c>, <c>$metadata</c>…) are the service's, not settings.</summary>

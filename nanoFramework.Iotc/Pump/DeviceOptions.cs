@@ -37,6 +37,9 @@ namespace nanoFramework.Iotc.Pump
 
         internal ITransportFactory Transports;
         internal IProvisioningStore ProvisioningStore;
+
+        /// <summary>Connection attempts (DPS, TLS, CONNECT) run on a worker thread; the outcome is taken up by a later DoNext.</summary>
+        internal bool ConnectInBackground;
         internal IClock Clock = new SystemClock();
 
         /// <summary>Set when Connect() starts: connection settings cannot change afterwards.</summary>

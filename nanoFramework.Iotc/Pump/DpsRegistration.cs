@@ -105,6 +105,30 @@ namespace nanoFramework.Iotc.Pump
         /// </summary>
         internal DpsResult Step()
         {
+            HttpRequest http = NextRequest();
+            HttpResponse response = null;
+            Exception failure = null;
+            try
+            {
+                response = _http.Send(http);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            return OnResponse(response, failure);
+        }
+
+        /// <summary>The transport the requests go through (a background attempt sends on it from a worker).</summary>
+        internal IHttpTransport Http
+        {
+            get { return _http; }
+        }
+
+        /// <summary>The next request (registration or poll), logged; throws IotcException when there have been too many.</summary>
+        internal HttpRequest NextRequest()
+        {
             _requests++;
             if (_requests > MaxRequests)
             {
@@ -136,18 +160,23 @@ namespace nanoFramework.Iotc.Pump
             }
 
             _log.Log(IotLogLevel.ApiOnly, "DPS: " + http.Method + " " + _host + ":" + _port + http.PathAndQuery);
-            HttpResponse response;
-            try
+            return http;
+        }
+
+        /// <summary>
+        /// Handles the answer to <see cref="NextRequest"/> (or the exception sending it threw): the result once assigned,
+        /// null while DPS is still assigning or busy; throws IotcException on a refusal or when the link failed.
+        /// </summary>
+        internal DpsResult OnResponse(HttpResponse response, Exception failure)
+        {
+            if (failure is TransportException)
             {
-                response = _http.Send(http);
+                throw new IotcException("DPS " + _host + ":" + _port + " unreachable: " + failure.Message, IotcStatus.NetworkError, 0, null, failure);
             }
-            catch (TransportException ex)
+
+            if (failure != null)
             {
-                throw new IotcException("DPS " + _host + ":" + _port + " unreachable: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
-            }
-            catch (Exception ex)
-            {
-                throw Session.UnusableSettings("DPS " + _host + ":" + _port, ex);
+                throw Session.UnusableSettings("DPS " + _host + ":" + _port, failure);
             }
 
             if (response == null)

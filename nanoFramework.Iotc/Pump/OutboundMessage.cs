@@ -46,6 +46,9 @@ namespace nanoFramework.Iotc.Pump
 
         internal int Attempts;
 
+        /// <summary>Publishes of this message that threw (on any connection): bounded, so one bad message cannot loop.</summary>
+        internal int PublishFailures;
+
         /// <summary>When the current attempt was published (clock milliseconds), to expire lost twin responses.</summary>
         internal long SentAtMs;
 

@@ -32,6 +32,16 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Publishes of one reported patch before it is given up (reported as 408 or the last status).</summary>
         internal const int MaxTwinAttempts = 5;
 
+        /// <summary>
+        /// Publishes of one message that may throw before it is given up (MessageSent <see cref="IotcStatus.PublishRefused"/>):
+        /// a message the transport keeps refusing would otherwise mean a reconnect per attempt, forever, with every later
+        /// message stuck behind it.
+        /// </summary>
+        internal const int MaxPublishFailures = 3;
+
+        /// <summary>Wait before publishing again a message refused while the link stayed up (e.g. out of memory on a board).</summary>
+        internal const int RefusedRetryMs = 1000;
+
         /// <summary>What an $iothub topic (reported patch, method response) is counted as in the outbox: its $rid is short.</summary>
         internal const int ShortTopicBytes = 64;
 
@@ -259,20 +269,37 @@ namespace nanoFramework.Iotc.Pump
                 {
                     packetId = mqtt.Publish(topic, m.Payload, m.Qos);
                 }
-                catch (TransportException ex)
-                {
-                    m.TwinRequestId = null;
-                    return "publish failed: " + ex.Message;
-                }
                 catch (Exception ex)
                 {
-                    // Not the link: the transport refuses this message. It leaves the outbox, reported, instead of
-                    // blocking a slot or turning into a reconnect loop.
+                    // A TransportException is the link's failure, unless the link is still up: then, like any other
+                    // exception, the transport refused this message (the board wraps every publish exception, out of
+                    // memory included, as a TransportException). Either way the message has a bounded number of tries.
+                    m.TwinRequestId = null;
+                    m.PublishFailures++;
+                    bool linkFailed = ex is TransportException && !mqtt.IsConnected;
+                    if (ex is TransportException && m.PublishFailures < MaxPublishFailures)
+                    {
+                        if (linkFailed)
+                        {
+                            return "publish failed: " + ex.Message;
+                        }
+
+                        m.NotBeforeMs = now + RefusedRetryMs;
+                        _log.Log(IotLogLevel.ApiOnly, "message " + m.MessageId + " refused by the transport (" + ex.Message + "); trying again in " + RefusedRetryMs + " ms");
+                        continue;
+                    }
+
+                    // It leaves the outbox, reported, instead of blocking a slot or turning into a reconnect loop.
                     _outbox.RemoveAt(i);
                     i--;
-                    _log.Log(IotLogLevel.ApiOnly, "message " + m.MessageId + " refused by the transport (" + ex.GetType().Name + ": " + ex.Message + "); dropped");
+                    _log.Log(IotLogLevel.ApiOnly, "message " + m.MessageId + " refused by the transport (" + ex.GetType().Name + ": " + ex.Message + ") after " + m.PublishFailures + " attempt(s); dropped");
                     Report(m, IotcStatus.PublishRefused);
                     Recycle(m);
+                    if (linkFailed)
+                    {
+                        return "publish failed: " + ex.Message;
+                    }
+
                     continue;
                 }
 
@@ -304,13 +331,13 @@ namespace nanoFramework.Iotc.Pump
             return null;
         }
 
-        /// <summary>A PUBACK: confirms telemetry (MessageSent) and command responses; reported patches wait for their twin response.</summary>
-        internal void OnPuback(int packetId)
+        /// <summary>A PUBACK: confirms telemetry (MessageSent) and command responses; reported patches wait for their twin response. True when it matched a message in flight.</summary>
+        internal bool OnPuback(int packetId)
         {
             int index = _outbox.IndexOfPacket(packetId);
             if (index < 0)
             {
-                return;
+                return false;
             }
 
             OutboundMessage m = _outbox[index];
@@ -320,6 +347,8 @@ namespace nanoFramework.Iotc.Pump
                 Report(m, IotcStatus.Connected);
                 Recycle(m);
             }
+
+            return true;
         }
 
         /// <summary>The reported patch (property or ack) published under <paramref name="rid"/>, still in the outbox; null if none.</summary>
@@ -426,6 +455,7 @@ namespace nanoFramework.Iotc.Pump
             m.MessageId = 0;
             m.PacketId = 0;
             m.Attempts = 0;
+            m.PublishFailures = 0;
             m.SentAtMs = 0;
             m.CreatedAtMs = 0;
             m.NotBeforeMs = 0;

@@ -16,8 +16,20 @@ namespace nanoFramework.Iotc.Pump
     /// Connected --link lost / stalled / token at 80 %--> Waiting (back-off) --> [Provisioning after repeated refusals] --> Connecting
     /// any --Disconnect()--> Stopped;  a refusal retrying cannot fix --> Stopped (ConnectionStatus GaveUp)
     /// </code>
-    /// Back-off: exponential with per-device jitter; a connection that does not last
-    /// <see cref="DeviceOptions.MinStableConnectionMilliseconds"/> keeps escalating it instead of starting over.
+    /// Back-off policy (exponential from the minimum to the maximum, with per-device jitter; see <see cref="Backoff"/>):
+    /// <list type="bullet">
+    /// <item>Escalates (each wait doubles): an attempt that fails (network, TLS, DPS busy, CONNACK 3), a refusal of the
+    /// key (CONNACK 4/5), and a connection the hub closes before it did any useful work and before
+    /// <see cref="DeviceOptions.MinStableConnectionMilliseconds"/> (a duplicate identity taking the session over, a hub
+    /// closing every connection at once): retrying at once would be a storm.</item>
+    /// <item>Starts over at the first step: a connection lost after it confirmed a message or delivered one from the
+    /// hub (network loss after useful work: a link that drops every few seconds still moves its messages at the
+    /// minimum wait), or after it lasted the stable time.</item>
+    /// <item>Provisions again through DPS after <see cref="ReprovisionAfterKeyRefusals"/> refusals of the key or 5
+    /// network failures in a row; gives up (GaveUp) after <see cref="GiveUpAfterKeyRefusals"/> refusals of the key (so
+    /// also after a fresh DPS assignment: a revoked or disabled device stops within seconds, not minutes), and at once
+    /// for refusals retrying cannot fix (see <see cref="IsFatal"/>).</item>
+    /// </list>
     /// </summary>
     internal sealed class Session
     {
@@ -27,6 +39,12 @@ namespace nanoFramework.Iotc.Pump
         internal const int Connected = 3;
         internal const int Waiting = 4;
         internal const int Stopped = 5;
+
+        /// <summary>Refusals of the key (CONNACK 4/5) in a row before provisioning again: the device may have moved or been re-keyed.</summary>
+        internal const int ReprovisionAfterKeyRefusals = 2;
+
+        /// <summary>Refusals of the key in a row before giving up: the last one came right after a fresh DPS assignment.</summary>
+        internal const int GiveUpAfterKeyRefusals = 3;
 
         private readonly Device _device;
         private readonly DeviceOptions _options;
@@ -50,6 +68,10 @@ namespace nanoFramework.Iotc.Pump
         private bool _reprovision;
         private long _renewAtMs;
         private long _connectedAtMs;
+        private bool _usefulWork;
+
+        // A connection attempt's network exchange running on a worker thread (ConnectInBackground), or null.
+        private NetworkWorker _worker;
         private long _nextAttemptAtMs;
         private int _failedAttempts;
         private int _authFailures;
@@ -106,6 +128,12 @@ namespace nanoFramework.Iotc.Pump
         internal bool IsStarted
         {
             get { return _state != Idle && _state != Stopped; }
+        }
+
+        /// <summary>A connection attempt's network exchange is running on a worker: the new connection's events wait in the inbox until it is taken up.</summary>
+        internal bool AttemptRunning
+        {
+            get { return _worker != null; }
         }
 
         internal bool IsConnected
@@ -189,7 +217,7 @@ namespace nanoFramework.Iotc.Pump
 
             if (_state == Waiting && now >= _nextAttemptAtMs)
             {
-                if (_authFailures >= 3 || _networkFailures >= 5)
+                if (_authFailures >= ReprovisionAfterKeyRefusals || _networkFailures >= 5)
                 {
                     _log.Log(IotLogLevel.ApiOnly, "repeated failures at " + _hubHost + ": provisioning again through DPS");
                     _reprovision = true;
@@ -207,12 +235,32 @@ namespace nanoFramework.Iotc.Pump
                         StartProvisioning();
                     }
 
-                    if (now < _dps.NextRequestAtMs)
+                    DpsResult result;
+                    if (_worker != null)
+                    {
+                        if (!_worker.IsDone)
+                        {
+                            return;
+                        }
+
+                        NetworkWorker done = _worker;
+                        _worker = null;
+                        result = _dps.OnResponse(done.Response, done.Failure);
+                    }
+                    else if (now < _dps.NextRequestAtMs)
                     {
                         return;
                     }
+                    else if (_options.ConnectInBackground)
+                    {
+                        _worker = NetworkWorker.Send(_dps.Http, _dps.NextRequest());
+                        return;
+                    }
+                    else
+                    {
+                        result = _dps.Step();
+                    }
 
-                    DpsResult result = _dps.Step();
                     if (result != null)
                     {
                         // The DPS exchange was this step's network work; the MQTT connect is the next DoNext's.
@@ -226,6 +274,26 @@ namespace nanoFramework.Iotc.Pump
                 if (_state == Connecting)
                 {
                     // The failure count is not reset here: only a connection that lasts resets it (OnLinkLost).
+                    if (_worker == null && _options.ConnectInBackground)
+                    {
+                        MqttConnectOptions connect = PrepareConnect(now);
+                        _worker = NetworkWorker.Connect(_options.Transports.CreateMqttTransport(), connect, new ConnectionEvents(_inbox, _generation), HubTopics.Subscriptions(_hubDeviceId));
+                        return;
+                    }
+
+                    if (_worker != null)
+                    {
+                        if (!_worker.IsDone)
+                        {
+                            return;
+                        }
+
+                        NetworkWorker done = _worker;
+                        _worker = null;
+                        FinishConnect(done.Mqtt, done.Connack, done.Failure, now);
+                        return;
+                    }
+
                     ConnectMqtt();
                 }
             }
@@ -248,12 +316,19 @@ namespace nanoFramework.Iotc.Pump
             DropLink();
             _state = Waiting;
 
-            // A connection that dies at once (duplicate identity, a hub closing it) must not retry at the first step forever.
-            int attempt = stable ? 0 : _failedAttempts;
+            // A connection that dies before doing anything (duplicate identity, a hub closing it) must not retry at the
+            // first step forever; one that moved messages lost the network, and waiting longer only delays them.
+            int attempt = stable || _usefulWork ? 0 : _failedAttempts;
             _failedAttempts = attempt + 1;
             int delay = _backoff.Delay(attempt);
             _nextAttemptAtMs = now + delay;
             RaiseStatus(IotcStatus.ConnectionLost, "connection lost: " + reason + "; reconnecting in " + delay + " ms");
+        }
+
+        /// <summary>The connection did useful work (confirmed a message, delivered one from the hub): its loss does not escalate the back-off.</summary>
+        internal void OnUsefulWork()
+        {
+            _usefulWork = true;
         }
 
         /// <summary>Disconnect(): closes the link; unconfirmed messages stay for a later Connect().</summary>
@@ -265,6 +340,13 @@ namespace nanoFramework.Iotc.Pump
             }
 
             DropLink();
+            if (_worker != null)
+            {
+                // First: the worker may be using the DPS transport that EndProvisioning closes.
+                _worker.Abandon();
+                _worker = null;
+            }
+
             EndProvisioning();
             _state = Stopped;
             RaiseStatus(status, reason);
@@ -352,6 +434,29 @@ namespace nanoFramework.Iotc.Pump
         private void ConnectMqtt()
         {
             long now = _options.Clock.NowMilliseconds;
+            MqttConnectOptions connect = PrepareConnect(now);
+            IMqttTransport mqtt = _options.Transports.CreateMqttTransport();
+            int connack = -1;
+            Exception failure = null;
+            try
+            {
+                connack = mqtt.Connect(connect, new ConnectionEvents(_inbox, _generation));
+                if (connack == 0)
+                {
+                    mqtt.Subscribe(HubTopics.Subscriptions(_hubDeviceId));
+                }
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            FinishConnect(mqtt, connack, failure, now);
+        }
+
+        /// <summary>The CONNECT of a new attempt (a fresh SAS token), under a new generation of inbox events.</summary>
+        private MqttConnectOptions PrepareConnect(long now)
+        {
             string password = null;
             if (_options.CredType != IotConnectType.X509Certificate)
             {
@@ -371,23 +476,24 @@ namespace nanoFramework.Iotc.Pump
             // A fresh transport per attempt: reusing a client after a drop hangs some stacks.
             _generation++;
             _inbox.Open(_generation);
-            IMqttTransport mqtt = _options.Transports.CreateMqttTransport();
             _log.Log(IotLogLevel.ApiOnly, "MQTT: connecting to " + _hubHost + ":" + _options.MqttPort + " as '" + _hubDeviceId + "'");
-            int connack;
-            try
-            {
-                connack = mqtt.Connect(connect, new ConnectionEvents(_inbox, _generation));
-            }
-            catch (TransportException ex)
+            return connect;
+        }
+
+        /// <summary>Takes up the outcome of CONNECT (and SUBSCRIBE when accepted) on the pump's thread; throws IotcException for a failed attempt.</summary>
+        private void FinishConnect(IMqttTransport mqtt, int connack, Exception failure, long now)
+        {
+            if (failure is TransportException)
             {
                 SafeClose(mqtt);
                 _networkFailures++;
-                throw new IotcException("IoT Hub " + _hubHost + ":" + _options.MqttPort + " unreachable: " + ex.Message, IotcStatus.NetworkError, 0, null, ex);
+                throw new IotcException((connack == 0 ? "IoT Hub connection lost while subscribing: " : "IoT Hub " + _hubHost + ":" + _options.MqttPort + " unreachable: ") + failure.Message, IotcStatus.NetworkError, 0, null, failure);
             }
-            catch (Exception ex)
+
+            if (failure != null)
             {
                 SafeClose(mqtt);
-                throw UnusableSettings("IoT Hub", ex);
+                throw UnusableSettings("IoT Hub", failure);
             }
 
             if (connack != 0)
@@ -403,7 +509,6 @@ namespace nanoFramework.Iotc.Pump
 
             try
             {
-                mqtt.Subscribe(HubTopics.Subscriptions(_hubDeviceId));
                 _twin.OnConnected(mqtt);
             }
             catch (TransportException ex)
@@ -416,6 +521,7 @@ namespace nanoFramework.Iotc.Pump
             _mqtt = mqtt;
             _state = Connected;
             _fromCache = false;
+            _usefulWork = false;
             _authFailures = 0;
             _networkFailures = 0;
             _connectedAtMs = now;
@@ -484,13 +590,13 @@ namespace nanoFramework.Iotc.Pump
 
         /// <summary>
         /// Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, TLS settings the transport cannot use; a hub
-        /// refusing the key 6 times. A clock that is not set is not one of them: SNTP sets it later, so the pump keeps
-        /// trying (status -8 each time) instead of giving up.
+        /// refusing the key <see cref="GiveUpAfterKeyRefusals"/> times. A clock that is not set is not one of them: SNTP
+        /// sets it later, so the pump keeps trying (status -8 each time) instead of giving up.
         /// </summary>
         private bool IsFatal(IotcException ex)
         {
             int s = ex.StatusCode;
-            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidCredential || (s >= 4 && s <= 5 && _authFailures >= 6);
+            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidCredential || (s >= 4 && s <= 5 && _authFailures >= GiveUpAfterKeyRefusals);
         }
 
         /// <summary>The ConnectionStatus code of a failed attempt: a failure never reads as 0 (connected).</summary>

@@ -251,6 +251,12 @@ namespace nanoFramework.Iotc.Pump
                 return;
             }
 
+            for (int i = 0; i < desired.SkippedCount; i++)
+            {
+                string skipped = desired.GetSkippedName(i);
+                _log.Log(IotLogLevel.ApiOnly, "setting " + (skipped == null ? "with an unreadable name" : "'" + skipped + "'") + " skipped: its value cannot be read (a lone surrogate, or a number longer than 256 characters); the others are raised");
+            }
+
             // The hub always sends the body's $version; the topic's is the fallback.
             long version = desired.Version >= 0 ? desired.Version : topicVersion;
 
@@ -307,7 +313,13 @@ namespace nanoFramework.Iotc.Pump
                 JsonValue component = desired.GetValue(i);
                 for (int j = 0; j < component.Count; j++)
                 {
-                    string name = component.GetName(j);
+                    string name = component.IsNameFlawed(j) ? null : component.GetName(j);
+                    if (name != null && component.GetValue(j).IsFlawed)
+                    {
+                        _log.Log(IotLogLevel.ApiOnly, "setting '" + desired.GetName(i) + MethodProtocol.ComponentSeparator + name + "' skipped: its value cannot be read; the others are raised");
+                        continue;
+                    }
+
                     if (name != null && !TwinProtocol.IsServiceName(name) && name != "__t" && (!reconcile || !IsRaisedOrQueued(desired.GetName(i), name, version)))
                     {
                         last = Queue(desired.GetName(i), name, component.GetValue(j).RawText, version);

@@ -15,6 +15,17 @@ namespace nanoFramework.Iotc
             factory = new DesktopTransportFactory();
         }
 
+        static partial void PlatformConnectsInBackground(ref bool background)
+        {
+            // MQTTnet and HttpClient may be called from any thread; a TLS handshake must not hold DoNext().
+            background = true;
+        }
+
+        static partial void CheckPlatformRoot(string pem, ref string problem)
+        {
+            problem = TlsTrust.CheckRootPem(pem);
+        }
+
         static partial void CheckPlatformCredential(string certificatePem, string privateKeyPem, ref string argument, ref string problem)
         {
             // The texts are fixed: nothing of the key (or of an exception about it) reaches a message.

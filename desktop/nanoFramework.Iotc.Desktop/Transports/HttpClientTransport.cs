@@ -113,7 +113,7 @@ namespace nanoFramework.Iotc.Desktop
             handler.MaxConnectionsPerServer = 1;
             handler.PooledConnectionIdleTimeout = IdleClose;
             handler.SslOptions.EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) => TlsTrust.Validate(tls, certificate, errors);
+            handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) => TlsTrust.Validate(tls, certificate, chain, errors);
             X509Certificate2 clientCertificate = TlsTrust.ClientCertificate(tls);
             if (clientCertificate != null)
             {

@@ -54,7 +54,7 @@ namespace nanoFramework.Iotc.Desktop
                     o.UseTls(true)
                      .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
                      .WithTargetHost(options.Host)
-                     .WithCertificateValidationHandler(e => TlsTrust.Validate(tls, e.Certificate, e.SslPolicyErrors));
+                     .WithCertificateValidationHandler(e => TlsTrust.Validate(tls, e.Certificate, e.Chain, e.SslPolicyErrors));
                     X509Certificate2 clientCertificate = TlsTrust.ClientCertificate(tls);
                     if (clientCertificate != null)
                     {
