@@ -1,6 +1,7 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 //
-// Host-only: the .NET transports against a server that accepts TCP and never answers (no TLS ServerHello). With the
+// Host-only: the .NET transports (MQTTnet, then HttpClient for DPS) against a server that accepts TCP and never
+// answers (no TLS ServerHello). With the
 // default background connect, no DoNext() waits for the handshake; the longest call is recorded and printed, and only
 // compared with the connect time-out (a quarter of it), which a call that waited for the network could not stay under.
 
@@ -29,7 +30,8 @@ namespace nanoFramework.Iotc.Tests.HostOnly
             List<TcpClient> accepted = new List<TcpClient>();
             try
             {
-                // The first connection is the fake's (connected), every later one MQTTnet's, to the silent server.
+                // The first connection (DPS and hub) is the fake's; every later one MQTTnet's or HttpClient's, to the silent
+                // server. After five failed hub attempts the device provisions again: a DPS request to it too.
                 FakeTransport fake = new FakeTransport();
                 fake.AddAssignment("localhost", "dev-1");
                 Mixed factory = new Mixed(fake);
@@ -37,6 +39,7 @@ namespace nanoFramework.Iotc.Tests.HostOnly
                 device.SetTransportFactory(factory);
                 device.SetConnectInBackground(true);
                 device.SetHubPort(((IPEndPoint)silent.LocalEndpoint).Port);
+                device.SetServiceHost("localhost:" + ((IPEndPoint)silent.LocalEndpoint).Port);
                 device.SetTimeouts(5, ConnectTimeoutMs);
                 device.SetReconnectBackoff(10, 20);
                 List<int> statuses = new List<int>();
@@ -44,11 +47,11 @@ namespace nanoFramework.Iotc.Tests.HostOnly
                 device.Connect();
                 fake.Current.Drop();
 
-                // Two whole attempts against the silent server (each ends with its time-out), DoNext in a tight loop.
+                // Six whole attempts against the silent server (each ends with its time-out), DoNext in a tight loop.
                 long longest = 0;
                 long calls = 0;
                 Stopwatch total = Stopwatch.StartNew();
-                while (statuses.FindAll(s => s == IotcStatus.NetworkError).Count < 2 && total.ElapsedMilliseconds < 60000)
+                while (statuses.FindAll(s => s == IotcStatus.NetworkError).Count < 6 && total.ElapsedMilliseconds < 120000)
                 {
                     while (silent.Pending())
                     {
@@ -64,8 +67,9 @@ namespace nanoFramework.Iotc.Tests.HostOnly
                 }
 
                 Console.WriteLine("silent server: " + calls + " DoNext calls over " + total.ElapsedMilliseconds + " ms, longest " + longest + " ms (connect time-out " + ConnectTimeoutMs + " ms)");
-                Assert.IsTrue(statuses.FindAll(s => s == IotcStatus.NetworkError).Count >= 2, "two attempts timed out: " + string.Join(",", statuses));
-                Assert.IsTrue(accepted.Count >= 1, "the server accepted TCP");
+                Assert.IsTrue(statuses.FindAll(s => s == IotcStatus.NetworkError).Count >= 6, "six attempts timed out: " + string.Join(",", statuses));
+                Assert.IsTrue(factory.SilentDpsRequests >= 1, "one of them a DPS request");
+                Assert.IsTrue(accepted.Count >= 6, "the server accepted TCP each time: " + accepted.Count);
                 Assert.IsTrue(longest < ConnectTimeoutMs / 4, "longest DoNext " + longest + " ms");
                 device.Dispose();
             }
@@ -83,6 +87,13 @@ namespace nanoFramework.Iotc.Tests.HostOnly
         {
             private readonly FakeTransport _fake;
             private int _created;
+            private int _http;
+
+            /// <summary>HTTP transports handed out for the silent server.</summary>
+            internal int SilentDpsRequests
+            {
+                get { return Math.Max(0, _http - 1); }
+            }
 
             internal Mixed(FakeTransport fake)
             {
@@ -96,7 +107,7 @@ namespace nanoFramework.Iotc.Tests.HostOnly
 
             public IHttpTransport CreateHttpTransport()
             {
-                return _fake;
+                return _http++ == 0 ? _fake : new HttpClientTransport();
             }
         }
     }
