@@ -127,5 +127,34 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
                 Assert.AreEqual("boost {\"duration\":5}", commands.Single());
             }
         }
+
+        [TestMethod]
+        public void Flush_OnADeadLink_ReturnsAtItsDeadline_WithTheMessageStillQueued()
+        {
+            string id = EmulatorFixture.NewDeviceId("flush");
+            using (Device device = EmulatorFixture.NewKeyDevice(id, null, out _))
+            {
+                device.SetReconnectBackoff(100, 1000);
+                List<int> statuses = new List<int>();
+                device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
+                device.Connect();
+                EmulatorFixture.Operator.RefuseConnects(TimeSpan.FromSeconds(30));
+                Assert.IsTrue(EmulatorFixture.Operator.DropConnectionAsync(id).GetAwaiter().GetResult());
+                Assert.IsTrue(EmulatorFixture.PumpUntil(device, () => statuses.Contains(IotcStatus.ConnectionLost), Timeout));
+                device.SendTelemetry("{\"n\":1}");
+
+                System.Diagnostics.Stopwatch watch = System.Diagnostics.Stopwatch.StartNew();
+                bool flushed = device.Flush(2000);
+                watch.Stop();
+                EmulatorFixture.Operator.ClearFaults();
+                Assert.IsFalse(flushed);
+                Assert.AreEqual(1, device.PendingMessages, "the unconfirmed message stays for a later connection");
+                Assert.IsTrue(watch.ElapsedMilliseconds >= 2000, "kept its deadline: " + watch.ElapsedMilliseconds + " ms");
+                // DoNext does not wait for the network on .NET (connection attempts run on a worker), so Flush cannot
+                // overrun its deadline by a connect time-out; the bound is loose for a loaded machine.
+                Assert.IsTrue(watch.ElapsedMilliseconds < 2000 + 5000, "returned at its deadline: " + watch.ElapsedMilliseconds + " ms");
+                Assert.IsTrue(statuses.Contains(3), "the hub refused the reconnects meanwhile (CONNACK 3)");
+            }
+        }
     }
 }
