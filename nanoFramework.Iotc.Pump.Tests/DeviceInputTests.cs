@@ -253,7 +253,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             t = new FakeTransport();
             device = NewDevice(t, null);
             device.SetOutboxLimits(4, 1024 * 1024);
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             string tooBig = new string('x', (256 * 1024) + 1);
             Assert.Contains("262144", Expect(typeof(ArgumentException), "payload", null, () => device.SendTelemetry(tooBig)).Message);
             Assert.AreEqual(0, device.PendingMessages);
@@ -262,7 +262,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             t = new FakeTransport();
             device = NewDevice(t, null);
             device.SetOutboxLimits(4, 64 * 1024);
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             int id = device.SendTelemetry(big);
             Assert.IsTrue(id > 0);
             Assert.AreEqual(1, device.PendingMessages);

@@ -12,28 +12,18 @@ namespace nanoFramework.Iotc.Tests.Pump
     [TestClass]
     public class DeviceTests
     {
-        // Test-only key (base64 of bytes 0..31); never a real credential.
-        internal const string Key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-        internal const string Hub = "hub-1.azure-devices.net";
+        internal const string Key = TestDevice.Key;
+        internal const string Hub = TestDevice.Hub;
 
         private static ArrayList _events;
 
         internal static Device NewDevice(FakeTransport transport, FakeClock clock)
         {
-            Device device = new Device("0ne00000001", Key, "dev-1", IotConnectType.SymmetricKey);
-            device.SetTransportFactory(transport);
-            device.SetClock(clock);
+            Device device = TestDevice.New(transport, clock);
             _events = new ArrayList();
             device.On(IotcEvents.ConnectionStatus, Record);
             device.On(IotcEvents.MessageSent, Record);
             return device;
-        }
-
-        /// <summary>Connects a device made with <see cref="NewDevice"/> (and configured: settings are fixed at Connect).</summary>
-        internal static void ConnectNow(FakeTransport transport, Device device)
-        {
-            transport.AddAssignment(Hub, "dev-1");
-            device.Connect();
         }
 
         internal static Device Connected(FakeTransport transport, FakeClock clock)
@@ -49,33 +39,8 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             Device device = NewDevice(transport, clock);
             device.SetReconnectBackoff(minMs, maxMs);
-            ConnectNow(transport, device);
+            TestDevice.ConnectNow(transport, device);
             return device;
-        }
-
-        /// <summary>The log lines (level ApiOnly) from now on, without the "[iotc] " prefix.</summary>
-        internal static ArrayList RecordLog(Device device)
-        {
-            ArrayList lines = new ArrayList();
-            device.SetLogLevel(IotLogLevel.ApiOnly);
-            device.SetLogSink(line => lines.Add(line.Substring(7)));
-            return lines;
-        }
-
-        /// <summary>Connects and returns the <see cref="IotcException"/> it must throw.</summary>
-        internal static IotcException ConnectExpectingFailure(Device device)
-        {
-            try
-            {
-                device.Connect();
-            }
-            catch (IotcException ex)
-            {
-                return ex;
-            }
-
-            Assert.IsTrue(false, "Connect() was expected to throw IotcException");
-            return null;
         }
 
         private static void Record(IotcCallbackInfo info)
@@ -151,7 +116,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             Device device = NewDevice(t, new FakeClock());
             device.SetQosLevel(0);
-            ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             _events.Clear();
             int id = device.SendState("{\"status\":\"WARNING\"}");
             device.DoNext();
@@ -495,7 +460,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             Device device = NewDevice(t, new FakeClock());
             device.SetOutboxLimits(3, 1000);
-            ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             device.SendTelemetry("1");
             device.SendTelemetry("2");
             device.SendTelemetry("3");
@@ -527,7 +492,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             t.AddHttp(401, "{\"errorCode\":401002,\"trackingId\":\"trk-9\",\"message\":\"Unauthorized\",\"timestampUtc\":\"2026-01-01T00:00:00Z\"}", -1);
             Device device = NewDevice(t, new FakeClock());
-            IotcException error = ConnectExpectingFailure(device);
+            IotcException error = TestDevice.ConnectExpectingFailure(device);
             Assert.AreEqual(401, error.StatusCode);
             Assert.AreEqual(401002, error.ErrorCode);
             Assert.AreEqual("trk-9", error.TrackingId);
@@ -562,7 +527,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             t.AddAssignment(Hub, "dev-1");
             t.ConnackCode = 5;
             Device device = NewDevice(t, new FakeClock());
-            IotcException error = ConnectExpectingFailure(device);
+            IotcException error = TestDevice.ConnectExpectingFailure(device);
             Assert.AreEqual(5, error.StatusCode);
             Assert.Contains("not authorized", error.Message);
             Assert.StartsWith("ConnectionStatus:5:", (string)_events[0]);
@@ -709,7 +674,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             Device device = NewDevice(t, new FakeClock());
             device.SetOutboxLimits(1, 4096);
-            ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             Assert.IsTrue(device.SendEvent("{\"e\":1}") > 0);
             Assert.ThrowsException(typeof(IotcOutboxFullException), () => device.SendState("{\"s\":1}"));
             Assert.ThrowsException(typeof(IotcOutboxFullException), () => device.SendEvent("{\"e\":2}"));
@@ -788,7 +753,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             FakeTransport t = new FakeTransport();
             Device device = Connected(t, new FakeClock());
-            ArrayList log = RecordLog(device);
+            ArrayList log = TestDevice.RecordLog(device);
             t.Current.Deliver("$iothub/methods/POST/noop/?$rid=r0", "{}");
             device.DoNext();
             Assert.IsTrue(log.Contains("command 'noop' has no handler: answering 501"));

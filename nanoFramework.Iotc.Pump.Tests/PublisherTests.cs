@@ -22,7 +22,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             Device device = DeviceTests.NewDevice(t, new FakeClock());
             device.SetInFlightWindow(4, 30000);
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             ArrayList ids = new ArrayList();
             for (int i = 0; i < 10; i++)
             {
@@ -46,7 +46,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Device device = DeviceTests.NewDevice(t, clock);
             device.SetInFlightWindow(16, 30000);
             device.SetReconnectBackoff(100, 400);
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             ArrayList sent = new ArrayList();
             device.On(IotcEvents.MessageSent, info => sent.Add(info.MessageId));
             for (int i = 0; i < 16; i++)
@@ -89,7 +89,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             Device device = DeviceTests.NewDevice(t, new FakeClock());
             device.SetOutboxLimits(32, 256 * 1024);
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
 
             // A property bag that makes the topic longer than MQTT's 65,535 bytes.
             PropertyBag huge = new PropertyBag().Add("p", new string('x', 70000));
@@ -99,7 +99,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             // The outbox budget counts the topic too.
             Device small = DeviceTests.NewDevice(t, new FakeClock());
             small.SetOutboxLimits(32, 1024);
-            DeviceTests.ConnectNow(t, small);
+            TestDevice.ConnectNow(t, small);
             PropertyBag wide = new PropertyBag().Add("p", new string('x', 2000));
             Assert.ThrowsException(typeof(ArgumentException), () => small.SendTelemetry("{}", wide));
             Assert.AreEqual(0, small.PendingMessages);
@@ -133,7 +133,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             device.SetQosLevel(0);
             device.SetReconnectBackoff(100, 400);
             ArrayList order = new ArrayList();
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             device.On(IotcEvents.ConnectionStatus, info => order.Add("status " + info.StatusCode));
             device.On(IotcEvents.MessageSent, info => order.Add("sent " + info.MessageId));
             int id = device.SendTelemetry("{}");
@@ -154,7 +154,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Device device = DeviceTests.NewDevice(t, new FakeClock());
             Assert.IsFalse(device.CanSend, "not before Connect");
             device.SetOutboxLimits(2, 1000);
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             int id;
             Assert.IsTrue(device.CanSend);
             Assert.IsTrue(device.TrySendTelemetry("1", null, out id));

@@ -139,7 +139,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeClock clock = new FakeClock();
             Device device = DeviceTests.NewDevice(t, clock);
             device.SetTokenExpiration(100);
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             ArrayList statuses = Statuses(device);
             clock.Now += 79999;
             device.DoNext();
@@ -307,10 +307,10 @@ namespace nanoFramework.Iotc.Tests.Pump
             Device device = DeviceTests.NewDevice(t, clock);
             device.SetReconnectBackoff(4, 4);
             device.SetTokenExpiration(100);
-            ArrayList log = DeviceTests.RecordLog(device);
+            ArrayList log = TestDevice.RecordLog(device);
             ArrayList texts = new ArrayList();
             device.On(IotcEvents.ConnectionStatus, info => texts.Add(info.StatusCode + " " + info.Payload));
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             Assert.IsTrue(log.Contains("MQTT: connecting to " + DeviceTests.Hub + ":8883 as 'dev-1'"));
             Assert.IsTrue(log.Contains("MQTT: connected to " + DeviceTests.Hub + "; 0 message(s) waiting"));
             Assert.AreEqual("0 connected", (string)texts[0]);
@@ -359,7 +359,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             t.AddAssignment(DeviceTests.Hub, "dev-1");
             t.ConnackCode = connack;
-            IotcException error = DeviceTests.ConnectExpectingFailure(DeviceTests.NewDevice(t, new FakeClock()));
+            IotcException error = TestDevice.ConnectExpectingFailure(DeviceTests.NewDevice(t, new FakeClock()));
             Assert.AreEqual(connack, error.StatusCode);
             Assert.AreEqual("IoT Hub refused the connection: CONNACK " + connack + " (" + meaning + ")", error.Message);
         }
@@ -370,7 +370,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             t.AddAssignment(DeviceTests.Hub, "dev-1");
             t.FailSubscribe = true;
-            IotcException error = DeviceTests.ConnectExpectingFailure(DeviceTests.NewDevice(t, new FakeClock()));
+            IotcException error = TestDevice.ConnectExpectingFailure(DeviceTests.NewDevice(t, new FakeClock()));
             Assert.AreEqual(IotcStatus.NetworkError, error.StatusCode);
             Assert.AreEqual("IoT Hub connection lost while subscribing: subscribe refused (fake)", error.Message);
             Assert.IsTrue(t.Current.Closed);
@@ -442,7 +442,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             Device device = DeviceTests.NewDevice(t, new FakeClock());
             device.SetServiceHost(host);
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             string expectedHost = host.IndexOf("]:") > 0 ? host.Substring(0, host.IndexOf("]:") + 1) : (host.IndexOf(':') > 0 && host.IndexOf('[') < 0 ? host.Substring(0, host.IndexOf(':')) : host);
             Assert.AreEqual(expectedHost, t.Http(0).Host);
         }
@@ -455,7 +455,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             clock.Now = 4200000000000; // 2103
             t.AddAssignment(DeviceTests.Hub, "dev-1");
             Device device = DeviceTests.NewDevice(t, clock);
-            IotcException error = DeviceTests.ConnectExpectingFailure(device);
+            IotcException error = TestDevice.ConnectExpectingFailure(device);
             Assert.AreEqual(IotcStatus.InvalidClock, error.StatusCode);
             device.DoNext();
         }
@@ -473,7 +473,7 @@ namespace nanoFramework.Iotc.Tests.Pump
                     throw new InvalidOperationException("sink broken");
                 }
             });
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             ArrayList sent = new ArrayList();
             device.On(IotcEvents.MessageSent, info => sent.Add(info.MessageId));
             int id = device.SendTelemetry("{\"t\":1}");

@@ -244,7 +244,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Device device = DeviceTests.NewDevice(t, new FakeClock());
             device.SetOutboxLimits(2, 4096);
             device.SetInFlightWindow(1, 30000);
-            DeviceTests.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             device.SendTelemetry("1");
             device.SendTelemetry("2");
             for (int i = 0; i < 12; i++)

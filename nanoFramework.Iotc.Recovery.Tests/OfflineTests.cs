@@ -64,9 +64,9 @@ namespace nanoFramework.Iotc.Tests.Recovery
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
             clock.Now = 86400000; // 1970-01-02: a board before SNTP
-            t.AddAssignment(Offline.Hub, "dev-1");
-            Device device = Offline.NewDevice(t, clock);
-            IotcException error = Offline.ConnectExpectingFailure(device);
+            t.AddAssignment(TestDevice.Hub, "dev-1");
+            Device device = TestDevice.New(t, clock);
+            IotcException error = TestDevice.ConnectExpectingFailure(device);
             Assert.AreEqual(IotcStatus.InvalidClock, error.StatusCode);
             Assert.Contains("set the clock", error.Message);
             Assert.AreEqual(0, t.HttpRequests.Count, "DPS would answer 401, which reads as a wrong key");
@@ -143,15 +143,15 @@ namespace nanoFramework.Iotc.Tests.Recovery
         {
             FakeTransport t = new FakeTransport();
             MemoryStore store = new MemoryStore();
-            Device device = Offline.NewDevice(t, new FakeClock());
+            Device device = TestDevice.New(t, new FakeClock());
             device.SetProvisioningStore(store);
-            Offline.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             Assert.AreEqual(2, t.HttpRequests.Count);
             Assert.AreEqual("{\"scope\":\"0ne00000001\",\"registrationId\":\"dev-1\",\"dps\":\"global.azure-devices-provisioning.net:443\",\"hub\":\"hub-1.azure-devices.net\",\"deviceId\":\"dev-1\"}", store.Record);
 
             FakeTransport t2 = new FakeTransport();
             store.Record = Stored;
-            Device restarted = Offline.NewDevice(t2, new FakeClock());
+            Device restarted = TestDevice.New(t2, new FakeClock());
             restarted.SetProvisioningStore(store);
             restarted.Connect();
             Assert.AreEqual(0, t2.HttpRequests.Count, "no DPS request");
@@ -166,14 +166,14 @@ namespace nanoFramework.Iotc.Tests.Recovery
             t.RefuseHost = "hub-2.azure-devices.net";
             MemoryStore store = new MemoryStore();
             store.Record = Stored;
-            Device device = Offline.NewDevice(t, new FakeClock());
+            Device device = TestDevice.New(t, new FakeClock());
             device.SetProvisioningStore(store);
-            System.Collections.ArrayList log = Offline.RecordLog(device);
-            t.AddAssignment(Offline.Hub, "dev-1");
+            System.Collections.ArrayList log = TestDevice.RecordLog(device);
+            t.AddAssignment(TestDevice.Hub, "dev-1");
             device.Connect();
             Assert.AreEqual(2, t.Connections.Count);
             Assert.AreEqual("hub-2.azure-devices.net", ((FakeMqtt)t.Connections[0]).Options.Host);
-            Assert.AreEqual(Offline.Hub, t.Current.Options.Host);
+            Assert.AreEqual(TestDevice.Hub, t.Current.Options.Host);
             Assert.AreEqual(2, t.HttpRequests.Count);
             Assert.Contains("\"hub\":\"hub-1.azure-devices.net\"", store.Record);
             Assert.AreEqual(1, store.Clears);
@@ -190,11 +190,11 @@ namespace nanoFramework.Iotc.Tests.Recovery
             FakeTransport t = new FakeTransport();
             MemoryStore store = new MemoryStore();
             store.Record = record;
-            Device device = Offline.NewDevice(t, new FakeClock());
+            Device device = TestDevice.New(t, new FakeClock());
             device.SetProvisioningStore(store);
-            Offline.ConnectNow(t, device);
+            TestDevice.ConnectNow(t, device);
             Assert.AreEqual(2, t.HttpRequests.Count);
-            Assert.AreEqual(Offline.Hub, t.Current.Options.Host);
+            Assert.AreEqual(TestDevice.Hub, t.Current.Options.Host);
         }
 
         private static bool Logged(System.Collections.ArrayList lines, string line)
@@ -281,7 +281,7 @@ namespace nanoFramework.Iotc.Tests.Recovery
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
             Device device = Offline.ConnectedWithBackoff(t, clock, 100, 1000);
-            System.Collections.ArrayList log = Offline.RecordLog(device);
+            System.Collections.ArrayList log = TestDevice.RecordLog(device);
             t.FailConnect = true;
             t.Current.Drop();
             device.SendTelemetry("{}");
@@ -294,61 +294,22 @@ namespace nanoFramework.Iotc.Tests.Recovery
         }
     }
 
-    /// <summary>The few set-up steps these tests share (the pump tests' DeviceTests lives in another assembly on the board).</summary>
+    /// <summary>The few set-up steps of these tests beyond <see cref="TestDevice"/>.</summary>
     internal static class Offline
     {
-        internal const string Hub = RecoveryHarness.Hub;
-
-        internal static Device NewDevice(FakeTransport transport, FakeClock clock)
-        {
-            Device device = new Device("0ne00000001", RecoveryHarness.Key, "dev-1", IotConnectType.SymmetricKey);
-            device.SetTransportFactory(transport);
-            device.SetClock(clock);
-            return device;
-        }
-
-        internal static void ConnectNow(FakeTransport transport, Device device)
-        {
-            transport.AddAssignment(Hub, "dev-1");
-            device.Connect();
-        }
-
         internal static Device Connected(FakeTransport transport, FakeClock clock)
         {
-            Device device = NewDevice(transport, clock);
-            ConnectNow(transport, device);
+            Device device = TestDevice.New(transport, clock);
+            TestDevice.ConnectNow(transport, device);
             return device;
         }
 
         internal static Device ConnectedWithBackoff(FakeTransport transport, FakeClock clock, int minMs, int maxMs)
         {
-            Device device = NewDevice(transport, clock);
+            Device device = TestDevice.New(transport, clock);
             device.SetReconnectBackoff(minMs, maxMs);
-            ConnectNow(transport, device);
+            TestDevice.ConnectNow(transport, device);
             return device;
-        }
-
-        internal static System.Collections.ArrayList RecordLog(Device device)
-        {
-            System.Collections.ArrayList lines = new System.Collections.ArrayList();
-            device.SetLogLevel(IotLogLevel.ApiOnly);
-            device.SetLogSink(line => lines.Add(line.Substring(7)));
-            return lines;
-        }
-
-        internal static IotcException ConnectExpectingFailure(Device device)
-        {
-            try
-            {
-                device.Connect();
-            }
-            catch (IotcException ex)
-            {
-                return ex;
-            }
-
-            Assert.IsTrue(false, "Connect() was expected to throw IotcException");
-            return null;
         }
     }
 }

@@ -222,7 +222,7 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
             using (Device device = EmulatorFixture.Configure(new Device(EmulatorFixture.Host.IdScope, wrongKey, id, IotConnectType.SymmetricKey), null))
             {
                 device.On(IotcEvents.ConnectionStatus, info => statuses.Add(info.StatusCode));
-                IotcException error = DeviceTests.ConnectExpectingFailure(device);
+                IotcException error = TestDevice.ConnectExpectingFailure(device);
                 Assert.AreEqual(401, error.StatusCode);
                 Assert.Contains("DPS", error.Message);
                 Assert.AreEqual(1, statuses.Count);
@@ -241,7 +241,7 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
                 // No SetRootCertificate: the system store does not trust the emulator's CA.
                 device.SetServiceHost(EmulatorFixture.Host.DpsEndpoint);
                 device.SetTimeouts(30, 5000);
-                IotcException error = DeviceTests.ConnectExpectingFailure(device);
+                IotcException error = TestDevice.ConnectExpectingFailure(device);
                 Assert.AreEqual(IotcStatus.NetworkError, error.StatusCode);
                 Assert.IsNull(EmulatorFixture.Operator.GetDeviceAsync(id).GetAwaiter().GetResult(), "nothing was registered");
             }
