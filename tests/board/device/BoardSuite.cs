@@ -1,6 +1,8 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
+using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
 using System.Threading;
 using nanoFramework.Iotc;
@@ -36,6 +38,9 @@ namespace Iotc.BoardSuite
         private static string _lastCommand;
         private static string _lastC2d;
         private static string _lastC2dKind;
+        private static bool[] _renewC2dSeen = new bool[0];
+        private static int _renewC2dRaised;
+        private static bool _renewC2dEnd;
 
         /// <summary>Runs every case in order; the harness checks the emulator's side after each.</summary>
         public static void Main()
@@ -47,6 +52,7 @@ namespace Iotc.BoardSuite
             Run("silent-dps", new CaseRunner(SilentDps));
             Run("sas", new CaseRunner(SymmetricKeyDevice));
             Run("token-renewal", new CaseRunner(TokenRenewal));
+            Run("c2d-renewal", new CaseRunner(C2dDuringRenewal));
             Run("stall", new CaseRunner(StalledLink));
             Run("x509", new CaseRunner(X509Device));
             Print("@end");
@@ -292,6 +298,80 @@ namespace Iotc.BoardSuite
             device.Dispose();
         }
 
+        // C2D messages M2Mqtt has acknowledged must reach the app when the pump itself closes the link (token renewal).
+        // The app pumps nothing while the harness sends them: the inbox fills (64 KB), M2Mqtt's dispatch thread waits
+        // with the next one, and M2Mqtt still PUBACKs the rest on receipt (they are completed on the hub) and queues
+        // them. The harness says "go" over a plain socket once the hub shows all of them completed; when the renewal is
+        // due, the first DoNext takes the inbox and then closes the link with the rest still queued in M2Mqtt.
+        private static void C2dDuringRenewal()
+        {
+            Device device = NewSasDevice(BoardConfig.RenewC2dDeviceId, BoardConfig.RenewC2dKey);
+            device.SetTokenExpiration(BoardConfig.RenewC2dTokenSeconds);
+            _renewC2dSeen = new bool[BoardConfig.RenewC2dMessages];
+            _renewC2dRaised = 0;
+            _renewC2dEnd = false;
+            device.Connect();
+            long renewalDue = DateTime.UtcNow.Ticks + (long)BoardConfig.RenewC2dTokenSeconds * 800 * TimeSpan.TicksPerMillisecond;
+            int renewalsBefore = _renewals;
+            int connectsBefore = _connectCount;
+            Print("@ready c2d-renewal");
+            WaitForHarness();
+
+            // Not a timed wait: the SDK renews at 80 % of the token's life counted from before Connect() returned, so
+            // once this moment has passed the next DoNext is the one that closes the link.
+            while (DateTime.UtcNow.Ticks < renewalDue)
+            {
+                Thread.Sleep(10);
+            }
+
+            Pump(device, new Condition(Renewed), renewalsBefore);
+            Pump(device, new Condition(Reconnected), connectsBefore);
+
+            // A last message after the reconnect: once it is raised, everything of the closed connection was raised.
+            Print("@ready c2d-renewal-end");
+            Pump(device, new Condition(RenewC2dEnded));
+            PumpIdle(device);
+            int seen = 0;
+            for (int i = 0; i < _renewC2dSeen.Length; i++)
+            {
+                if (_renewC2dSeen[i])
+                {
+                    seen++;
+                }
+            }
+
+            Print("@done c2d-renewal " + seen.ToString() + " " + _renewC2dRaised.ToString() + " " + (_renewals - renewalsBefore).ToString());
+            device.Disconnect();
+            device.Dispose();
+        }
+
+        // Blocks (without pumping) until the harness writes one byte on its signal socket. Polls Available rather than
+        // blocking in Receive so M2Mqtt's threads keep running on any runtime.
+        private static void WaitForHarness()
+        {
+            using (Socket socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                socket.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.1"), BoardConfig.SignalPort));
+                long limit = DateTime.UtcNow.Ticks + MaxWaitMs * TimeSpan.TicksPerMillisecond;
+                while (socket.Available == 0)
+                {
+                    if (DateTime.UtcNow.Ticks > limit)
+                    {
+                        throw new Exception("the harness never said go");
+                    }
+
+                    Thread.Sleep(10);
+                }
+
+                socket.Receive(new byte[1]);
+            }
+        }
+
+        private static bool RenewC2dEnded(int since)
+        {
+            return _renewC2dEnd;
+        }
+
         // The hub stops acknowledging (PUBACKs withheld): after the in-flight time-out (2 s here) the SDK must count the
         // link as stalled, reconnect and publish the unacknowledged messages again. The harness then lets the hub refuse
         // connects for a while (CONNACK 3) and drops the link: the SDK must keep trying and get back. Last, a C2D
@@ -494,6 +574,19 @@ namespace Iotc.BoardSuite
         {
             _lastC2d = info.Payload;
             _lastC2dKind = info.Properties == null ? "-" : info.Properties.Get("kind");
+            if (_lastC2dKind == "renew")
+            {
+                _renewC2dRaised++;
+                int seq = int.Parse(info.Properties.Get("seq"));
+                if (seq >= 0 && seq < _renewC2dSeen.Length)
+                {
+                    _renewC2dSeen[seq] = true;
+                }
+            }
+            else if (_lastC2dKind == "renew-end")
+            {
+                _renewC2dEnd = true;
+            }
         }
 
         private static void Print(string line)

@@ -45,9 +45,10 @@ await using var emu = await EmulatorHost.StartAsync(new EmulatorOptions
 var op = emu.Operator;
 
 // The suite's devices. Keys and private keys go only into the generated config (in the temp folder), never to output.
-string sasId = "board-sas", renewId = "board-renew", stallId = "board-stall", wrongId = "board-wrongkey", certId = "board-certrefused", x509Id = "board-x509";
+string sasId = "board-sas", renewId = "board-renew", renewC2dId = "board-renewc2d", stallId = "board-stall", wrongId = "board-wrongkey", certId = "board-certrefused", x509Id = "board-x509";
 var sas = await op.EnrollSymmetricKeyAsync(sasId);
 var renew = await op.EnrollSymmetricKeyAsync(renewId);
+var renewC2d = await op.EnrollSymmetricKeyAsync(renewC2dId);
 var stall = await op.EnrollSymmetricKeyAsync(stallId);
 await op.EnrollSymmetricKeyAsync(wrongId);
 await op.EnrollSymmetricKeyAsync(certId);
@@ -107,6 +108,14 @@ _ = Task.Run(async () =>
     }
 });
 
+// The device's "go" channel: a plain socket it waits on (without pumping) until the harness writes one byte.
+var signalListener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+signalListener.Start();
+int signalPort = ((System.Net.IPEndPoint)signalListener.LocalEndpoint).Port;
+// C2D during a token renewal: 48 messages of 4,000 bytes (the inbox holds 64 KB, so 16 wait there, one in M2Mqtt's
+// dispatch thread, the rest in M2Mqtt's queue; IoT Hub keeps at most 50 pending per device). 15 s token: renewal at 12 s.
+const int RenewC2dMessages = 48, RenewC2dBytes = 4000, RenewC2dTokenSeconds = 15;
+
 static string Lit(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
 var wrongKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 var config = $$"""
@@ -127,6 +136,11 @@ var config = $$"""
             internal const string RenewDeviceId = {{Lit(renewId)}};
             internal const string RenewKey = {{Lit(renew.PrimaryKey!)}};
             internal const string StallDeviceId = {{Lit(stallId)}};
+            internal const string RenewC2dDeviceId = {{Lit(renewC2dId)}};
+            internal const string RenewC2dKey = {{Lit(renewC2d.PrimaryKey!)}};
+            internal const int RenewC2dMessages = {{RenewC2dMessages}};
+            internal const int RenewC2dTokenSeconds = {{RenewC2dTokenSeconds}};
+            internal const int SignalPort = {{signalPort}};
             internal const string SilentDeviceId = "board-silent";
             internal const int SilentPort = {{silentPort}};
             internal const string SilentCaPem = {{Lit(silentCa.ExportCertificatePem())}};
@@ -175,6 +189,7 @@ Task<CommandResult>? command = null;
 long c2dId = -1;
 int inFlightAtDrop = 0;
 long bigC2dId = -1;
+int renewC2dCompletedAtGo = -1;
 // 6,000 bytes of text with 2- and 3-byte UTF-8 characters (10 bytes a piece), so a byte/char mix-up shows.
 string BigC2d = string.Concat(Enumerable.Repeat("abcd\u00e9\u20ac-", 600));
 static bool IsDrop(TelemetryMessage x) => x.Properties.TryGetValue("case", out var c) && c == "drop";
@@ -225,6 +240,21 @@ try
             case "@ready" when parts[1] == "refuse":
                 op.RefuseConnects(TimeSpan.FromSeconds(2));
                 if (!await op.DropConnectionAsync(stallId)) Log("harness: drop found no connection");
+                break;
+            case "@ready" when parts[1] == "c2d-renewal":
+            {
+                var accept = signalListener.AcceptTcpClientAsync();
+                for (int i = 0; i < RenewC2dMessages; i++)
+                    await op.SendC2dAsync(renewC2dId, ("renew-" + i + "-").PadRight(RenewC2dBytes, 'x'),
+                        new Dictionary<string, string?> { ["kind"] = "renew", ["seq"] = i.ToString() });
+                // Every one acknowledged by M2Mqtt (completed on the hub) while the device pumps nothing.
+                renewC2dCompletedAtGo = await WaitForAsync(async () => (await op.ListC2dAsync(renewC2dId)).Count(x => x.State == "completed"), n => n >= RenewC2dMessages);
+                using var go = await accept;
+                go.GetStream().WriteByte(1);
+                break;
+            }
+            case "@ready" when parts[1] == "c2d-renewal-end":
+                await op.SendC2dAsync(renewC2dId, "end", new Dictionary<string, string?> { ["kind"] = "renew-end" });
                 break;
             case "@ready" when parts[1] == "bigc2d":
                 bigC2dId = await op.SendC2dAsync(stallId, BigC2d, new Dictionary<string, string?> { ["kind"] = "big" });
@@ -284,6 +314,7 @@ Case("silent-dps-timeout", silent.Length > 1 && silent[0] == "-1" && int.Parse(s
         && silentRequest.StartsWith("PUT /" + emu.IdScope + "/registrations/board-silent/register", StringComparison.Ordinal),
     silent.Length == 0 ? "no result from the device (it hung?)" : $"the silent server got '{silentRequest}'; device status {silent[0]} after {silent.ElementAtOrDefault(1)} ms (time-out 2,000 ms)");
 silentListener.Stop();
+signalListener.Stop();
 foreach (var h in silentHeld) h.Dispose();
 
 // DPS register + poll: accepted, "assigning" for AssigningPolls polls, then assigned; the polls honour Retry-After.
@@ -351,6 +382,13 @@ var afterRenewal = (await op.GetTelemetryAsync(renewId)).Any(x => Text(x).Contai
 var renewed = DoneArgs("token-renewal");
 Case("token-renewal", renewed.Length > 0 && int.Parse(renewed[0]) >= 1 && renewConnects >= 2 && afterRenewal && !LogHas("closing '" + renewId + "': its token"),
     $"renewals {renewed.ElementAtOrDefault(0) ?? "none"}; the hub saw {renewConnects} connects; telemetry after the renewal stored: {afterRenewal}");
+
+// C2D messages acknowledged before the pump closed the link for a token renewal: every one raised, none sent twice.
+var renewC2dDone = DoneArgs("c2d-renewal");
+var renewC2dQueue = (await op.ListC2dAsync(renewC2dId)).Where(x => x.State == "completed").ToArray();
+Case("c2d-during-renewal", renewC2dDone.Length > 2 && renewC2dDone[0] == RenewC2dMessages.ToString() && renewC2dCompletedAtGo >= RenewC2dMessages
+        && int.Parse(renewC2dDone[2]) >= 1 && !LogHas("closing '" + renewC2dId + "': its token"),
+    $"{renewC2dCompletedAtGo} of {RenewC2dMessages} completed on the hub before the device pumped; the app got {renewC2dDone.ElementAtOrDefault(0) ?? "none"} distinct ({renewC2dDone.ElementAtOrDefault(1) ?? "?"} raised); renewals {renewC2dDone.ElementAtOrDefault(2) ?? "none"}; hub closed for token expiry: {LogHas("closing '" + renewC2dId + "': its token")}; {renewC2dQueue.Length} completed in all, deliveries {string.Join(",", renewC2dQueue.Select(x => x.DeliveryCount).Distinct())}");
 
 var stallSeqs = (await op.GetTelemetryAsync(stallId, 0, 1000)).Where(x => x.Properties.TryGetValue("case", out var c) && c == "stall")
     .Select(x => JsonDocument.Parse(x.Payload).RootElement.GetProperty("seq").GetInt32()).ToArray();
