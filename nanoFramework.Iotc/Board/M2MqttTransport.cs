@@ -141,6 +141,11 @@ namespace nanoFramework.Iotc.Board
                     return MapConnack((MqttReasonCode)refused);
                 }
 
+                if (clientCertificate != null && CertificateLoader.IsHandshakeRefused(ex))
+                {
+                    throw CertificateLoader.HandshakeRefused("MQTT " + options.Host, ex);
+                }
+
                 throw new TransportException("MQTT: connection to " + options.Host + ":" + options.Port.ToString() + " failed (" + ex.GetType().Name + ").", ex);
             }
 

@@ -102,6 +102,12 @@ namespace nanoFramework.Iotc.Board
                 Close();
                 throw;
             }
+            catch (IotcException)
+            {
+                // TLS settings that cannot work (CertificateLoader): not a network failure, so not wrapped as one.
+                Close();
+                throw;
+            }
             catch (Exception ex)
             {
                 Close();
@@ -133,7 +139,20 @@ namespace nanoFramework.Iotc.Board
             _tls.UseStoredDeviceCertificate = clientCertificate == null && request.Authorization == null;
 
             // A null CA makes the device use its stored root CA.
-            _tls.AuthenticateAsClient(request.Host, clientCertificate, rootCa, SslProtocols.Tls12);
+            try
+            {
+                _tls.AuthenticateAsClient(request.Host, clientCertificate, rootCa, SslProtocols.Tls12);
+            }
+            catch (Exception ex)
+            {
+                if (clientCertificate != null && CertificateLoader.IsHandshakeRefused(ex))
+                {
+                    throw CertificateLoader.HandshakeRefused("HTTPS " + request.Host, ex);
+                }
+
+                throw;
+            }
+
             _host = request.Host;
             _port = request.Port;
             _tlsSettings = request.Tls;

@@ -55,6 +55,7 @@ namespace Iotc.BoardSuite
             Run("c2d-renewal", new CaseRunner(C2dDuringRenewal));
             Run("stall", new CaseRunner(StalledLink));
             Run("x509", new CaseRunner(X509Device));
+            Run("x509-bad-key", new CaseRunner(X509BadKey));
             Print("@end");
         }
 
@@ -431,6 +432,100 @@ namespace Iotc.BoardSuite
             Print("@done x509 " + _lastStatus.ToString());
             device.Disconnect();
             device.Dispose();
+        }
+
+        // A private key that cannot work must end in InvalidCredential (-9), not in network-error retries: a corrupt
+        // key at the constructor; a well-formed key of another certificate when the TLS handshake fails.
+        private static void X509BadKey()
+        {
+            string corrupt = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAnotarealkeynotarealkeynotarealkeynotarealkey\n-----END RSA PRIVATE KEY-----\n";
+            Print("@fact x509_corrupt_key_runtime " + TryPair(BoardConfig.X509CertPem, corrupt));
+            Print("@fact x509_mismatched_key_runtime " + TryPair(BoardConfig.MismatchCertPem, BoardConfig.X509KeyPem));
+            try
+            {
+                new Device(BoardConfig.IdScope, BoardConfig.X509CertPem, corrupt, BoardConfig.X509DeviceId).Dispose();
+                Print("@done x509-corrupt-key accepted");
+            }
+            catch (IotcException ex)
+            {
+                Print("@done x509-corrupt-key " + ex.StatusCode.ToString());
+            }
+
+            Device device;
+            try
+            {
+                device = new Device(BoardConfig.IdScope, BoardConfig.MismatchCertPem, BoardConfig.X509KeyPem, BoardConfig.MismatchDeviceId);
+            }
+            catch (IotcException ex)
+            {
+                Print("@done x509-mismatched-key constructor " + ex.StatusCode.ToString());
+                return;
+            }
+
+            Configure(device);
+            try
+            {
+                device.Connect();
+                Print("@fail x509-mismatched-key connected");
+            }
+            catch (IotcException ex)
+            {
+                Print("@fact x509_mismatched_key_failure " + Chain(ex));
+                Print("@done x509-mismatched-key connect " + ex.StatusCode.ToString() + " " + _lastStatus.ToString());
+            }
+
+            device.Dispose();
+
+            // No false positive: the same X.509 device (a good pair) refusing the server's certificate itself is a
+            // TLS failure on this side, which stays a network error (-1).
+            device = new Device(BoardConfig.IdScope, BoardConfig.X509CertPem, BoardConfig.X509KeyPem, BoardConfig.X509DeviceId);
+            Configure(device);
+            device.SetRootCertificate(BoardConfig.OtherCaPem);
+            try
+            {
+                device.Connect();
+                Print("@fail x509-other-root connected");
+            }
+            catch (IotcException ex)
+            {
+                Print("@fact x509_other_root_failure " + Chain(ex));
+                Print("@done x509-other-root " + ex.StatusCode.ToString());
+            }
+
+            device.Dispose();
+        }
+
+        // The certificate + key pair as System.Net reads it: "accepted" or the exception's type.
+        private static string TryPair(string certificatePem, string keyPem)
+        {
+            try
+            {
+                new System.Security.Cryptography.X509Certificates.X509Certificate2(certificatePem, keyPem, null);
+                return "accepted";
+            }
+            catch (Exception ex)
+            {
+                return ex.GetType().Name;
+            }
+        }
+
+        // Exception types down the inner chain, with a SocketException's error code: no messages (they may name keys).
+        private static string Chain(Exception ex)
+        {
+            string text = "";
+            while (ex != null)
+            {
+                text += (text.Length == 0 ? "" : ">") + ex.GetType().Name;
+                SocketException socket = ex as SocketException;
+                if (socket != null)
+                {
+                    text += "(" + socket.ErrorCode.ToString() + ")";
+                }
+
+                ex = ex.InnerException;
+            }
+
+            return text;
         }
 
         private static int SendSeq(Device device, string tag, int seq)

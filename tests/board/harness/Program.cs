@@ -56,6 +56,12 @@ using var deviceKey = RSA.Create(2048);
 var deviceReq = new CertificateRequest("CN=" + x509Id, deviceKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 using var deviceCert = deviceReq.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
 await op.EnrollX509Async(x509Id, deviceCert.Thumbprint);
+// A device whose certificate is enrolled but whose private key is another one's (well-formed, mismatched).
+string mismatchId = "board-x509-mismatch";
+using var mismatchKey = RSA.Create(2048);
+using var mismatchCert = new CertificateRequest("CN=" + mismatchId, mismatchKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+    .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+await op.EnrollX509Async(mismatchId, mismatchCert.Thumbprint);
 using var otherCaKey = RSA.Create(2048);
 var otherReq = new CertificateRequest("CN=Not the emulator CA", otherCaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 otherReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
@@ -148,6 +154,8 @@ var config = $$"""
             internal const string X509DeviceId = {{Lit(x509Id)}};
             internal const string X509CertPem = {{Lit(deviceCert.ExportCertificatePem())}};
             internal const string X509KeyPem = {{Lit(deviceKey.ExportRSAPrivateKeyPem())}};
+            internal const string MismatchDeviceId = {{Lit(mismatchId)}};
+            internal const string MismatchCertPem = {{Lit(mismatchCert.ExportCertificatePem())}};
             internal const int Messages = {{messages}};
             internal const bool SdkLog = {{(sdkLog ? "true" : "false")}};
             internal const string Only = {{Lit(only)}};
@@ -412,6 +420,20 @@ var x509Tel = (await op.GetTelemetryAsync(x509Id)).Any(x => Text(x).Contains("\"
 Case("x509-individual", Done("x509") != null && x509Connected != null && x509Connected.Contains("x509", StringComparison.OrdinalIgnoreCase) && x509Tel
         && LogHas("registration of '" + x509Id),
     $"DPS registration: {LogHas("registration of '" + x509Id)}; hub: {x509Connected ?? "no connect"}; telemetry stored: {x509Tel}");
+
+// A private key that cannot work ends in InvalidCredential (-9): a corrupt one at the constructor, one of another
+// certificate when the server refuses the handshake (DPS never sees a request); refusing the server's certificate
+// with a good pair stays a network error (-1).
+var corruptKey = DoneArgs("x509-corrupt-key");
+Case("x509-corrupt-key", corruptKey.ElementAtOrDefault(0) == "-9",
+    $"Device constructor: {(corruptKey.Length == 0 ? "no result" : corruptKey[0] == "accepted" ? "accepted the key" : "IotcException " + corruptKey[0])}; System.Net's X509Certificate2(cert, key, null): {facts.GetValueOrDefault("x509_corrupt_key_runtime") ?? "?"}");
+var mismatched = DoneArgs("x509-mismatched-key");
+var dpsSawMismatch = LogHas("registration of '" + mismatchId);
+Case("x509-mismatched-key", mismatched.ElementAtOrDefault(0) == "connect" && mismatched.ElementAtOrDefault(1) == "-9" && !dpsSawMismatch,
+    $"X509Certificate2 {facts.GetValueOrDefault("x509_mismatched_key_runtime") ?? "?"} the pair; Connect(): {string.Join(" ", mismatched)}; failure {facts.GetValueOrDefault("x509_mismatched_key_failure") ?? "?"}; DPS registered it: {dpsSawMismatch}");
+var otherRoot = DoneArgs("x509-other-root");
+Case("x509-other-root-network-error", otherRoot.ElementAtOrDefault(0) == "-1",
+    $"status {otherRoot.ElementAtOrDefault(0) ?? "none"}; failure {facts.GetValueOrDefault("x509_other_root_failure") ?? "?"}");
 
 foreach (var f in facts) Console.WriteLine($"board: fact {f.Key} = {f.Value}");
 if (failed > 0) Console.WriteLine("board: full log (emulator + device) in " + logPath);
