@@ -56,6 +56,7 @@ namespace Iotc.BoardSuite
             Run("stall", new CaseRunner(StalledLink));
             Run("x509", new CaseRunner(X509Device));
             Run("x509-bad-key", new CaseRunner(X509BadKey));
+            Run("tls-chains", new CaseRunner(TlsChains));
             Print("@end");
         }
 
@@ -493,6 +494,39 @@ namespace Iotc.BoardSuite
             }
 
             device.Dispose();
+        }
+
+        // What System.Net's SslStream (mbedTLS) does with the certificates a server presents when only a root is
+        // configured: a chain with an intermediate, the leaf alone, a leaf whose EKU is only clientAuth, one without EKU.
+        private static void TlsChains()
+        {
+            System.Security.Cryptography.X509Certificates.X509Certificate root = new System.Security.Cryptography.X509Certificates.X509Certificate(BoardConfig.ChainRootPem);
+            for (int i = 0; i < BoardConfig.ChainCases.Length; i++)
+            {
+                string outcome;
+                try
+                {
+                    using (Socket socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+                    {
+                        socket.ReceiveTimeout = MaxWaitMs;
+                        socket.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.1"), BoardConfig.ChainPorts[i]));
+                        using (System.Net.Security.SslStream tls = new System.Net.Security.SslStream(socket))
+                        {
+                            tls.AuthenticateAsClient("localhost", null, root, System.Net.Security.SslProtocols.Tls12);
+                            tls.Write(new byte[] { (byte)'h', (byte)'i' }, 0, 2);
+                            byte[] answer = new byte[1];
+                            int read = tls.Read(answer, 0, 1);
+                            outcome = read == 1 ? "accepted" : "closed";
+                        }
+                    }
+                }
+                catch (Exception ex)
+                {
+                    outcome = "refused " + Chain(ex);
+                }
+
+                Print("@done tls-chain " + BoardConfig.ChainCases[i] + " " + outcome);
+            }
         }
 
         // The certificate + key pair as System.Net reads it: "accepted" or the exception's type.

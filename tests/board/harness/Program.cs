@@ -122,6 +122,74 @@ int signalPort = ((System.Net.IPEndPoint)signalListener.LocalEndpoint).Port;
 // dispatch thread, the rest in M2Mqtt's queue; IoT Hub keeps at most 50 pending per device). 15 s token: renewal at 12 s.
 const int RenewC2dMessages = 48, RenewC2dBytes = 4000, RenewC2dTokenSeconds = 15;
 
+// Certificate chains mbedTLS is given by a server (board case tls-chains): a root the device trusts, an intermediate CA,
+// and TLS servers on loopback, each presenting one leaf for "localhost" (its own port), with or without the intermediate.
+using var chainRootKey = RSA.Create(2048);
+var chainRootReq = new CertificateRequest("CN=Chain test root", chainRootKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+chainRootReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+chainRootReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+using var chainRoot = chainRootReq.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(60));
+using var chainIntKey = RSA.Create(2048);
+var chainIntReq = new CertificateRequest("CN=Chain test intermediate", chainIntKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+chainIntReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+chainIntReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+using var chainIntPublic = chainIntReq.Create(chainRoot, DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(59), RandomNumberGenerator.GetBytes(8));
+using var chainInt = chainIntPublic.CopyWithPrivateKey(chainIntKey);
+X509Certificate2 ChainLeaf(X509Certificate2 issuer, string? eku)
+{
+    using var key = RSA.Create(2048);
+    var req = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+    var names = new SubjectAlternativeNameBuilder();
+    names.AddDnsName("localhost");
+    req.CertificateExtensions.Add(names.Build());
+    if (eku != null) req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(eku)], false));
+    using var issued = req.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
+    return X509CertificateLoader.LoadPkcs12(issued.CopyWithPrivateKey(key).Export(X509ContentType.Pfx), null);
+}
+const string ServerAuth = "1.3.6.1.5.5.7.3.1", ClientAuth = "1.3.6.1.5.5.7.3.2";
+// name -> (leaf, send the intermediate along)
+var chainServers = new (string Name, X509Certificate2 Leaf, bool SendIntermediate)[]
+{
+    ("leaf-intermediate", ChainLeaf(chainInt, ServerAuth), true),
+    ("leaf-only", ChainLeaf(chainInt, ServerAuth), false),
+    ("client-auth-eku", ChainLeaf(chainRoot, ClientAuth), false),
+    ("no-eku", ChainLeaf(chainRoot, null), false),
+};
+var chainResults = new ConcurrentDictionary<string, string>();
+var chainPorts = new Dictionary<string, int>();
+var chainListeners = new List<System.Net.Sockets.TcpListener>();
+foreach (var (name, leaf, sendIntermediate) in chainServers)
+{
+    var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    chainListeners.Add(listener);
+    chainPorts[name] = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    // offline: no AIA fetching; the extra certificates are what the server sends after its leaf.
+    var context = System.Net.Security.SslStreamCertificateContext.Create(leaf,
+        sendIntermediate ? new X509Certificate2Collection(chainIntPublic) : new X509Certificate2Collection(), offline: true);
+    _ = Task.Run(async () =>
+    {
+        while (true)
+        {
+            System.Net.Sockets.TcpClient client;
+            try { client = await listener.AcceptTcpClientAsync(); } catch (Exception) { return; }
+            using (client)
+            {
+                try
+                {
+                    using var tls = new System.Net.Security.SslStream(client.GetStream());
+                    await tls.AuthenticateAsServerAsync(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificateContext = context });
+                    var buffer = new byte[16];
+                    int n = await tls.ReadAsync(buffer);
+                    chainResults[name] = "handshake done, read " + n + " byte(s)";
+                    await tls.WriteAsync(new byte[] { (byte)'k' });
+                }
+                catch (Exception ex) { chainResults.TryAdd(name, "server: " + ex.GetType().Name); }
+            }
+        }
+    });
+}
+
 static string Lit(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
 var wrongKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 var config = $$"""
@@ -147,6 +215,9 @@ var config = $$"""
             internal const int RenewC2dMessages = {{RenewC2dMessages}};
             internal const int RenewC2dTokenSeconds = {{RenewC2dTokenSeconds}};
             internal const int SignalPort = {{signalPort}};
+            internal const string ChainRootPem = {{Lit(chainRoot.ExportCertificatePem())}};
+            internal static readonly string[] ChainCases = new string[] { {{string.Join(", ", chainServers.Select(c => Lit(c.Name)))}} };
+            internal static readonly int[] ChainPorts = new int[] { {{string.Join(", ", chainServers.Select(c => chainPorts[c.Name]))}} };
             internal const string SilentDeviceId = "board-silent";
             internal const int SilentPort = {{silentPort}};
             internal const string SilentCaPem = {{Lit(silentCa.ExportCertificatePem())}};
@@ -434,6 +505,19 @@ Case("x509-mismatched-key", mismatched.ElementAtOrDefault(0) == "connect" && mis
 var otherRoot = DoneArgs("x509-other-root");
 Case("x509-other-root-network-error", otherRoot.ElementAtOrDefault(0) == "-1",
     $"status {otherRoot.ElementAtOrDefault(0) ?? "none"}; failure {facts.GetValueOrDefault("x509_other_root_failure") ?? "?"}");
+
+// What mbedTLS (nanoCLR's TLS, nf-interpreter's configuration) accepts from a server when only the root is configured.
+foreach (var (name, _, _) in chainServers)
+{
+    var got = DoneArgs("tls-chain " + name);
+    Console.WriteLine($"board: tls-chain {name}: device {(got.Length == 0 ? "no result" : string.Join(" ", got))}; server {chainResults.GetValueOrDefault(name) ?? "saw no handshake"}");
+}
+string ChainOutcome(string name) => (Done("tls-chain " + name) ?? "").Split(' ').ElementAtOrDefault(3) ?? "none";
+Case("tls-chain-intermediate-sent", ChainOutcome("leaf-intermediate") == "accepted" && ChainOutcome("leaf-only") != "accepted",
+    $"leaf + intermediate sent, only the root configured: {ChainOutcome("leaf-intermediate")}; the same without the intermediate: {ChainOutcome("leaf-only")}");
+Case("tls-server-eku", ChainOutcome("no-eku") == "accepted" && ChainOutcome("client-auth-eku") == "refused",
+    $"server certificate without EKU: {ChainOutcome("no-eku")}; with only the clientAuth EKU: {ChainOutcome("client-auth-eku")}");
+foreach (var l in chainListeners) l.Stop();
 
 foreach (var f in facts) Console.WriteLine($"board: fact {f.Key} = {f.Value}");
 if (failed > 0) Console.WriteLine("board: full log (emulator + device) in " + logPath);
