@@ -477,6 +477,24 @@ namespace Iotc.BoardSuite
 
             device.Dispose();
 
+            // The same pair straight to the hub (a stored assignment skips DPS): M2Mqtt's handshake is refused likewise.
+            device = new Device(BoardConfig.IdScope, BoardConfig.MismatchCertPem, BoardConfig.X509KeyPem, BoardConfig.MismatchDeviceId);
+            Configure(device);
+            device.SetProvisioningStore(new StoredAssignment("{\"scope\":\"" + BoardConfig.IdScope + "\",\"registrationId\":\"" + BoardConfig.MismatchDeviceId
+                + "\",\"dps\":\"" + BoardConfig.DpsHost + "\",\"hub\":\"localhost\",\"deviceId\":\"" + BoardConfig.MismatchDeviceId + "\"}"));
+            try
+            {
+                device.Connect();
+                Print("@fail x509-mismatched-key-hub connected");
+            }
+            catch (IotcException ex)
+            {
+                Print("@fact x509_mismatched_key_hub_failure " + Chain(ex));
+                Print("@done x509-mismatched-key-hub " + ex.StatusCode.ToString());
+            }
+
+            device.Dispose();
+
             // No false positive: the same X.509 device (a good pair) refusing the server's certificate itself is a
             // TLS failure on this side, which stays a network error (-1).
             device = new Device(BoardConfig.IdScope, BoardConfig.X509CertPem, BoardConfig.X509KeyPem, BoardConfig.X509DeviceId);
@@ -560,6 +578,30 @@ namespace Iotc.BoardSuite
             }
 
             return text;
+        }
+
+        // A provisioning store holding one assignment (never changed by the SDK's Save or Clear here).
+        private sealed class StoredAssignment : IProvisioningStore
+        {
+            private readonly string _record;
+
+            internal StoredAssignment(string record)
+            {
+                _record = record;
+            }
+
+            public string Load()
+            {
+                return _record;
+            }
+
+            public void Save(string record)
+            {
+            }
+
+            public void Clear()
+            {
+            }
         }
 
         private static int SendSeq(Device device, string tag, int seq)

@@ -502,6 +502,11 @@ var mismatched = DoneArgs("x509-mismatched-key");
 var dpsSawMismatch = LogHas("registration of '" + mismatchId);
 Case("x509-mismatched-key", mismatched.ElementAtOrDefault(0) == "connect" && mismatched.ElementAtOrDefault(1) == "-9" && !dpsSawMismatch,
     $"X509Certificate2 {facts.GetValueOrDefault("x509_mismatched_key_runtime") ?? "?"} the pair; Connect(): {string.Join(" ", mismatched)}; failure {facts.GetValueOrDefault("x509_mismatched_key_failure") ?? "?"}; DPS registered it: {dpsSawMismatch}");
+var mismatchedHub = DoneArgs("x509-mismatched-key-hub");
+var hubSawMismatch = LogHas("hub: '" + mismatchId + "' connected");
+Case("x509-mismatched-key-hub", mismatchedHub.ElementAtOrDefault(0) == "-9" && !hubSawMismatch
+        && (facts.GetValueOrDefault("x509_mismatched_key_hub_failure") ?? "").Contains("MqttConnectionException", StringComparison.Ordinal),
+    $"stored assignment, straight to the hub: Connect() {mismatchedHub.ElementAtOrDefault(0) ?? "no result"}; failure {facts.GetValueOrDefault("x509_mismatched_key_hub_failure") ?? "?"}; hub logged a connect: {hubSawMismatch}");
 var otherRoot = DoneArgs("x509-other-root");
 Case("x509-other-root-network-error", otherRoot.ElementAtOrDefault(0) == "-1",
     $"status {otherRoot.ElementAtOrDefault(0) ?? "none"}; failure {facts.GetValueOrDefault("x509_other_root_failure") ?? "?"}");
