@@ -63,6 +63,10 @@ namespace nanoFramework.Iotc.Board
         /// <param name="events">Receives messages, acknowledgements and the loss of the connection.</param>
         /// <returns>The CONNACK return code: 0 accepted, 1..5 the MQTT 3.1.1 refusals.</returns>
         /// <exception cref="TransportException">DNS, socket, TLS, certificate or time-out failure.</exception>
+        /// <exception cref="IotcException">
+        /// Status <see cref="IotcStatus.InvalidCredential"/>: the certificates cannot be read, or the server refused the
+        /// handshake that presented the client certificate (see <see cref="CertificateLoader.IsHandshakeRefused"/>).
+        /// </exception>
         public int Connect(MqttConnectOptions options, IMqttEvents events)
         {
             if (options == null)

@@ -42,6 +42,10 @@ namespace nanoFramework.Iotc.Board
         /// <param name="request">The request.</param>
         /// <returns>The response; non-2xx statuses are returned, not thrown.</returns>
         /// <exception cref="TransportException">DNS, socket, TLS, certificate, time-out or malformed-response failure.</exception>
+        /// <exception cref="IotcException">
+        /// Status <see cref="IotcStatus.InvalidCredential"/>: the certificates cannot be read, or the server refused the
+        /// handshake that presented the client certificate (see <see cref="CertificateLoader.IsHandshakeRefused"/>).
+        /// </exception>
         public HttpResponse Send(HttpRequest request)
         {
             if (request == null)
