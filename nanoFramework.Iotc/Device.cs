@@ -101,7 +101,9 @@ namespace nanoFramework.Iotc
         /// <exception cref="ArgumentException">An argument is empty or malformed.</exception>
         /// <exception cref="IotcException">
         /// Status <see cref="IotcStatus.InvalidCredential"/>: the certificate cannot be read, or the private key cannot be
-        /// read or does not match it (checked where the platform can: on .NET; the message names the argument).
+        /// read or does not match it (the message names the argument). On .NET the pair is checked here; on the board
+        /// the certificate and the key are read here, and a key of another certificate ends the first connection
+        /// attempt with <see cref="IotcStatus.InvalidCredential"/> when the server refuses the TLS handshake.
         /// </exception>
         public Device(string scopeId, string certificatePem, string privateKeyPem, string deviceId)
             : this(scopeId, deviceId, IotConnectType.X509Certificate)

@@ -9,5 +9,12 @@ namespace nanoFramework.Iotc
         {
             factory = new nanoFramework.Iotc.Board.BoardTransportFactory();
         }
+
+        static partial void CheckPlatformCredential(string certificatePem, string privateKeyPem, ref string argument, ref string problem)
+        {
+            // System.Net parses the certificate and the key (mbedTLS) but does not check that they belong together: a
+            // key of another certificate shows at the first TLS handshake (CertificateLoader.IsHandshakeRefused).
+            nanoFramework.Iotc.Board.CertificateLoader.CheckPair(certificatePem, privateKeyPem, ref argument, ref problem);
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 using System;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading;
 using nanoFramework.Iotc.Transport;
 using nanoFramework.M2Mqtt;
 using nanoFramework.M2Mqtt.Messages;
@@ -12,6 +13,9 @@ namespace nanoFramework.Iotc.Board
     /// <see cref="IMqttTransport"/> over nanoFramework.M2Mqtt (MQTT 3.1.1, TLS 1.2). One instance per connection
     /// attempt: after <see cref="Close"/> it cannot be connected again, which sidesteps M2Mqtt's known hangs when a
     /// client is reused after a network drop. M2Mqtt raises its events on its own threads; they are only forwarded.
+    /// M2Mqtt 5.1.220 acknowledges a QoS 1 message on receipt (its in-flight thread sends the PUBACK, then queues the
+    /// message for its dispatch thread; there is no manual acknowledgement), so <see cref="Close"/> lets the dispatch
+    /// thread hand over everything it holds before the client goes.
     /// </summary>
     public class M2MqttTransport : IMqttTransport
     {
@@ -21,6 +25,18 @@ namespace nanoFramework.Iotc.Board
         private bool _used;
         private bool _closed;
         private bool _lostReported;
+
+        // CONNACK 0 was returned: M2Mqtt's dispatch thread runs and raises ConnectionClosed once it has closed the client.
+        private bool _accepted;
+
+        // Set by ConnectionClosed: M2Mqtt's dispatch thread raised every message it held and closed the client.
+        private readonly ManualResetEvent _clientEnded = new ManualResetEvent(false);
+
+        /// <summary>
+        /// How long <see cref="Close"/> waits for M2Mqtt to raise what it already acknowledged and close. Its own close
+        /// takes about 200 ms (a fixed sleep) plus bounded joins of 1 s each for its in-flight and keep-alive threads.
+        /// </summary>
+        internal const int HandOverLimitMs = 5000;
 
         // The CONNACK return code M2Mqtt's receive thread saw (ConnectionOpened), -1 before one arrived. A server that
         // refuses (CONNACK 3, 4, 5) closes the socket right after the CONNACK; M2Mqtt's receive thread then records
@@ -47,6 +63,10 @@ namespace nanoFramework.Iotc.Board
         /// <param name="events">Receives messages, acknowledgements and the loss of the connection.</param>
         /// <returns>The CONNACK return code: 0 accepted, 1..5 the MQTT 3.1.1 refusals.</returns>
         /// <exception cref="TransportException">DNS, socket, TLS, certificate or time-out failure.</exception>
+        /// <exception cref="IotcException">
+        /// Status <see cref="IotcStatus.InvalidCredential"/>: the certificates cannot be read, or the server refused the
+        /// handshake that presented the client certificate (see <see cref="CertificateLoader.IsHandshakeRefused"/>).
+        /// </exception>
         public int Connect(MqttConnectOptions options, IMqttEvents events)
         {
             if (options == null)
@@ -125,11 +145,20 @@ namespace nanoFramework.Iotc.Board
                     return MapConnack((MqttReasonCode)refused);
                 }
 
+                if (clientCertificate != null && CertificateLoader.IsHandshakeRefused(ex))
+                {
+                    throw CertificateLoader.HandshakeRefused("MQTT " + options.Host, ex);
+                }
+
                 throw new TransportException("MQTT: connection to " + options.Host + ":" + options.Port.ToString() + " failed (" + ex.GetType().Name + ").", ex);
             }
 
             int result = MapConnack(code);
-            if (result != 0)
+            if (result == 0)
+            {
+                _accepted = true;
+            }
+            else
             {
                 // A refused session still holds a TLS socket (about 2 x 16 KB on an ESP32): free it now.
                 Close();
@@ -204,10 +233,15 @@ namespace nanoFramework.Iotc.Board
             return qos == 1 ? id : 0;
         }
 
-        /// <summary>Sends DISCONNECT if possible and closes the client. Idempotent; never throws; no event afterwards.</summary>
+        /// <summary>
+        /// Sends DISCONNECT if possible and closes the client. Idempotent; never throws. Messages M2Mqtt has already
+        /// acknowledged (PUBACK sent) but not yet raised are handed to the events before this returns (the pump keeps
+        /// messages of a closed connection); no loss of the connection is reported, and nothing is raised afterwards.
+        /// </summary>
         public void Close()
         {
             MqttClient client;
+            bool handOver;
             lock (_sync)
             {
                 if (_closed)
@@ -217,23 +251,40 @@ namespace nanoFramework.Iotc.Board
 
                 _closed = true;
                 _used = true;
-                _events = null;
                 client = _client;
+                handOver = _accepted;
             }
 
-            if (client == null)
+            if (client != null)
             {
+                CloseClient(client, handOver);
+                client.MqttMsgPublishReceived -= OnPublishReceived;
+                client.MqttMsgPublished -= OnPublished;
+                client.ConnectionClosed -= OnConnectionClosed;
+                client.ConnectionOpened -= OnConnack;
+            }
+
+            lock (_sync)
+            {
+                _events = null;
+            }
+        }
+
+        // The handlers stay attached while M2Mqtt closes: unhooking first (or calling MqttClient.Close, which stops its
+        // dispatch thread and clears its event queue) discarded messages whose PUBACK had already gone out, e.g. when
+        // the pump closes the link to renew the token (measured on nanoCLR: 31 of 48 C2D messages acknowledged and never raised).
+        private void CloseClient(MqttClient client, bool handOver)
+        {
+            if (_clientEnded.WaitOne(0, false))
+            {
+                // M2Mqtt closed the client itself (the link was lost) after raising what it held.
                 return;
             }
 
-            // Unhook first so the ConnectionClosed that Disconnect triggers is not reported as a loss.
-            client.MqttMsgPublishReceived -= OnPublishReceived;
-            client.MqttMsgPublished -= OnPublished;
-            client.ConnectionClosed -= OnConnectionClosed;
-            client.ConnectionOpened -= OnConnack;
-
             try
             {
+                // DISCONNECT, then M2Mqtt flags the connection as closing: its dispatch thread raises every message it
+                // holds, closes the client itself and raises ConnectionClosed.
                 if (client.IsConnected)
                 {
                     client.Disconnect();
@@ -241,7 +292,12 @@ namespace nanoFramework.Iotc.Board
             }
             catch (Exception)
             {
-                // The socket may already be dead; closing below still releases it.
+                // The socket may already be dead: M2Mqtt's receive thread has then flagged the close itself.
+            }
+
+            if (handOver && _clientEnded.WaitOne(HandOverLimitMs, false))
+            {
+                return;
             }
 
             try
@@ -345,9 +401,11 @@ namespace nanoFramework.Iotc.Board
             IMqttEvents events;
             lock (_sync)
             {
+                _clientEnded.Set();
                 events = _events;
-                if (events == null || _lostReported)
+                if (events == null || _closed || _lostReported)
                 {
+                    // After Close() began this is the end of the hand-over, not a loss.
                     return;
                 }
 

@@ -42,6 +42,10 @@ namespace nanoFramework.Iotc.Board
         /// <param name="request">The request.</param>
         /// <returns>The response; non-2xx statuses are returned, not thrown.</returns>
         /// <exception cref="TransportException">DNS, socket, TLS, certificate, time-out or malformed-response failure.</exception>
+        /// <exception cref="IotcException">
+        /// Status <see cref="IotcStatus.InvalidCredential"/>: the certificates cannot be read, or the server refused the
+        /// handshake that presented the client certificate (see <see cref="CertificateLoader.IsHandshakeRefused"/>).
+        /// </exception>
         public HttpResponse Send(HttpRequest request)
         {
             if (request == null)
@@ -102,6 +106,12 @@ namespace nanoFramework.Iotc.Board
                 Close();
                 throw;
             }
+            catch (IotcException)
+            {
+                // TLS settings that cannot work (CertificateLoader): not a network failure, so not wrapped as one.
+                Close();
+                throw;
+            }
             catch (Exception ex)
             {
                 Close();
@@ -133,7 +143,20 @@ namespace nanoFramework.Iotc.Board
             _tls.UseStoredDeviceCertificate = clientCertificate == null && request.Authorization == null;
 
             // A null CA makes the device use its stored root CA.
-            _tls.AuthenticateAsClient(request.Host, clientCertificate, rootCa, SslProtocols.Tls12);
+            try
+            {
+                _tls.AuthenticateAsClient(request.Host, clientCertificate, rootCa, SslProtocols.Tls12);
+            }
+            catch (Exception ex)
+            {
+                if (clientCertificate != null && CertificateLoader.IsHandshakeRefused(ex))
+                {
+                    throw CertificateLoader.HandshakeRefused("HTTPS " + request.Host, ex);
+                }
+
+                throw;
+            }
+
             _host = request.Host;
             _port = request.Port;
             _tlsSettings = request.Tls;

@@ -38,7 +38,10 @@ namespace nanoFramework.Iotc.Transport
         /// <exception cref="TransportException">The connection is gone.</exception>
         int Publish(string topic, byte[] payload, int qos);
 
-        /// <summary>Closes the connection. Idempotent; never throws; no event is raised afterwards.</summary>
+        /// <summary>
+        /// Closes the connection. Idempotent; never throws. Messages the client already acknowledged are handed to the
+        /// events before it returns (the pump raises messages of a closed connection); no event is raised afterwards.
+        /// </summary>
         void Close();
     }
 }

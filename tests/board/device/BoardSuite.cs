@@ -1,6 +1,8 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
+using System.Net;
+using System.Net.Sockets;
 using System.Reflection;
 using System.Threading;
 using nanoFramework.Iotc;
@@ -36,6 +38,9 @@ namespace Iotc.BoardSuite
         private static string _lastCommand;
         private static string _lastC2d;
         private static string _lastC2dKind;
+        private static bool[] _renewC2dSeen = new bool[0];
+        private static int _renewC2dRaised;
+        private static bool _renewC2dEnd;
 
         /// <summary>Runs every case in order; the harness checks the emulator's side after each.</summary>
         public static void Main()
@@ -47,8 +52,11 @@ namespace Iotc.BoardSuite
             Run("silent-dps", new CaseRunner(SilentDps));
             Run("sas", new CaseRunner(SymmetricKeyDevice));
             Run("token-renewal", new CaseRunner(TokenRenewal));
+            Run("c2d-renewal", new CaseRunner(C2dDuringRenewal));
             Run("stall", new CaseRunner(StalledLink));
             Run("x509", new CaseRunner(X509Device));
+            Run("x509-bad-key", new CaseRunner(X509BadKey));
+            Run("tls-chains", new CaseRunner(TlsChains));
             Print("@end");
         }
 
@@ -292,6 +300,80 @@ namespace Iotc.BoardSuite
             device.Dispose();
         }
 
+        // C2D messages M2Mqtt has acknowledged must reach the app when the pump itself closes the link (token renewal).
+        // The app pumps nothing while the harness sends them: the inbox fills (64 KB), M2Mqtt's dispatch thread waits
+        // with the next one, and M2Mqtt still PUBACKs the rest on receipt (they are completed on the hub) and queues
+        // them. The harness says "go" over a plain socket once the hub shows all of them completed; when the renewal is
+        // due, the first DoNext takes the inbox and then closes the link with the rest still queued in M2Mqtt.
+        private static void C2dDuringRenewal()
+        {
+            Device device = NewSasDevice(BoardConfig.RenewC2dDeviceId, BoardConfig.RenewC2dKey);
+            device.SetTokenExpiration(BoardConfig.RenewC2dTokenSeconds);
+            _renewC2dSeen = new bool[BoardConfig.RenewC2dMessages];
+            _renewC2dRaised = 0;
+            _renewC2dEnd = false;
+            device.Connect();
+            long renewalDue = DateTime.UtcNow.Ticks + (long)BoardConfig.RenewC2dTokenSeconds * 800 * TimeSpan.TicksPerMillisecond;
+            int renewalsBefore = _renewals;
+            int connectsBefore = _connectCount;
+            Print("@ready c2d-renewal");
+            WaitForHarness();
+
+            // Not a timed wait: the SDK renews at 80 % of the token's life counted from before Connect() returned, so
+            // once this moment has passed the next DoNext is the one that closes the link.
+            while (DateTime.UtcNow.Ticks < renewalDue)
+            {
+                Thread.Sleep(10);
+            }
+
+            Pump(device, new Condition(Renewed), renewalsBefore);
+            Pump(device, new Condition(Reconnected), connectsBefore);
+
+            // A last message after the reconnect: once it is raised, everything of the closed connection was raised.
+            Print("@ready c2d-renewal-end");
+            Pump(device, new Condition(RenewC2dEnded));
+            PumpIdle(device);
+            int seen = 0;
+            for (int i = 0; i < _renewC2dSeen.Length; i++)
+            {
+                if (_renewC2dSeen[i])
+                {
+                    seen++;
+                }
+            }
+
+            Print("@done c2d-renewal " + seen.ToString() + " " + _renewC2dRaised.ToString() + " " + (_renewals - renewalsBefore).ToString());
+            device.Disconnect();
+            device.Dispose();
+        }
+
+        // Blocks (without pumping) until the harness writes one byte on its signal socket. Polls Available rather than
+        // blocking in Receive so M2Mqtt's threads keep running on any runtime.
+        private static void WaitForHarness()
+        {
+            using (Socket socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+            {
+                socket.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.1"), BoardConfig.SignalPort));
+                long limit = DateTime.UtcNow.Ticks + MaxWaitMs * TimeSpan.TicksPerMillisecond;
+                while (socket.Available == 0)
+                {
+                    if (DateTime.UtcNow.Ticks > limit)
+                    {
+                        throw new Exception("the harness never said go");
+                    }
+
+                    Thread.Sleep(10);
+                }
+
+                socket.Receive(new byte[1]);
+            }
+        }
+
+        private static bool RenewC2dEnded(int since)
+        {
+            return _renewC2dEnd;
+        }
+
         // The hub stops acknowledging (PUBACKs withheld): after the in-flight time-out (2 s here) the SDK must count the
         // link as stalled, reconnect and publish the unacknowledged messages again. The harness then lets the hub refuse
         // connects for a while (CONNACK 3) and drops the link: the SDK must keep trying and get back. Last, a C2D
@@ -351,6 +433,175 @@ namespace Iotc.BoardSuite
             Print("@done x509 " + _lastStatus.ToString());
             device.Disconnect();
             device.Dispose();
+        }
+
+        // A private key that cannot work must end in InvalidCredential (-9), not in network-error retries: a corrupt
+        // key at the constructor; a well-formed key of another certificate when the TLS handshake fails.
+        private static void X509BadKey()
+        {
+            string corrupt = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAnotarealkeynotarealkeynotarealkeynotarealkey\n-----END RSA PRIVATE KEY-----\n";
+            Print("@fact x509_corrupt_key_runtime " + TryPair(BoardConfig.X509CertPem, corrupt));
+            Print("@fact x509_mismatched_key_runtime " + TryPair(BoardConfig.MismatchCertPem, BoardConfig.X509KeyPem));
+            try
+            {
+                new Device(BoardConfig.IdScope, BoardConfig.X509CertPem, corrupt, BoardConfig.X509DeviceId).Dispose();
+                Print("@done x509-corrupt-key accepted");
+            }
+            catch (IotcException ex)
+            {
+                Print("@done x509-corrupt-key " + ex.StatusCode.ToString());
+            }
+
+            Device device;
+            try
+            {
+                device = new Device(BoardConfig.IdScope, BoardConfig.MismatchCertPem, BoardConfig.X509KeyPem, BoardConfig.MismatchDeviceId);
+            }
+            catch (IotcException ex)
+            {
+                Print("@done x509-mismatched-key constructor " + ex.StatusCode.ToString());
+                return;
+            }
+
+            Configure(device);
+            try
+            {
+                device.Connect();
+                Print("@fail x509-mismatched-key connected");
+            }
+            catch (IotcException ex)
+            {
+                Print("@fact x509_mismatched_key_failure " + Chain(ex));
+                Print("@done x509-mismatched-key connect " + ex.StatusCode.ToString() + " " + _lastStatus.ToString());
+            }
+
+            device.Dispose();
+
+            // The same pair straight to the hub (a stored assignment skips DPS): M2Mqtt's handshake is refused likewise.
+            device = new Device(BoardConfig.IdScope, BoardConfig.MismatchCertPem, BoardConfig.X509KeyPem, BoardConfig.MismatchDeviceId);
+            Configure(device);
+            device.SetProvisioningStore(new StoredAssignment("{\"scope\":\"" + BoardConfig.IdScope + "\",\"registrationId\":\"" + BoardConfig.MismatchDeviceId
+                + "\",\"dps\":\"" + BoardConfig.DpsHost + "\",\"hub\":\"localhost\",\"deviceId\":\"" + BoardConfig.MismatchDeviceId + "\"}"));
+            try
+            {
+                device.Connect();
+                Print("@fail x509-mismatched-key-hub connected");
+            }
+            catch (IotcException ex)
+            {
+                Print("@fact x509_mismatched_key_hub_failure " + Chain(ex));
+                Print("@done x509-mismatched-key-hub " + ex.StatusCode.ToString());
+            }
+
+            device.Dispose();
+
+            // No false positive: the same X.509 device (a good pair) refusing the server's certificate itself is a
+            // TLS failure on this side, which stays a network error (-1).
+            device = new Device(BoardConfig.IdScope, BoardConfig.X509CertPem, BoardConfig.X509KeyPem, BoardConfig.X509DeviceId);
+            Configure(device);
+            device.SetRootCertificate(BoardConfig.OtherCaPem);
+            try
+            {
+                device.Connect();
+                Print("@fail x509-other-root connected");
+            }
+            catch (IotcException ex)
+            {
+                Print("@fact x509_other_root_failure " + Chain(ex));
+                Print("@done x509-other-root " + ex.StatusCode.ToString());
+            }
+
+            device.Dispose();
+        }
+
+        // What System.Net's SslStream (mbedTLS) does with the certificates a server presents when only a root is
+        // configured: a chain with an intermediate, the leaf alone, a leaf whose EKU is only clientAuth, one without EKU.
+        private static void TlsChains()
+        {
+            System.Security.Cryptography.X509Certificates.X509Certificate root = new System.Security.Cryptography.X509Certificates.X509Certificate(BoardConfig.ChainRootPem);
+            for (int i = 0; i < BoardConfig.ChainCases.Length; i++)
+            {
+                string outcome;
+                try
+                {
+                    using (Socket socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+                    {
+                        socket.ReceiveTimeout = MaxWaitMs;
+                        socket.Connect(new IPEndPoint(IPAddress.Parse("127.0.0.1"), BoardConfig.ChainPorts[i]));
+                        using (System.Net.Security.SslStream tls = new System.Net.Security.SslStream(socket))
+                        {
+                            tls.AuthenticateAsClient("localhost", null, root, System.Net.Security.SslProtocols.Tls12);
+                            tls.Write(new byte[] { (byte)'h', (byte)'i' }, 0, 2);
+                            byte[] answer = new byte[1];
+                            int read = tls.Read(answer, 0, 1);
+                            outcome = read == 1 ? "accepted" : "closed";
+                        }
+                    }
+                }
+                catch (Exception ex)
+                {
+                    outcome = "refused " + Chain(ex);
+                }
+
+                Print("@done tls-chain " + BoardConfig.ChainCases[i] + " " + outcome);
+            }
+        }
+
+        // The certificate + key pair as System.Net reads it: "accepted" or the exception's type.
+        private static string TryPair(string certificatePem, string keyPem)
+        {
+            try
+            {
+                new System.Security.Cryptography.X509Certificates.X509Certificate2(certificatePem, keyPem, null);
+                return "accepted";
+            }
+            catch (Exception ex)
+            {
+                return ex.GetType().Name;
+            }
+        }
+
+        // Exception types down the inner chain, with a SocketException's error code: no messages (they may name keys).
+        private static string Chain(Exception ex)
+        {
+            string text = "";
+            while (ex != null)
+            {
+                text += (text.Length == 0 ? "" : ">") + ex.GetType().Name;
+                SocketException socket = ex as SocketException;
+                if (socket != null)
+                {
+                    text += "(" + socket.ErrorCode.ToString() + ")";
+                }
+
+                ex = ex.InnerException;
+            }
+
+            return text;
+        }
+
+        // A provisioning store holding one assignment (never changed by the SDK's Save or Clear here).
+        private sealed class StoredAssignment : IProvisioningStore
+        {
+            private readonly string _record;
+
+            internal StoredAssignment(string record)
+            {
+                _record = record;
+            }
+
+            public string Load()
+            {
+                return _record;
+            }
+
+            public void Save(string record)
+            {
+            }
+
+            public void Clear()
+            {
+            }
         }
 
         private static int SendSeq(Device device, string tag, int seq)
@@ -494,6 +745,19 @@ namespace Iotc.BoardSuite
         {
             _lastC2d = info.Payload;
             _lastC2dKind = info.Properties == null ? "-" : info.Properties.Get("kind");
+            if (_lastC2dKind == "renew")
+            {
+                _renewC2dRaised++;
+                int seq = int.Parse(info.Properties.Get("seq"));
+                if (seq >= 0 && seq < _renewC2dSeen.Length)
+                {
+                    _renewC2dSeen[seq] = true;
+                }
+            }
+            else if (_lastC2dKind == "renew-end")
+            {
+                _renewC2dEnd = true;
+            }
         }
 
         private static void Print(string line)

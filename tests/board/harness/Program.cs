@@ -45,9 +45,10 @@ await using var emu = await EmulatorHost.StartAsync(new EmulatorOptions
 var op = emu.Operator;
 
 // The suite's devices. Keys and private keys go only into the generated config (in the temp folder), never to output.
-string sasId = "board-sas", renewId = "board-renew", stallId = "board-stall", wrongId = "board-wrongkey", certId = "board-certrefused", x509Id = "board-x509";
+string sasId = "board-sas", renewId = "board-renew", renewC2dId = "board-renewc2d", stallId = "board-stall", wrongId = "board-wrongkey", certId = "board-certrefused", x509Id = "board-x509";
 var sas = await op.EnrollSymmetricKeyAsync(sasId);
 var renew = await op.EnrollSymmetricKeyAsync(renewId);
+var renewC2d = await op.EnrollSymmetricKeyAsync(renewC2dId);
 var stall = await op.EnrollSymmetricKeyAsync(stallId);
 await op.EnrollSymmetricKeyAsync(wrongId);
 await op.EnrollSymmetricKeyAsync(certId);
@@ -55,6 +56,12 @@ using var deviceKey = RSA.Create(2048);
 var deviceReq = new CertificateRequest("CN=" + x509Id, deviceKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 using var deviceCert = deviceReq.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
 await op.EnrollX509Async(x509Id, deviceCert.Thumbprint);
+// A device whose certificate is enrolled but whose private key is another one's (well-formed, mismatched).
+string mismatchId = "board-x509-mismatch";
+using var mismatchKey = RSA.Create(2048);
+using var mismatchCert = new CertificateRequest("CN=" + mismatchId, mismatchKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+    .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+await op.EnrollX509Async(mismatchId, mismatchCert.Thumbprint);
 using var otherCaKey = RSA.Create(2048);
 var otherReq = new CertificateRequest("CN=Not the emulator CA", otherCaKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 otherReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
@@ -107,6 +114,82 @@ _ = Task.Run(async () =>
     }
 });
 
+// The device's "go" channel: a plain socket it waits on (without pumping) until the harness writes one byte.
+var signalListener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+signalListener.Start();
+int signalPort = ((System.Net.IPEndPoint)signalListener.LocalEndpoint).Port;
+// C2D during a token renewal: 48 messages of 4,000 bytes (the inbox holds 64 KB, so 16 wait there, one in M2Mqtt's
+// dispatch thread, the rest in M2Mqtt's queue; IoT Hub keeps at most 50 pending per device). 15 s token: renewal at 12 s.
+const int RenewC2dMessages = 48, RenewC2dBytes = 4000, RenewC2dTokenSeconds = 15;
+
+// Certificate chains mbedTLS is given by a server (board case tls-chains): a root the device trusts, an intermediate CA,
+// and TLS servers on loopback, each presenting one leaf for "localhost" (its own port), with or without the intermediate.
+using var chainRootKey = RSA.Create(2048);
+var chainRootReq = new CertificateRequest("CN=Chain test root", chainRootKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+chainRootReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+chainRootReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+using var chainRoot = chainRootReq.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(60));
+using var chainIntKey = RSA.Create(2048);
+var chainIntReq = new CertificateRequest("CN=Chain test intermediate", chainIntKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+chainIntReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+chainIntReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+using var chainIntPublic = chainIntReq.Create(chainRoot, DateTimeOffset.UtcNow.AddDays(-2), DateTimeOffset.UtcNow.AddDays(59), RandomNumberGenerator.GetBytes(8));
+using var chainInt = chainIntPublic.CopyWithPrivateKey(chainIntKey);
+X509Certificate2 ChainLeaf(X509Certificate2 issuer, string? eku)
+{
+    using var key = RSA.Create(2048);
+    var req = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+    var names = new SubjectAlternativeNameBuilder();
+    names.AddDnsName("localhost");
+    req.CertificateExtensions.Add(names.Build());
+    if (eku != null) req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(eku)], false));
+    using var issued = req.Create(issuer, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), RandomNumberGenerator.GetBytes(8));
+    return X509CertificateLoader.LoadPkcs12(issued.CopyWithPrivateKey(key).Export(X509ContentType.Pfx), null);
+}
+const string ServerAuth = "1.3.6.1.5.5.7.3.1", ClientAuth = "1.3.6.1.5.5.7.3.2";
+// name -> (leaf, send the intermediate along)
+var chainServers = new (string Name, X509Certificate2 Leaf, bool SendIntermediate)[]
+{
+    ("leaf-intermediate", ChainLeaf(chainInt, ServerAuth), true),
+    ("leaf-only", ChainLeaf(chainInt, ServerAuth), false),
+    ("client-auth-eku", ChainLeaf(chainRoot, ClientAuth), false),
+    ("no-eku", ChainLeaf(chainRoot, null), false),
+};
+var chainResults = new ConcurrentDictionary<string, string>();
+var chainPorts = new Dictionary<string, int>();
+var chainListeners = new List<System.Net.Sockets.TcpListener>();
+foreach (var (name, leaf, sendIntermediate) in chainServers)
+{
+    var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+    listener.Start();
+    chainListeners.Add(listener);
+    chainPorts[name] = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    // offline: no AIA fetching; the extra certificates are what the server sends after its leaf.
+    var context = System.Net.Security.SslStreamCertificateContext.Create(leaf,
+        sendIntermediate ? new X509Certificate2Collection(chainIntPublic) : new X509Certificate2Collection(), offline: true);
+    _ = Task.Run(async () =>
+    {
+        while (true)
+        {
+            System.Net.Sockets.TcpClient client;
+            try { client = await listener.AcceptTcpClientAsync(); } catch (Exception) { return; }
+            using (client)
+            {
+                try
+                {
+                    using var tls = new System.Net.Security.SslStream(client.GetStream());
+                    await tls.AuthenticateAsServerAsync(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificateContext = context });
+                    var buffer = new byte[16];
+                    int n = await tls.ReadAsync(buffer);
+                    chainResults[name] = "handshake done, read " + n + " byte(s)";
+                    await tls.WriteAsync(new byte[] { (byte)'k' });
+                }
+                catch (Exception ex) { chainResults.TryAdd(name, "server: " + ex.GetType().Name); }
+            }
+        }
+    });
+}
+
 static string Lit(string s) => "@\"" + s.Replace("\"", "\"\"") + "\"";
 var wrongKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 var config = $$"""
@@ -127,6 +210,14 @@ var config = $$"""
             internal const string RenewDeviceId = {{Lit(renewId)}};
             internal const string RenewKey = {{Lit(renew.PrimaryKey!)}};
             internal const string StallDeviceId = {{Lit(stallId)}};
+            internal const string RenewC2dDeviceId = {{Lit(renewC2dId)}};
+            internal const string RenewC2dKey = {{Lit(renewC2d.PrimaryKey!)}};
+            internal const int RenewC2dMessages = {{RenewC2dMessages}};
+            internal const int RenewC2dTokenSeconds = {{RenewC2dTokenSeconds}};
+            internal const int SignalPort = {{signalPort}};
+            internal const string ChainRootPem = {{Lit(chainRoot.ExportCertificatePem())}};
+            internal static readonly string[] ChainCases = new string[] { {{string.Join(", ", chainServers.Select(c => Lit(c.Name)))}} };
+            internal static readonly int[] ChainPorts = new int[] { {{string.Join(", ", chainServers.Select(c => chainPorts[c.Name]))}} };
             internal const string SilentDeviceId = "board-silent";
             internal const int SilentPort = {{silentPort}};
             internal const string SilentCaPem = {{Lit(silentCa.ExportCertificatePem())}};
@@ -134,6 +225,8 @@ var config = $$"""
             internal const string X509DeviceId = {{Lit(x509Id)}};
             internal const string X509CertPem = {{Lit(deviceCert.ExportCertificatePem())}};
             internal const string X509KeyPem = {{Lit(deviceKey.ExportRSAPrivateKeyPem())}};
+            internal const string MismatchDeviceId = {{Lit(mismatchId)}};
+            internal const string MismatchCertPem = {{Lit(mismatchCert.ExportCertificatePem())}};
             internal const int Messages = {{messages}};
             internal const bool SdkLog = {{(sdkLog ? "true" : "false")}};
             internal const string Only = {{Lit(only)}};
@@ -175,6 +268,7 @@ Task<CommandResult>? command = null;
 long c2dId = -1;
 int inFlightAtDrop = 0;
 long bigC2dId = -1;
+int renewC2dCompletedAtGo = -1;
 // 6,000 bytes of text with 2- and 3-byte UTF-8 characters (10 bytes a piece), so a byte/char mix-up shows.
 string BigC2d = string.Concat(Enumerable.Repeat("abcd\u00e9\u20ac-", 600));
 static bool IsDrop(TelemetryMessage x) => x.Properties.TryGetValue("case", out var c) && c == "drop";
@@ -225,6 +319,21 @@ try
             case "@ready" when parts[1] == "refuse":
                 op.RefuseConnects(TimeSpan.FromSeconds(2));
                 if (!await op.DropConnectionAsync(stallId)) Log("harness: drop found no connection");
+                break;
+            case "@ready" when parts[1] == "c2d-renewal":
+            {
+                var accept = signalListener.AcceptTcpClientAsync();
+                for (int i = 0; i < RenewC2dMessages; i++)
+                    await op.SendC2dAsync(renewC2dId, ("renew-" + i + "-").PadRight(RenewC2dBytes, 'x'),
+                        new Dictionary<string, string?> { ["kind"] = "renew", ["seq"] = i.ToString() });
+                // Every one acknowledged by M2Mqtt (completed on the hub) while the device pumps nothing.
+                renewC2dCompletedAtGo = await WaitForAsync(async () => (await op.ListC2dAsync(renewC2dId)).Count(x => x.State == "completed"), n => n >= RenewC2dMessages);
+                using var go = await accept;
+                go.GetStream().WriteByte(1);
+                break;
+            }
+            case "@ready" when parts[1] == "c2d-renewal-end":
+                await op.SendC2dAsync(renewC2dId, "end", new Dictionary<string, string?> { ["kind"] = "renew-end" });
                 break;
             case "@ready" when parts[1] == "bigc2d":
                 bigC2dId = await op.SendC2dAsync(stallId, BigC2d, new Dictionary<string, string?> { ["kind"] = "big" });
@@ -284,6 +393,7 @@ Case("silent-dps-timeout", silent.Length > 1 && silent[0] == "-1" && int.Parse(s
         && silentRequest.StartsWith("PUT /" + emu.IdScope + "/registrations/board-silent/register", StringComparison.Ordinal),
     silent.Length == 0 ? "no result from the device (it hung?)" : $"the silent server got '{silentRequest}'; device status {silent[0]} after {silent.ElementAtOrDefault(1)} ms (time-out 2,000 ms)");
 silentListener.Stop();
+signalListener.Stop();
 foreach (var h in silentHeld) h.Dispose();
 
 // DPS register + poll: accepted, "assigning" for AssigningPolls polls, then assigned; the polls honour Retry-After.
@@ -352,6 +462,13 @@ var renewed = DoneArgs("token-renewal");
 Case("token-renewal", renewed.Length > 0 && int.Parse(renewed[0]) >= 1 && renewConnects >= 2 && afterRenewal && !LogHas("closing '" + renewId + "': its token"),
     $"renewals {renewed.ElementAtOrDefault(0) ?? "none"}; the hub saw {renewConnects} connects; telemetry after the renewal stored: {afterRenewal}");
 
+// C2D messages acknowledged before the pump closed the link for a token renewal: every one raised, none sent twice.
+var renewC2dDone = DoneArgs("c2d-renewal");
+var renewC2dQueue = (await op.ListC2dAsync(renewC2dId)).Where(x => x.State == "completed").ToArray();
+Case("c2d-during-renewal", renewC2dDone.Length > 2 && renewC2dDone[0] == RenewC2dMessages.ToString() && renewC2dCompletedAtGo >= RenewC2dMessages
+        && int.Parse(renewC2dDone[2]) >= 1 && !LogHas("closing '" + renewC2dId + "': its token"),
+    $"{renewC2dCompletedAtGo} of {RenewC2dMessages} completed on the hub before the device pumped; the app got {renewC2dDone.ElementAtOrDefault(0) ?? "none"} distinct ({renewC2dDone.ElementAtOrDefault(1) ?? "?"} raised); renewals {renewC2dDone.ElementAtOrDefault(2) ?? "none"}; hub closed for token expiry: {LogHas("closing '" + renewC2dId + "': its token")}; {renewC2dQueue.Length} completed in all, deliveries {string.Join(",", renewC2dQueue.Select(x => x.DeliveryCount).Distinct())}");
+
 var stallSeqs = (await op.GetTelemetryAsync(stallId, 0, 1000)).Where(x => x.Properties.TryGetValue("case", out var c) && c == "stall")
     .Select(x => JsonDocument.Parse(x.Payload).RootElement.GetProperty("seq").GetInt32()).ToArray();
 var stalled = DoneArgs("stall");
@@ -374,6 +491,38 @@ var x509Tel = (await op.GetTelemetryAsync(x509Id)).Any(x => Text(x).Contains("\"
 Case("x509-individual", Done("x509") != null && x509Connected != null && x509Connected.Contains("x509", StringComparison.OrdinalIgnoreCase) && x509Tel
         && LogHas("registration of '" + x509Id),
     $"DPS registration: {LogHas("registration of '" + x509Id)}; hub: {x509Connected ?? "no connect"}; telemetry stored: {x509Tel}");
+
+// A private key that cannot work ends in InvalidCredential (-9): a corrupt one at the constructor, one of another
+// certificate when the server refuses the handshake (DPS never sees a request); refusing the server's certificate
+// with a good pair stays a network error (-1).
+var corruptKey = DoneArgs("x509-corrupt-key");
+Case("x509-corrupt-key", corruptKey.ElementAtOrDefault(0) == "-9",
+    $"Device constructor: {(corruptKey.Length == 0 ? "no result" : corruptKey[0] == "accepted" ? "accepted the key" : "IotcException " + corruptKey[0])}; System.Net's X509Certificate2(cert, key, null): {facts.GetValueOrDefault("x509_corrupt_key_runtime") ?? "?"}");
+var mismatched = DoneArgs("x509-mismatched-key");
+var dpsSawMismatch = LogHas("registration of '" + mismatchId);
+Case("x509-mismatched-key", mismatched.ElementAtOrDefault(0) == "connect" && mismatched.ElementAtOrDefault(1) == "-9" && !dpsSawMismatch,
+    $"X509Certificate2 {facts.GetValueOrDefault("x509_mismatched_key_runtime") ?? "?"} the pair; Connect(): {string.Join(" ", mismatched)}; failure {facts.GetValueOrDefault("x509_mismatched_key_failure") ?? "?"}; DPS registered it: {dpsSawMismatch}");
+var mismatchedHub = DoneArgs("x509-mismatched-key-hub");
+var hubSawMismatch = LogHas("hub: '" + mismatchId + "' connected");
+Case("x509-mismatched-key-hub", mismatchedHub.ElementAtOrDefault(0) == "-9" && !hubSawMismatch
+        && (facts.GetValueOrDefault("x509_mismatched_key_hub_failure") ?? "").Contains("MqttConnectionException", StringComparison.Ordinal),
+    $"stored assignment, straight to the hub: Connect() {mismatchedHub.ElementAtOrDefault(0) ?? "no result"}; failure {facts.GetValueOrDefault("x509_mismatched_key_hub_failure") ?? "?"}; hub logged a connect: {hubSawMismatch}");
+var otherRoot = DoneArgs("x509-other-root");
+Case("x509-other-root-network-error", otherRoot.ElementAtOrDefault(0) == "-1",
+    $"status {otherRoot.ElementAtOrDefault(0) ?? "none"}; failure {facts.GetValueOrDefault("x509_other_root_failure") ?? "?"}");
+
+// What mbedTLS (nanoCLR's TLS, nf-interpreter's configuration) accepts from a server when only the root is configured.
+foreach (var (name, _, _) in chainServers)
+{
+    var got = DoneArgs("tls-chain " + name);
+    Console.WriteLine($"board: tls-chain {name}: device {(got.Length == 0 ? "no result" : string.Join(" ", got))}; server {chainResults.GetValueOrDefault(name) ?? "saw no handshake"}");
+}
+string ChainOutcome(string name) => (Done("tls-chain " + name) ?? "").Split(' ').ElementAtOrDefault(3) ?? "none";
+Case("tls-chain-intermediate-sent", ChainOutcome("leaf-intermediate") == "accepted" && ChainOutcome("leaf-only") != "accepted",
+    $"leaf + intermediate sent, only the root configured: {ChainOutcome("leaf-intermediate")}; the same without the intermediate: {ChainOutcome("leaf-only")}");
+Case("tls-server-eku", ChainOutcome("no-eku") == "accepted" && ChainOutcome("client-auth-eku") == "refused",
+    $"server certificate without EKU: {ChainOutcome("no-eku")}; with only the clientAuth EKU: {ChainOutcome("client-auth-eku")}");
+foreach (var l in chainListeners) l.Stop();
 
 foreach (var f in facts) Console.WriteLine($"board: fact {f.Key} = {f.Value}");
 if (failed > 0) Console.WriteLine("board: full log (emulator + device) in " + logPath);
