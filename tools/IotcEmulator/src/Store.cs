@@ -100,6 +100,11 @@ internal sealed class Store : IAsyncDisposable
 
     public long PersistedTelemetryCount => Interlocked.Read(ref _persisted);
 
+    /// <summary>Telemetry transactions committed, and the time the writer spent in them (inserts + commit); the bench
+    /// reports messages per commit from these.</summary>
+    public (long Commits, TimeSpan Busy, TimeSpan CommitOnly) TelemetryWriterStats => (Interlocked.Read(ref _commits), TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks)), TimeSpan.FromTicks(Interlocked.Read(ref _commitTicks)));
+    long _commits, _busyTicks, _commitTicks;
+
     SqliteConnection Open()
     {
         var c = new SqliteConnection(_connectionString);
@@ -433,6 +438,8 @@ internal sealed class Store : IAsyncDisposable
 
     static readonly int[] InsertGroupSizes = [64, 8, 1];
 
+    const int GroupCommitYields = 4;
+
     async Task WriteTelemetryLoopAsync()
     {
         using var c = Open();
@@ -442,24 +449,37 @@ internal sealed class Store : IAsyncDisposable
         var reader = _telemetry.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            // Drain what is there: one transaction per batch keeps the commit count low under load, and every message
-            // waiting for its PUBACK shares that one commit.
-            while (batch.Count < 8192 && reader.TryRead(out var item))
+            // Group commit: one transaction per batch, and every message waiting for its PUBACK shares that commit.
+            // After draining, the thread pool gets to run what it has queued (publishes being handled) and the queue is
+            // drained again while that brings more: idle, the second drain finds nothing and the commit follows at
+            // once; busy, more messages share a commit (bench: 18 per commit before, ~40 with it).
+            for (var yields = 0; ; yields++)
             {
-                if (item is Pending m) batch.Add(m);
-                else if (item is Flush f) flushes.Add(f);
+                var before = batch.Count;
+                while (batch.Count < 8192 && reader.TryRead(out var item))
+                {
+                    if (item is Pending m) batch.Add(m);
+                    else if (item is Flush f) flushes.Add(f);
+                }
+                if (batch.Count == before || batch.Count >= 8192 || yields == GroupCommitYields) break;
+                await Task.Yield();
             }
             if (batch.Count > 0)
             {
                 try
                 {
+                    var started = System.Diagnostics.Stopwatch.GetTimestamp();
                     using var tx = c.BeginTransaction();
                     var done = 0;
                     foreach (var insert in inserts)
                     {
                         for (; batch.Count - done >= insert.Rows; done += insert.Rows) insert.Run(tx, batch, done);
                     }
+                    var commitStart = System.Diagnostics.Stopwatch.GetTimestamp();
                     tx.Commit();
+                    Interlocked.Add(ref _busyTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
+                    Interlocked.Add(ref _commitTicks, System.Diagnostics.Stopwatch.GetElapsedTime(commitStart).Ticks);
+                    Interlocked.Increment(ref _commits);
                     Interlocked.Add(ref _persisted, batch.Count);
                     foreach (var p in batch) p.State = 1;
                 }
