@@ -84,6 +84,8 @@ internal static class Bench
             var emu = new List<double>();
             var emuAcked = new List<double>();
             var bare = new List<double>();
+            var emuCpu = new List<double>();
+            var bareCpu = new List<double>();
             var samples = new List<MemorySample> { memBase };
             var run = Stopwatch.StartNew();
             for (var pair = 1; run.Elapsed.TotalSeconds < seconds; pair++)
@@ -93,11 +95,13 @@ internal static class Bench
                 MemorySample m;
                 if (pair % 2 == 1) { e = await EmulatorRound(roundSeconds); m = Memory(proc); b = await BareRound(roundSeconds); }
                 else { b = await BareRound(roundSeconds); e = await EmulatorRound(roundSeconds); m = Memory(proc); }
+                emuCpu.Add(e.CpuMicrosPerMessage);
+                bareCpu.Add(b.CpuMicrosPerMessage);
                 emu.Add(e.PersistedPerSecond);
                 emuAcked.Add(e.AckedPerSecond);
                 bare.Add(b.AckedPerSecond);
                 samples.Add(m);
-                o.WriteLine($"round {pair,2}: emulator {e.PersistedPerSecond,8:N0} msgs/s persisted ({e.AckedPerSecond,8:N0} acked, flush {e.FlushSeconds * 1000,4:0} ms) | bare {b.AckedPerSecond,8:N0} msgs/s acked | {m}");
+                o.WriteLine($"round {pair,2}: emulator {e.PersistedPerSecond,8:N0} msgs/s persisted ({e.AckedPerSecond,8:N0} acked, flush {e.FlushSeconds * 1000,4:0} ms, CPU {e.CpuMicrosPerMessage,3:0} µs/msg) | bare {b.AckedPerSecond,8:N0} msgs/s acked (CPU {b.CpuMicrosPerMessage,3:0} µs/msg) | {m}");
             }
 
             var memEnd = samples[^1];
@@ -110,6 +114,9 @@ internal static class Bench
             {
                 throw new InvalidOperationException($"SQLite holds {rows:N0} telemetry rows, the store counted {persisted:N0} commits and clients saw {emuAckedTotal:N0} PUBACKs: acked messages are missing");
             }
+            var w = host.Operator.TelemetryWriterStats;
+            o.WriteLine($"writer: {w.Commits:N0} commits, {persisted / (double)Math.Max(1, w.Commits):N0} messages per commit on average; busy {w.Busy.TotalSeconds:0.0} s "
+                + $"({w.Busy.TotalMilliseconds / Math.Max(1, w.Commits):0.00} ms per commit, of which COMMIT {w.CommitOnly.TotalMilliseconds / Math.Max(1, w.Commits):0.00} ms)");
             o.WriteLine($"SQLite: {rows:N0} telemetry rows = {emuAckedTotal:N0} acked by the emulator's clients (+{rows - emuAckedTotal:N0} persisted whose PUBACK was cut off at round ends)");
 
             var emuMedian = Median(emu);
@@ -117,7 +124,9 @@ internal static class Bench
             var ratio = emuMedian / bareMedian;
             o.WriteLine($"median of {emu.Count} rounds: emulator {emuMedian:N0} msgs/s persisted (acked {Median(emuAcked):N0}; rounds {emu.Min():N0}..{emu.Max():N0}), "
                 + $"bare {bareMedian:N0} msgs/s (rounds {bare.Min():N0}..{bare.Max():N0})");
-            o.WriteLine($"ratio of medians emulator(persisted)/bare: {ratio:0.00}x");
+            o.WriteLine($"ratio of medians emulator(persisted)/bare: {ratio:0.00}x; per-round ratios (pair order): {string.Join(" ", emu.Zip(bare, (x, y) => (x / y).ToString("0.00")))}");
+            o.WriteLine($"process CPU per message (median): emulator {Median(emuCpu):0} µs (rounds {emuCpu.Min():0}..{emuCpu.Max():0}), bare {Median(bareCpu):0} µs "
+                + $"(rounds {bareCpu.Min():0}..{bareCpu.Max():0}); bare/emulator {Median(bareCpu) / Median(emuCpu):0.00}x");
 
             o.WriteLine($"memory at end of rounds:    {memEnd}");
             // Flat = live managed data and working set do not keep growing once warm (the warm-up pair, which fills
@@ -224,7 +233,9 @@ internal static class Bench
     /// <param name="PersistedPerSecond">Messages committed to SQLite per second in the measured window (0 for the bare server).</param>
     /// <param name="AckedTotal">PUBACKs seen in the whole round, warm-up included (all must end up in SQLite).</param>
     /// <param name="FlushSeconds">Time the writer needed to drain after the round.</param>
-    sealed record RoundResult(double AckedPerSecond, double PersistedPerSecond, long AckedTotal, double FlushSeconds);
+    /// <param name="CpuMicrosPerMessage">Process CPU time in the measured window per message (persisted for the emulator,
+    /// acked for the bare server): clients, TLS on both ends and the server, so a busy machine slows it less than the rate.</param>
+    sealed record RoundResult(double AckedPerSecond, double PersistedPerSecond, long AckedTotal, double FlushSeconds, double CpuMicrosPerMessage);
 
     /// <summary>All clients publish for a warm-up, then for <paramref name="measure"/> seconds; the rates are taken over
     /// that window only. <paramref name="committed"/> reads the store's commit counter (null for the bare server).</summary>
@@ -255,13 +266,16 @@ internal static class Bench
         await Task.Delay(TimeSpan.FromSeconds(WarmupSeconds), ct);
         var a0 = Interlocked.Read(ref acked);
         var p0 = committed?.Invoke() ?? 0;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(measure), ct);
         var a1 = Interlocked.Read(ref acked);
         var p1 = committed?.Invoke() ?? 0;
+        var cpu1 = Process.GetCurrentProcess().TotalProcessorTime;
         var elapsed = sw.Elapsed.TotalSeconds;
         stop.Cancel();
         try { await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(15)); } catch (Exception) { /* stragglers cancelled */ }
-        return new RoundResult((a1 - a0) / elapsed, (p1 - p0) / elapsed, Interlocked.Read(ref acked), 0);
+        return new RoundResult((a1 - a0) / elapsed, (p1 - p0) / elapsed, Interlocked.Read(ref acked), 0,
+            (cpu1 - cpu0).TotalMicroseconds / Math.Max(1, committed is null ? a1 - a0 : p1 - p0));
     }
 }

@@ -97,82 +97,71 @@ internal static class Dashboard
     }
 }
 
-/// <summary>Per-device facts for the device list that the store does not keep: today's message count (seeded from
-/// SQLite once, then counted as messages arrive) and when a message last arrived.</summary>
-internal sealed class DashboardStats
+/// <summary>Per-device facts for the device list that the device table does not keep: today's message count and when a
+/// message last arrived. Both are read from the telemetry table, only the rows added since the last look (an id range),
+/// so a message costs the hot ingest path nothing here and nothing is held in memory between looks.</summary>
+internal sealed class DashboardStats(Store store)
 {
-    readonly Store _store;
-    readonly object _sync = new();
-    Dictionary<string, long>? _today; // null until seeded
-    DateOnly _day;
-    long _seededMaxId;
-    readonly List<TelemetryMessage> _duringSeed = [];
+    readonly SemaphoreSlim _sync = new(1, 1);
+    readonly Dictionary<string, long> _today = new(StringComparer.Ordinal);
     readonly Dictionary<string, DateTimeOffset> _lastMessage = new(StringComparer.Ordinal);
+    DateOnly _day;
+    long _seenMaxId;
 
-    public DashboardStats(Store store, EmulatorOperator op)
+    /// <summary>Brings the counts up to everything committed so far (rows with ids above the last look).</summary>
+    async Task RefreshAsync(EmulatorOperator op)
     {
-        _store = store;
-        op.TelemetryReceived += OnTelemetry;
-    }
-
-    void OnTelemetry(TelemetryMessage m)
-    {
-        lock (_sync)
-        {
-            _lastMessage[m.DeviceId] = m.ArrivedUtc;
-            if (_today is null) { if (_duringSeed.Count < 100_000) _duringSeed.Add(m); return; }
-            Count(m);
-        }
-    }
-
-    void Count(TelemetryMessage m)
-    {
-        if (m.Id <= _seededMaxId || DateOnly.FromDateTime(m.ArrivedUtc.UtcDateTime) != _day) return;
-        _today![m.DeviceId] = _today.GetValueOrDefault(m.DeviceId) + 1;
-    }
-
-    async Task<Dictionary<string, long>> TodayAsync(EmulatorOperator op)
-    {
-        var day = DateOnly.FromDateTime(DateTime.UtcNow);
-        lock (_sync)
-        {
-            if (_today is not null && _day == day) return new(_today, StringComparer.Ordinal);
-            _today = null;
-        }
         await op.GetTelemetryAsync(limit: 1).ConfigureAwait(false); // flushes what has arrived
-        var (counts, maxId) = await Task.Run(() => _store.CountTelemetrySince(new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero))).ConfigureAwait(false);
-        lock (_sync)
+        var day = DateOnly.FromDateTime(DateTime.UtcNow);
+        if (day != _day)
         {
-            _today = counts;
+            // Rows up to the last look arrived before it, so on another day none of them counts; later rows may.
+            _today.Clear();
             _day = day;
-            _seededMaxId = maxId;
-            foreach (var m in _duringSeed) Count(m);
-            _duringSeed.Clear();
-            return new(_today, StringComparer.Ordinal);
+        }
+        var dayStart = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var after = _seenMaxId;
+        var rows = await Task.Run(() => store.TelemetryActivitySince(after, dayStart)).ConfigureAwait(false);
+        foreach (var r in rows)
+        {
+            if (r.Today > 0) _today[r.DeviceId] = _today.GetValueOrDefault(r.DeviceId) + r.Today;
+            if (!_lastMessage.TryGetValue(r.DeviceId, out var t) || r.LastArrivedUtc > t) _lastMessage[r.DeviceId] = r.LastArrivedUtc;
+            _seenMaxId = Math.Max(_seenMaxId, r.MaxId);
         }
     }
 
     public async Task<object> OverviewAsync(EmulatorOperator op)
     {
-        var today = await TodayAsync(op).ConfigureAwait(false);
+        await _sync.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await RefreshAsync(op).ConfigureAwait(false);
+            return await OverviewLockedAsync(op).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sync.Release();
+        }
+    }
+
+    async Task<object> OverviewLockedAsync(EmulatorOperator op)
+    {
+        var today = _today;
         var enrollments = (await op.ListEnrollmentsAsync().ConfigureAwait(false)).ToDictionary(e => e.Id, StringComparer.OrdinalIgnoreCase);
         var devices = await op.ListDevicesAsync().ConfigureAwait(false);
-        lock (_sync)
+        return devices.Select(d =>
         {
-            return devices.Select(d =>
+            var e = d.EnrollmentId is null ? null : enrollments.GetValueOrDefault(d.EnrollmentId);
+            var enrollment = d.EnrollmentId is null ? "direct (no DPS)"
+                : e is null ? "enrollment revoked"
+                : (e.IsGroup ? "group" : "individual") + (d.Attestation == AttestationKind.X509 ? ", X.509" : ", symmetric key");
+            DateTimeOffset? lastSeen = d.Connected ? DateTimeOffset.UtcNow : Max(Max(d.LastConnectedUtc, d.LastDisconnectedUtc), _lastMessage.TryGetValue(d.DeviceId, out var t) ? t : null);
+            return new
             {
-                var e = d.EnrollmentId is null ? null : enrollments.GetValueOrDefault(d.EnrollmentId);
-                var enrollment = d.EnrollmentId is null ? "direct (no DPS)"
-                    : e is null ? "enrollment revoked"
-                    : (e.IsGroup ? "group" : "individual") + (d.Attestation == AttestationKind.X509 ? ", X.509" : ", symmetric key");
-                DateTimeOffset? lastSeen = d.Connected ? DateTimeOffset.UtcNow : Max(Max(d.LastConnectedUtc, d.LastDisconnectedUtc), _lastMessage.TryGetValue(d.DeviceId, out var t) ? t : null);
-                return new
-                {
-                    deviceId = d.DeviceId, connected = d.Connected, lastSeenUtc = lastSeen, modelId = d.ModelId,
-                    enrollmentId = d.EnrollmentId, enrollment, attestation = d.Attestation, messagesToday = today.GetValueOrDefault(d.DeviceId),
-                };
-            }).ToList();
-        }
+                deviceId = d.DeviceId, connected = d.Connected, lastSeenUtc = lastSeen, modelId = d.ModelId,
+                enrollmentId = d.EnrollmentId, enrollment, attestation = d.Attestation, messagesToday = today.GetValueOrDefault(d.DeviceId),
+            };
+        }).ToList();
     }
 
     static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;

@@ -163,7 +163,7 @@ public sealed class EmulatorHost : IAsyncDisposable
             var op = new EmulatorOperator(store, hub, faults, log, hubHost);
             var token = options.RequireAccessToken ? options.AccessToken ?? AccessControl.NewToken() : null;
             WriteTokenFile(dataDir, token);
-            var dashboard = new DashboardWiring(new AccessControl(token), new DashboardStats(store, op), token);
+            var dashboard = new DashboardWiring(new AccessControl(token), new DashboardStats(store), token);
 
             var dpsPort = options.DpsPort;
             for (var attempt = 0; ; attempt++)

@@ -142,6 +142,8 @@ public sealed class EmulatorOperator
     /// <summary>Number of telemetry rows committed so far (since start).</summary>
     public long PersistedTelemetryCount => _store.PersistedTelemetryCount;
 
+    internal (long Commits, TimeSpan Busy, TimeSpan CommitOnly) TelemetryWriterStats => _store.TelemetryWriterStats;
+
     // ---------------- twins ----------------
 
     /// <summary>The device's twin, or null when the device does not exist.</summary>

@@ -631,16 +631,38 @@ internal sealed class HubService : IAsyncDisposable
     }
 
     // Devices repeat the same few property bags; parsing and serialising each distinct one once keeps the hot path cheap.
+    // Looked up by span, so a hit allocates nothing (the topic's bag is not cut out as a string).
     readonly ConcurrentDictionary<string, (IReadOnlyDictionary<string, string?> Props, string Json)> _bags = new(StringComparer.Ordinal);
 
-    (IReadOnlyDictionary<string, string?> Props, string Json) ParsedBag(string bag)
+    (IReadOnlyDictionary<string, string?> Props, string Json) ParsedBag(ReadOnlySpan<char> bagSpan)
     {
-        if (_bags.TryGetValue(bag, out var hit)) return hit;
+        var bags = _bags.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (bags.TryGetValue(bagSpan, out var hit)) return hit;
+        var bag = bagSpan.ToString();
         var props = PropertyBag.Parse(bag);
         var entry = ((IReadOnlyDictionary<string, string?>)props, Store.PropertiesJson(props));
         if (_bags.Count > 4096) _bags.Clear();
         _bags[bag] = entry;
         return entry;
+    }
+
+    /// <summary>True for <c>devices/{sender}/messages/events</c>, alone or followed by <c>/</c> and a property bag (which
+    /// starts at <paramref name="bagStart"/>), compared in place so that the hot path builds no string.</summary>
+    internal static bool IsTelemetryTopic(string topic, string sender, out int bagStart)
+    {
+        const string Devices = "devices/", Events = "/messages/events";
+        var t = topic.AsSpan();
+        bagStart = topic.Length;
+        if (!t.StartsWith(Devices, StringComparison.Ordinal)) return false;
+        t = t[Devices.Length..];
+        if (!t.StartsWith(sender, StringComparison.Ordinal)) return false;
+        t = t[sender.Length..];
+        if (!t.StartsWith(Events, StringComparison.Ordinal)) return false;
+        t = t[Events.Length..];
+        if (t.Length == 0) return true;
+        if (t[0] != '/') return false;
+        bagStart = topic.Length - t.Length + 1;
+        return true;
     }
 
     static (string Path, Dictionary<string, string?> Query) SplitQuery(string topic)
@@ -673,8 +695,7 @@ internal sealed class HubService : IAsyncDisposable
             try { await Task.Delay(delay, e.CancellationToken).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
         }
         var topic = msg.Topic;
-        var events = "devices/" + sender + "/messages/events";
-        if (topic.StartsWith(events, StringComparison.Ordinal) && (topic.Length == events.Length || topic[events.Length] == '/'))
+        if (IsTelemetryTopic(topic, sender, out var bagStart))
         {
             if (msg.Payload.Length + Encoding.UTF8.GetByteCount(topic) > Limits.TelemetryBytes)
             {
@@ -683,8 +704,7 @@ internal sealed class HubService : IAsyncDisposable
                 _log($"hub: closing '{sender}': telemetry message of {msg.Payload.Length} bytes is above IoT Hub's {Limits.TelemetryBytes / 1024} KB limit; not stored");
                 return;
             }
-            var bag = topic.Length > events.Length + 1 ? topic[(events.Length + 1)..] : "";
-            var (props, propsJson) = ParsedBag(bag);
+            var (props, propsJson) = ParsedBag(topic.AsSpan(bagStart));
             TelemetryMessage stored;
             // A QoS 1 PUBACK (sent when this handler returns) promises the message is stored: wait for its commit.
             try { stored = await _store.EnqueueTelemetryAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken, untilCommitted: msg.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce).ConfigureAwait(false); }
