@@ -193,16 +193,27 @@ namespace Iotc.Bench
                     E2eSide side = sides[round % 2 == 1 ? j : sides.Count - 1 - j];
                     GC.Collect();
                     GC.WaitForPendingFinalizers();
-                    Stopwatch watch = Stopwatch.StartNew();
+                    DateTimeOffset startUtc = DateTimeOffset.UtcNow;
+                    TimeSpan cpuBefore = CpuTime.Process();
                     SideResult r = side.Run(count, qos);
                     Verify(emu, side, stored, count, qos, round);
                     if (qos == 0)
                     {
+                        // The writes go on after the sender is done: CPU until the emulator stored the last one (the
+                        // count polls of Verify included, the same for every side).
+                        if (!double.IsNaN(r.ProcessCpuMicrosPerMessage))
+                        {
+                            r.ProcessCpuMicrosPerMessage = (CpuTime.Process() - cpuBefore).TotalMilliseconds * 1000 / count;
+                        }
+
                         // QoS 0 has no acknowledgement: what the sender calls sent may still be in its buffers (the
                         // SDK's MQTTnet transport does not wait for the write). The rate that counts is delivery: until
                         // the emulator has stored the last one (polled, so a few ms late at worst, on every side alike).
+                        // Timed by the arrival of the last message as the emulator stamped it, not by when the polls
+                        // saw it: a side whose sender is done early (the SDK hands QoS 0 messages to its transport)
+                        // would otherwise be polled all along, and each poll (a commit and a count) slows the emulator.
                         r.SentPerSecond = r.MessagesPerSecond;
-                        r.MessagesPerSecond = count / watch.Elapsed.TotalSeconds;
+                        r.MessagesPerSecond = count / (emu.LastArrivedAsync(side.DeviceId).GetAwaiter().GetResult() - startUtc).TotalSeconds;
                     }
 
                     if (!warmUp)
@@ -241,6 +252,10 @@ namespace Iotc.Bench
 
             double sdk = Median(results["sdk"], x => x.MessagesPerSecond);
             string ratios = Format("sdk/raw {0:F2}x", sdk / Median(results["raw"], x => x.MessagesPerSecond));
+            ratios += Format(" (per round: {0}); cpu/msg sdk/raw {1:F2}x (per round: {2})",
+                string.Join(" ", results["sdk"].Zip(results["raw"], (a, b) => Format("{0:F2}", a.MessagesPerSecond / b.MessagesPerSecond))),
+                Median(results["sdk"], x => x.ProcessCpuMicrosPerMessage) / Median(results["raw"], x => x.ProcessCpuMicrosPerMessage),
+                string.Join(" ", results["sdk"].Zip(results["raw"], (a, b) => Format("{0:F2}", a.ProcessCpuMicrosPerMessage / b.ProcessCpuMicrosPerMessage))));
             if (results.ContainsKey("node"))
             {
                 ratios += Format(", sdk/node {0:F2}x, raw/node {1:F2}x", sdk / Median(results["node"], x => x.MessagesPerSecond),
@@ -267,7 +282,9 @@ namespace Iotc.Bench
             Stopwatch wait = Stopwatch.StartNew();
             while (now < expected && qos == 0 && wait.Elapsed.TotalSeconds < 10)
             {
-                Thread.Sleep(2);
+                // Each count commits what the emulator received and counts its table: polled often, it would slow the
+                // delivery it waits for (the rate is timed by the last arrival, so the poll's period does not count).
+                Thread.Sleep(50);
                 now = emu.CountAsync(side.DeviceId).GetAwaiter().GetResult();
             }
 
@@ -285,7 +302,9 @@ namespace Iotc.Bench
         private static string Describe(SideResult r)
         {
             string s = Format("{0,7:N0} msgs/s", r.MessagesPerSecond)
-                + (double.IsNaN(r.SentPerSecond) ? string.Empty : Format(" stored (sender done at {0:N0}/s)", r.SentPerSecond));
+                + (double.IsNaN(r.SentPerSecond) ? string.Empty : Format(" stored (sender done at {0:N0}/s)", r.SentPerSecond))
+                + (double.IsNaN(r.ProcessCpuMicrosPerMessage) ? string.Empty : Format(" cpu {0:F1} µs/msg", r.ProcessCpuMicrosPerMessage))
+                + (double.IsNaN(r.AppThreadCpuMicrosPerMessage) ? string.Empty : Format(" (app thread {0:F1})", r.AppThreadCpuMicrosPerMessage));
             if (!double.IsNaN(r.DoNextPerMessage))
             {
                 s += Format(" ({0:F2} DoNext, {1:N0} B app thread, {2:N0} B total /msg{3})", r.DoNextPerMessage, r.AppThreadBytesPerMessage, r.TotalBytesPerMessage,
@@ -300,6 +319,14 @@ namespace Iotc.Bench
         }
 
         private static string Extras(List<SideResult> r)
+        {
+            string cpu = double.IsNaN(r[0].ProcessCpuMicrosPerMessage) ? string.Empty : Format(", cpu {0:F1} µs/msg ({1:F1}..{2:F1})", Median(r, x => x.ProcessCpuMicrosPerMessage),
+                r.Min(x => x.ProcessCpuMicrosPerMessage), r.Max(x => x.ProcessCpuMicrosPerMessage))
+                + (double.IsNaN(r[0].AppThreadCpuMicrosPerMessage) ? string.Empty : Format(", app thread {0:F1} µs/msg", Median(r, x => x.AppThreadCpuMicrosPerMessage)));
+            return cpu + ExtrasWithoutCpu(r);
+        }
+
+        private static string ExtrasWithoutCpu(List<SideResult> r)
         {
             if (!double.IsNaN(r[0].DoNextPerMessage))
             {

@@ -207,6 +207,14 @@ namespace Iotc.Bench
             return (long)JsonNode.Parse(text)["count"];
         }
 
+        /// <summary>When the device's latest stored message arrived at the emulator (its clock, milliseconds; the same machine's).</summary>
+        public async Task<DateTimeOffset> LastArrivedAsync(string deviceId)
+        {
+            string text = await _api.GetStringAsync("telemetry?deviceId=" + Uri.EscapeDataString(deviceId) + "&tail=1");
+            JsonArray rows = JsonNode.Parse(text).AsArray();
+            return rows.Count == 0 ? DateTimeOffset.MinValue : rows[0]["arrivedUtc"].GetValue<DateTimeOffset>();
+        }
+
         /// <summary>The property bag of the device's latest stored message, as the emulator decoded it (for the side-by-side check).</summary>
         public async Task<string> LastPropertiesAsync(string deviceId, long afterId)
         {

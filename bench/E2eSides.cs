@@ -3,6 +3,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -37,6 +38,48 @@ namespace Iotc.Bench
 
         /// <summary>Send* calls refused with "outbox full" per message (the exception flow-control side only).</summary>
         public double OutboxFullPerMessage = double.NaN;
+
+        /// <summary>CPU time (user + system, all threads) the bench process used per message during the round, in µs (NaN for the Node.js side).</summary>
+        public double ProcessCpuMicrosPerMessage = double.NaN;
+
+        /// <summary>CPU time of the thread that ran the app loop per message, in µs (SDK sides on Linux only).</summary>
+        public double AppThreadCpuMicrosPerMessage = double.NaN;
+    }
+
+    /// <summary>CPU time of the whole process and of the calling thread (the latter on Linux only: clock_gettime).</summary>
+    internal static class CpuTime
+    {
+        private const int ClockThreadCpuTime = 3;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct TimeSpec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
+
+        [DllImport("libc", EntryPoint = "clock_gettime")]
+        private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+        /// <summary>User + system time of all the process's threads so far.</summary>
+        public static TimeSpan Process()
+        {
+            using (System.Diagnostics.Process p = System.Diagnostics.Process.GetCurrentProcess())
+            {
+                return p.TotalProcessorTime;
+            }
+        }
+
+        /// <summary>The calling thread's CPU time in µs, or NaN where it cannot be read.</summary>
+        public static double ThreadMicros()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return double.NaN;
+            }
+
+            return ClockGetTime(ClockThreadCpuTime, out TimeSpec t) == 0 ? t.Seconds * 1e6 + t.Nanoseconds / 1e3 : double.NaN;
+        }
     }
 
     /// <summary>A sender in the end-to-end benchmark.</summary>
@@ -63,16 +106,20 @@ namespace Iotc.Bench
         public abstract void Dispose();
 
         /// <summary>Ends a measured round: stops the watch, fails loudly on failures, and fills the rate and the process's bytes per message.</summary>
-        protected SideResult Finish(Stopwatch watch, long totalBytesBefore, int count, int failed, string failure)
+        protected SideResult Finish(Stopwatch watch, long totalBytesBefore, TimeSpan cpuBefore, int count, int failed, string failure)
         {
             watch.Stop();
+            TimeSpan cpu = CpuTime.Process() - cpuBefore;
             long totalBytes = GC.GetTotalAllocatedBytes(true) - totalBytesBefore;
             if (failed != 0)
             {
                 throw new InvalidOperationException(Name + ": " + failed + " " + failure);
             }
 
-            return new SideResult { MessagesPerSecond = count / watch.Elapsed.TotalSeconds, TotalBytesPerMessage = totalBytes / (double)count };
+            return new SideResult
+            {
+                MessagesPerSecond = count / watch.Elapsed.TotalSeconds, TotalBytesPerMessage = totalBytes / (double)count, ProcessCpuMicrosPerMessage = cpu.TotalMilliseconds * 1000 / count,
+            };
         }
     }
 
@@ -145,6 +192,8 @@ namespace Iotc.Bench
             long full = 0;
             long threadBefore = GC.GetAllocatedBytesForCurrentThread();
             long totalBefore = GC.GetTotalAllocatedBytes(true);
+            TimeSpan cpuBefore = CpuTime.Process();
+            double threadCpuBefore = CpuTime.ThreadMicros();
             Stopwatch watch = Stopwatch.StartNew();
             if (_exceptions)
             {
@@ -190,7 +239,9 @@ namespace Iotc.Bench
             }
 
             long threadBytes = GC.GetAllocatedBytesForCurrentThread() - threadBefore;
-            SideResult result = Finish(watch, totalBefore, count, _failed, "messages confirmed with a failure status");
+            double threadCpu = CpuTime.ThreadMicros() - threadCpuBefore;
+            SideResult result = Finish(watch, totalBefore, cpuBefore, count, _failed, "messages confirmed with a failure status");
+            result.AppThreadCpuMicrosPerMessage = threadCpu / count;
             result.AppThreadBytesPerMessage = threadBytes / (double)count;
             result.DoNextPerMessage = doNexts / (double)count;
             result.OutboxFullPerMessage = _exceptions ? full / (double)count : double.NaN;
@@ -262,6 +313,7 @@ namespace Iotc.Bench
             int failed = 0;
             MqttQualityOfServiceLevel level = qos == 0 ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce;
             long totalBefore = GC.GetTotalAllocatedBytes(true);
+            TimeSpan cpuBefore = CpuTime.Process();
             Stopwatch watch = Stopwatch.StartNew();
             Task[] workers = new Task[Math.Min(_window, count)];
             for (int w = 0; w < workers.Length; w++)
@@ -285,7 +337,7 @@ namespace Iotc.Bench
             }
 
             Task.WaitAll(workers);
-            return Finish(watch, totalBefore, count, failed, "publishes failed");
+            return Finish(watch, totalBefore, cpuBefore, count, failed, "publishes failed");
         }
 
         public override void Dispose()

@@ -37,6 +37,9 @@ namespace nanoFramework.Iotc.Tests.Pump
         /// <summary>With <see cref="FailTopicsContaining"/>: the failure also closes the link.</summary>
         public bool FailureClosesLink;
 
+        /// <summary>QoS 0 publishes get an id too, reported by the test when "written" (as the MQTTnet transport does).</summary>
+        public bool ReportsQos0Writes;
+
         private int _holdConnect;
 
         /// <summary>Plays a slow or silent server: Connect waits (after taking its events) while this is true (read across threads).</summary>
@@ -203,7 +206,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Topics.Add(topic);
             Payloads.Add(payload);
             Qos.Add(qos);
-            int id = qos == 0 ? 0 : ++_nextPacketId;
+            int id = qos == 0 && !_owner.ReportsQos0Writes ? 0 : ++_nextPacketId;
             PacketIds.Add(id);
             return id;
         }

@@ -108,12 +108,13 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
-        public void Puback_MatchesOnlyAnInFlightQos1MessageWithThatPacketId()
+        public void Puback_MatchesOnlyAnInFlightMessageWithThatPacketId()
         {
+            // A QoS 0 message is in flight with an id only when its transport reports the write (IMqttTransport.Publish).
             Outbox outbox = new Outbox(10, 1000);
             OutboundMessage qos0 = Message(1, 0);
             qos0.InFlight = true;
-            qos0.PacketId = 7;
+            qos0.PacketId = 9;
             OutboundMessage waiting = Message(1, 1);
             waiting.PacketId = 7;
             OutboundMessage other = Message(1, 1);
@@ -126,9 +127,10 @@ namespace nanoFramework.Iotc.Tests.Pump
             outbox.Add(waiting);
             outbox.Add(other);
             outbox.Add(target);
-            Assert.AreEqual(3, outbox.IndexOfPacket(7), "not the QoS 0 message and not the one waiting to go");
+            Assert.AreEqual(3, outbox.IndexOfPacket(7), "not the one waiting to go");
             Assert.AreEqual(2, outbox.IndexOfPacket(8));
-            Assert.AreEqual(-1, outbox.IndexOfPacket(9));
+            Assert.AreEqual(0, outbox.IndexOfPacket(9));
+            Assert.AreEqual(-1, outbox.IndexOfPacket(10));
         }
 
         [TestMethod]

@@ -318,6 +318,34 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
+        public void Qos0Telemetry_ThatTheTransportReports_HoldsAWindowSlotUntilWritten()
+        {
+            CallbackQueue callbacks = new CallbackQueue();
+            Publisher publisher = NewPublisher(callbacks);
+            publisher.SetWindow(2, 10000);
+            FakeTransport transport = new FakeTransport();
+            transport.ReportsQos0Writes = true;
+            FakeMqtt mqtt = new FakeMqtt(transport);
+            mqtt.Open = true;
+            OutboundMessage first = Added(publisher, OutboundMessage.Telemetry, 0, 1);
+            int firstId = first.MessageId;
+            Added(publisher, OutboundMessage.Telemetry, 0, 1);
+            Added(publisher, OutboundMessage.Telemetry, 0, 1);
+            Assert.IsNull(publisher.Flush(mqtt, 1000));
+            Assert.AreEqual(2, mqtt.Topics.Count);
+            Assert.AreEqual(2, publisher.Outbox.InFlightCount());
+            Assert.IsNull(callbacks.Take(), "not written yet");
+
+            Assert.IsTrue(publisher.OnPuback((int)mqtt.PacketIds[0]));
+            IotcCallbackInfo sent = callbacks.Take();
+            Assert.AreEqual(firstId, sent.MessageId);
+            Assert.AreEqual(0, sent.StatusCode);
+            Assert.IsNull(publisher.Flush(mqtt, 1001));
+            Assert.AreEqual(3, mqtt.Topics.Count);
+            Assert.IsNotNull(publisher.Flush(mqtt, 11000), "a write never reported stalls the link");
+        }
+
+        [TestMethod]
         public void Flush_WaitsForNotBefore()
         {
             Publisher publisher = NewPublisher(new CallbackQueue());

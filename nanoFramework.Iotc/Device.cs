@@ -53,6 +53,12 @@ namespace nanoFramework.Iotc
         public const int FlushQuietMilliseconds = 500;
 
         /// <summary>
+        /// Longest a DoNext() with nothing to do but wait for PUBACKs sleeps for one (.NET only; it returns as soon as
+        /// the transport posts anything). Short, so an application that does its own work in the same loop is not held up.
+        /// </summary>
+        private const int WaitForNetworkMs = 1;
+
+        /// <summary>
         /// Creates a device that authenticates with a symmetric key (Python: <c>Device(scopeId, key, deviceId, credType)</c>).
         /// </summary>
         /// <param name="scopeId">The DPS ID scope of the IoT Central application (e.g. <c>0ne0012345A</c>).</param>
@@ -411,7 +417,9 @@ namespace nanoFramework.Iotc
         /// sends acks, responses and queued messages, renews the token and reconnects after a loss. With
         /// <see cref="SetConnectInBackground"/> (the default on .NET) a reconnect's network exchanges (DPS, TLS, CONNECT)
         /// run on a worker thread and a later call takes up their outcome, so no call waits for the network; otherwise at
-        /// most one exchange (bounded by SetTimeouts) per call. Call it often (every 10–100 ms).
+        /// most one exchange (bounded by SetTimeouts) per call. Call it often (every 10–100 ms). On .NET a call that finds
+        /// nothing to do but wait for PUBACKs waits for the transport (at most 1 ms) instead of returning at once, so a
+        /// loop calling it flat out does not spin a core.
         /// </summary>
         /// <exception cref="InvalidOperationException">Called from inside a callback.</exception>
         /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
@@ -450,7 +458,7 @@ namespace nanoFramework.Iotc
                     // Nothing to do but wait for the network: give the processor to the transport's threads. A loop
                     // calling DoNext() flat out otherwise starves them (measured: about 1,800 empty DoNext() calls per
                     // message and a third of the raw client's rate on two cores).
-                    YieldProcessor();
+                    WaitForNetwork();
                 }
             }
             finally
@@ -870,12 +878,15 @@ namespace nanoFramework.Iotc
             return id;
         }
 
-        private static void YieldProcessor()
+        private void WaitForNetwork()
         {
 #if NANOFRAMEWORK_1_0
             Thread.Sleep(0);
 #else
-            Thread.Yield();
+            // Until the transport posts something (a PUBACK, usually well under a millisecond on a LAN), at most
+            // WaitForNetworkMs: a yield alone still spins a core when nothing else is ready to run (measured on two
+            // cores: 65-180 DoNext() calls and 90-190 µs of the app thread's CPU per QoS 1 message).
+            _inbox.WaitForEvents(WaitForNetworkMs);
 #endif
         }
 

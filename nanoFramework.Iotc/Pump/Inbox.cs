@@ -39,6 +39,10 @@ namespace nanoFramework.Iotc.Pump
         private int _generation;
         private Thread _pumpThread;
 
+        // Set by a post while the pump waits in WaitForEvents (1 = waiting): posts do not touch the event otherwise.
+        private readonly AutoResetEvent _arrived = new AutoResetEvent(false);
+        private int _pumpWaiting;
+
         /// <summary>The connection whose events are accepted from now on; waiting posts of older ones stop waiting.</summary>
         internal void Open(int generation)
         {
@@ -70,6 +74,7 @@ namespace nanoFramework.Iotc.Pump
                             _messageBytes += e.Payload == null ? 0 : e.Payload.Length;
                             _events.Add(e);
                             Interlocked.Increment(ref _waiting);
+                            WakePump();
                         }
 
                         return;
@@ -80,6 +85,7 @@ namespace nanoFramework.Iotc.Pump
                         // Acks and losses are small and bounded by the in-flight window: never wait for them.
                         _events.Add(e);
                         Interlocked.Increment(ref _waiting);
+                        WakePump();
                         return;
                     }
 
@@ -90,6 +96,7 @@ namespace nanoFramework.Iotc.Pump
                         _messageBytes += size;
                         _events.Add(e);
                         Interlocked.Increment(ref _waiting);
+                        WakePump();
                         return;
                     }
                 }
@@ -126,6 +133,7 @@ namespace nanoFramework.Iotc.Pump
                 e.PacketId = packetId;
                 _events.Add(e);
                 Interlocked.Increment(ref _waiting);
+                WakePump();
             }
         }
 
@@ -150,6 +158,32 @@ namespace nanoFramework.Iotc.Pump
             }
 
             handled.Clear();
+        }
+
+        /// <summary>
+        /// Waits until something is posted or <paramref name="timeoutMs"/> has passed; returns at once when something is
+        /// already waiting. For a pump with nothing to do but wait for the network: sleeping here instead of spinning
+        /// leaves the processor to the transport's threads, and the first post wakes it.
+        /// </summary>
+        internal void WaitForEvents(int timeoutMs)
+        {
+            // Both sides publish first and check the other's flag after (full fences), so a post cannot slip between
+            // the check and the wait unseen; a stale signal only ends a later wait early.
+            Interlocked.Exchange(ref _pumpWaiting, 1);
+            if (Interlocked.CompareExchange(ref _waiting, 0, 0) == 0)
+            {
+                _arrived.WaitOne(timeoutMs, false);
+            }
+
+            Interlocked.Exchange(ref _pumpWaiting, 0);
+        }
+
+        private void WakePump()
+        {
+            if (Interlocked.CompareExchange(ref _pumpWaiting, 0, 0) != 0)
+            {
+                _arrived.Set();
+            }
         }
 
         /// <summary>Everything received so far, oldest first; the list is reused, so copy nothing out of it after the next call.</summary>

@@ -92,7 +92,7 @@ namespace nanoFramework.Iotc.Pump
             for (int i = 0; i < _items.Count; i++)
             {
                 OutboundMessage m = (OutboundMessage)_items[i];
-                if (m.InFlight && m.PacketId == packetId && m.Qos > 0)
+                if (m.InFlight && m.PacketId == packetId)
                 {
                     return i;
                 }

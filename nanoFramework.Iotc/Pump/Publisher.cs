@@ -310,9 +310,10 @@ namespace nanoFramework.Iotc.Pump
                     _log.Log(IotLogLevel.All, "published " + topic + " (" + m.Payload.Length + " bytes, QoS " + m.Qos + ")");
                 }
 
-                if (m.Qos == 0 && m.Kind == OutboundMessage.Telemetry)
+                if (m.Qos == 0 && m.Kind == OutboundMessage.Telemetry && packetId == 0)
                 {
-                    // QoS 0 is confirmed by the write itself.
+                    // QoS 0 is confirmed by the write itself; a transport that reports its writes returns an id, and the
+                    // message then stays in flight (and counts against the window) until the write is reported.
                     _outbox.RemoveAt(i);
                     i--;
                     Report(m, IotcStatus.Connected);
@@ -331,7 +332,7 @@ namespace nanoFramework.Iotc.Pump
             return null;
         }
 
-        /// <summary>A PUBACK: confirms telemetry (MessageSent) and command responses; reported patches wait for their twin response. True when it matched a message in flight.</summary>
+        /// <summary>A PUBACK (or a reported QoS 0 write): confirms telemetry (MessageSent) and command responses; reported patches wait for their twin response. True when it matched a message in flight.</summary>
         internal bool OnPuback(int packetId)
         {
             int index = _outbox.IndexOfPacket(packetId);
@@ -401,7 +402,7 @@ namespace nanoFramework.Iotc.Pump
 
                 if (m.TwinRequestId == null)
                 {
-                    if (m.Qos > 0 && now - m.SentAtMs >= _inFlightTimeoutMs)
+                    if (now - m.SentAtMs >= _inFlightTimeoutMs)
                     {
                         return "no PUBACK for message " + (m.MessageId != 0 ? m.MessageId.ToString() : "(automatic)") + " after " + (_inFlightTimeoutMs / 1000) + " s";
                     }

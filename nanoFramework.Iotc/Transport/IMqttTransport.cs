@@ -29,12 +29,14 @@ namespace nanoFramework.Iotc.Transport
 
         /// <summary>
         /// Queues a PUBLISH. For QoS 1 the returned packet id is reported to <see cref="IMqttEvents.OnPublished"/>
-        /// when the PUBACK arrives; for QoS 0 nothing is reported.
+        /// when the PUBACK arrives. For QoS 0 a transport either returns 0 and reports nothing (the message counts as
+        /// sent), or returns an id and reports it once the message is written: the pump then keeps it in flight until
+        /// then, so its in-flight window bounds the writes the transport holds.
         /// </summary>
         /// <param name="topic">The topic.</param>
         /// <param name="payload">The payload bytes (may be empty, never null).</param>
         /// <param name="qos">0 or 1.</param>
-        /// <returns>The packet id (1..65535) for QoS 1; 0 for QoS 0.</returns>
+        /// <returns>The packet id (1..65535) for QoS 1; for QoS 0 one the transport reports when written, or 0.</returns>
         /// <exception cref="TransportException">The connection is gone.</exception>
         int Publish(string topic, byte[] payload, int qos);
 
