@@ -303,11 +303,17 @@ namespace Iotc.NanoClrNet
 
         private static string TlsWithWrongRootIsRefused()
         {
+            return Refused(ProbeSettings.TlsPort, ProbeSettings.OtherRootPem, "handshake succeeded with a root that did not sign the server certificate");
+        }
+
+        /// <summary>Null when a TLS GET to <paramref name="port"/> trusting <paramref name="rootPem"/> (no client certificate) fails; else <paramref name="ifAccepted"/>.</summary>
+        private static string Refused(int port, string rootPem, string ifAccepted)
+        {
             try
             {
                 string page;
-                TlsGet(ProbeSettings.TlsPort, new X509Certificate(ProbeSettings.OtherRootPem), null, out page);
-                return "handshake succeeded with a root that did not sign the server certificate";
+                TlsGet(port, new X509Certificate(rootPem), null, out page);
+                return ifAccepted;
             }
             catch (Exception e)
             {
@@ -417,17 +423,7 @@ namespace Iotc.NanoClrNet
 
         private static string TlsWithoutClientCertificateIsRefused()
         {
-            try
-            {
-                string page;
-                TlsGet(ProbeSettings.MutualTlsPort, new X509Certificate(ProbeSettings.RootPem), null, out page);
-                return "a server requiring a client certificate answered without one";
-            }
-            catch (Exception e)
-            {
-                Console.WriteLine("PROBE   (refused as expected: " + e.GetType().Name + ErrorCodeOf(e) + ")");
-                return null;
-            }
+            return Refused(ProbeSettings.MutualTlsPort, ProbeSettings.RootPem, "a server requiring a client certificate answered without one");
         }
     }
 }
