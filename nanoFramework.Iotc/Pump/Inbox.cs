@@ -70,11 +70,7 @@ namespace nanoFramework.Iotc.Pump
                         if (e.Kind == InboundEvent.Message)
                         {
                             // A closed connection delivers only what its client had already read: bounded, so no wait.
-                            _messages++;
-                            _messageBytes += e.Payload == null ? 0 : e.Payload.Length;
-                            _events.Add(e);
-                            Interlocked.Increment(ref _waiting);
-                            WakePump();
+                            AppendMessage(e, e.Payload == null ? 0 : e.Payload.Length);
                         }
 
                         return;
@@ -83,20 +79,14 @@ namespace nanoFramework.Iotc.Pump
                     if (e.Kind != InboundEvent.Message)
                     {
                         // Acks and losses are small and bounded by the in-flight window: never wait for them.
-                        _events.Add(e);
-                        Interlocked.Increment(ref _waiting);
-                        WakePump();
+                        Append(e);
                         return;
                     }
 
                     int size = e.Payload == null ? 0 : e.Payload.Length;
                     if (_messages == 0 || onPumpThread || (_messages < MaxMessages && _messageBytes + size <= MaxMessageBytes))
                     {
-                        _messages++;
-                        _messageBytes += size;
-                        _events.Add(e);
-                        Interlocked.Increment(ref _waiting);
-                        WakePump();
+                        AppendMessage(e, size);
                         return;
                     }
                 }
@@ -131,10 +121,24 @@ namespace nanoFramework.Iotc.Pump
 
                 e.Generation = generation;
                 e.PacketId = packetId;
-                _events.Add(e);
-                Interlocked.Increment(ref _waiting);
-                WakePump();
+                Append(e);
             }
+        }
+
+        /// <summary>Adds a message and counts it against the limits (under the lock).</summary>
+        private void AppendMessage(InboundEvent e, int size)
+        {
+            _messages++;
+            _messageBytes += size;
+            Append(e);
+        }
+
+        /// <summary>Adds an event for the pump and wakes it if it waits (under the lock).</summary>
+        private void Append(InboundEvent e)
+        {
+            _events.Add(e);
+            Interlocked.Increment(ref _waiting);
+            WakePump();
         }
 
         /// <summary>Gives back what the pump finished with from a <see cref="TakeAll"/> list (PUBACK events are reused), and clears it.</summary>
