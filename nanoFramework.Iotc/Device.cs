@@ -436,11 +436,13 @@ namespace nanoFramework.Iotc
             {
                 _inbox.SetPumpThread(Thread.CurrentThread);
 
+                // One clock read for the whole step: taking the inbox, the session step and publishing.
+                long now = _options.Clock.NowMilliseconds;
+
                 // While an attempt connects on its worker, the new connection's first messages wait for it to be taken up.
-                int work = _session.AttemptRunning ? 0 : ProcessInbox();
+                int work = _session.AttemptRunning ? 0 : ProcessInbox(now);
                 if (_twin != null)
                 {
-                    long now = _options.Clock.NowMilliseconds;
                     _session.Step(now);
 
                     // Callbacks first, so command responses and setting acks they produce go out in this same call.
@@ -543,7 +545,7 @@ namespace nanoFramework.Iotc
             if (!_inPump)
             {
                 // Messages the client acknowledged before the link closed are still raised.
-                ProcessInbox();
+                ProcessInbox(_options.Clock.NowMilliseconds);
                 DeliverCallbacks();
             }
         }
@@ -563,13 +565,13 @@ namespace nanoFramework.Iotc
         // ---- the pump ------------------------------------------------------------------------------------------------
 
         /// <summary>Handles what the transport received; returns how many events there were.</summary>
-        private int ProcessInbox()
+        private int ProcessInbox(long now)
         {
             ArrayList events = _inbox.TakeAll();
             int count = events.Count;
             if (count > 0)
             {
-                _lastInboundAtMs = _options.Clock.NowMilliseconds;
+                _lastInboundAtMs = now;
             }
 
             for (int i = 0; i < events.Count; i++)
@@ -603,7 +605,7 @@ namespace nanoFramework.Iotc
 
                             break;
                         case InboundEvent.Lost:
-                            _session.OnLinkLost(e.Reason, _options.Clock.NowMilliseconds);
+                            _session.OnLinkLost(e.Reason, now);
                             break;
                     }
                 }
@@ -617,7 +619,7 @@ namespace nanoFramework.Iotc
             _inbox.Recycle(events);
             if (_session.State == Session.Connected && !_session.IsConnected)
             {
-                _session.OnLinkLost("transport closed", _options.Clock.NowMilliseconds);
+                _session.OnLinkLost("transport closed", now);
             }
 
             return count;
