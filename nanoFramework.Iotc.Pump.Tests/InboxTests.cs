@@ -195,5 +195,78 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsTrue(WaitFor(poster, 5000), "the old connection's thread is released");
             Assert.AreEqual(Inbox.MaxMessages + 1, inbox.TakeAll().Count, "its message is kept (the client acknowledged it)");
         }
+
+        [TestMethod]
+        [DataRow(InboundEvent.Published, 1, 4, false)]
+        [DataRow(InboundEvent.Published, 4, 4, true)]
+        [DataRow(InboundEvent.Published, 1, 1, true)]
+        [DataRow(InboundEvent.Message, 1, 8, true)]
+        [DataRow(InboundEvent.Lost, 1, 8, true)]
+        public void EndsWait_AcksInBatches_AnythingElseAtOnce(int kind, int waiting, int acksToWake, bool ends)
+        {
+            Assert.AreEqual(ends, Inbox.EndsWait(kind, waiting, acksToWake));
+        }
+
+        private sealed class Waiter
+        {
+            private readonly Inbox _inbox;
+            private readonly int _acksToWake;
+            internal bool Done;
+
+            internal Waiter(Inbox inbox, int acksToWake)
+            {
+                _inbox = inbox;
+                _acksToWake = acksToWake;
+                new Thread(Run).Start();
+            }
+
+            private void Run()
+            {
+                _inbox.WaitForEvents(60000, _acksToWake);
+                Done = true;
+            }
+        }
+
+        private static bool WaitFor(Waiter waiter, int milliseconds)
+        {
+            for (int waited = 0; waited < milliseconds && !waiter.Done; waited += 5)
+            {
+                Thread.Sleep(5);
+            }
+
+            return waiter.Done;
+        }
+
+        [TestMethod]
+        public void APumpWaitingForABatch_WakesOnTheLastAckOfIt_OrOnAMessage()
+        {
+            Inbox inbox = new Inbox();
+            inbox.Open(1);
+            Waiter waiter = new Waiter(inbox, 3);
+            inbox.PostPublished(1, 1);
+            inbox.PostPublished(1, 2);
+            Assert.IsFalse(WaitFor(waiter, 50), "two of three acks");
+            inbox.PostPublished(1, 3);
+            Assert.IsTrue(WaitFor(waiter, 10000), "the third ack ends the wait");
+            Assert.AreEqual(3, inbox.TakeAll().Count);
+
+            waiter = new Waiter(inbox, 8);
+            inbox.PostPublished(1, 4);
+            inbox.Post(Event(InboundEvent.Message, 1, 1));
+            Assert.IsTrue(WaitFor(waiter, 10000), "a message ends it at once");
+        }
+
+        [TestMethod]
+        public void WaitForEvents_ReturnsAtOnce_WhenTheBatchOrAMessageIsAlreadyThere()
+        {
+            Inbox inbox = new Inbox();
+            inbox.Open(1);
+            inbox.PostPublished(1, 1);
+            inbox.PostPublished(1, 2);
+            Assert.IsTrue(WaitFor(new Waiter(inbox, 2), 10000));
+            inbox.TakeAll();
+            inbox.Post(Event(InboundEvent.Message, 1, 1));
+            Assert.IsTrue(WaitFor(new Waiter(inbox, 8), 10000));
+        }
     }
 }

@@ -888,7 +888,8 @@ namespace nanoFramework.Iotc
             // Until the transport posts something (a PUBACK, usually well under a millisecond on a LAN), at most
             // WaitForNetworkMs: a yield alone still spins a core when nothing else is ready to run (measured on two
             // cores: 65-180 DoNext() calls and 90-190 µs of the app thread's CPU per QoS 1 message).
-            _inbox.WaitForEvents(WaitForNetworkMs);
+            // A full window wakes once per half of it: the app refills while the other half is still on the wire.
+            _inbox.WaitForEvents(WaitForNetworkMs, _publisher.Outbox.InFlightCount() / 2);
 #endif
         }
 
