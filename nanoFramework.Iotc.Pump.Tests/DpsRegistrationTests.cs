@@ -199,7 +199,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
             DpsRegistration dps = New(t, clock, DeviceTests.Key, 10000000);
-            for (int i = 0; i < DpsRegistration.MaxRequests; i++)
+            for (int i = 0; i < RetryPolicy.MaxDpsRequests; i++)
             {
                 t.AddHttp(202, Assigning, 1);
                 Assert.IsNull(dps.Step(), "request " + (i + 1));
@@ -210,7 +210,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             IotcException ex = StepExpectingRefusal(dps);
             Assert.AreEqual(408, ex.StatusCode);
             Assert.AreEqual("DPS did not assign the device after 20 requests", ex.Message);
-            Assert.AreEqual(DpsRegistration.MaxRequests, t.HttpRequests.Count, "no 21st request");
+            Assert.AreEqual(RetryPolicy.MaxDpsRequests, t.HttpRequests.Count, "no 21st request");
         }
 
         [TestMethod]

@@ -472,7 +472,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             // Throttled or failing: asked again as long as the link is up (settings changed offline must arrive), each
             // time after the back-off, which grows to its maximum (8 s here) and stays there.
             p.Twin.OnConnected(p.Mqtt);
-            for (int attempt = 1; attempt <= 2 * Publisher.MaxTwinAttempts; attempt++)
+            for (int attempt = 1; attempt <= 2 * RetryPolicy.MaxTwinAttempts; attempt++)
             {
                 int last = p.Mqtt.Topics.Count - 1;
                 p.Twin.OnTwinResponse(attempt % 2 == 0 ? 429 : 503, p.Rid(last), string.Empty, p.Now);

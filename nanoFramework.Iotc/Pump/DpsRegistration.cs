@@ -17,16 +17,6 @@ namespace nanoFramework.Iotc.Pump
     {
         internal const string UserAgent = "nanoFramework.Iotc/0.1";
 
-        /// <summary>Wait when DPS gives no Retry-After (seconds).</summary>
-        internal const int DefaultRetryAfterSeconds = 3;
-
-        internal const int MinRetryAfterSeconds = 1;
-
-        internal const int MaxRetryAfterSeconds = 60;
-
-        /// <summary>Requests (register + polls) before giving up.</summary>
-        internal const int MaxRequests = 20;
-
         private readonly IHttpTransport _http;
         private readonly IClock _clock;
         private readonly Logger _log;
@@ -129,11 +119,12 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>The next request (registration or poll), logged; throws IotcException when there have been too many.</summary>
         internal HttpRequest NextRequest()
         {
-            _requests++;
-            if (_requests > MaxRequests)
+            if (!RetryPolicy.MayTryAgain(_requests, RetryPolicy.MaxDpsRequests))
             {
-                throw new IotcException("DPS did not assign the device after " + MaxRequests + " requests", 408, 0, null, null);
+                throw new IotcException("DPS did not assign the device after " + RetryPolicy.MaxDpsRequests + " requests", 408, 0, null, null);
             }
+
+            _requests++;
 
             HttpRequest http = new HttpRequest();
             http.Host = _host;
@@ -186,7 +177,7 @@ namespace nanoFramework.Iotc.Pump
 
             DpsResult result = DpsProtocol.ParseResponse(response.StatusCode, response.Body);
             int status = response.StatusCode;
-            bool serverBusy = Backoff.IsRetryable(status);
+            bool serverBusy = RetryPolicy.IsRetriable(status);
             if (serverBusy)
             {
                 _log.Log(IotLogLevel.ApiOnly, "DPS answered " + status + (status == 429 ? " (throttled)" : " (service error)") + "; retrying");
@@ -233,17 +224,7 @@ namespace nanoFramework.Iotc.Pump
             }
 
             // Only a busy server or a registration still being assigned gets here: wait as DPS says, then ask again.
-            int wait = response.RetryAfterSeconds < 0 ? DefaultRetryAfterSeconds : response.RetryAfterSeconds;
-            if (wait < MinRetryAfterSeconds)
-            {
-                wait = MinRetryAfterSeconds;
-            }
-
-            if (wait > MaxRetryAfterSeconds)
-            {
-                wait = MaxRetryAfterSeconds;
-            }
-
+            int wait = RetryPolicy.RetryAfterSeconds(response.RetryAfterSeconds);
             long now = _clock.NowMilliseconds;
             if (now + wait * 1000L > _deadline)
             {

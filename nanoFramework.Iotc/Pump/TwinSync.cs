@@ -130,11 +130,11 @@ namespace nanoFramework.Iotc.Pump
                 {
                     Deliver(TwinProtocol.ParseTwinGet(body), -1, true);
                 }
-                else if (Backoff.IsRetryable(status))
+                else if (RetryPolicy.IsRetriable(status))
                 {
                     // Throttled or a service fault: the settings changed while offline still have to arrive, so the GET
                     // is asked again as long as the link is up, the back-off growing to its maximum.
-                    int delay = _backoff.Delay(_getAttempts - 1);
+                    int delay = _backoff.Delay(_getAttempts);
                     _getRetryAtMs = now + delay;
                     _log.Log(IotLogLevel.ApiOnly, "twin GET answered " + status + "; asking again in " + delay + " ms");
                 }
@@ -153,10 +153,10 @@ namespace nanoFramework.Iotc.Pump
                 return;
             }
 
-            if (Backoff.IsRetryable(status) && m.Attempts < Publisher.MaxTwinAttempts)
+            if (RetryPolicy.IsRetriable(status) && RetryPolicy.MayTryAgain(m.Attempts, RetryPolicy.MaxTwinAttempts))
             {
                 // Throttled or a service fault: the same patch again, after a back-off (not at once: 429 means slow down).
-                int delay = _backoff.Delay(m.Attempts - 1);
+                int delay = _backoff.Delay(m.Attempts);
                 _log.Log(IotLogLevel.ApiOnly, "reported patch answered " + status + "; sending it again in " + delay + " ms");
                 _publisher.Retry(m, now + delay);
                 return;
