@@ -188,10 +188,11 @@ namespace nanoFramework.Iotc.Tests.Pump
         /// <summary>A Publisher whose log (level All) goes to <see cref="_log"/>, without the prefix.</summary>
         private static Publisher NewPublisher(CallbackQueue callbacks)
         {
-            Logger logger = new Logger();
-            logger.Level = IotLogLevel.All;
+            DeviceOptions options = new DeviceOptions();
+            options.LogLevel = IotLogLevel.All;
             _log = new ArrayList();
-            logger.Sink = line => _log.Add(line.Substring(7));
+            options.LogSink = line => _log.Add(line.Substring(7));
+            Logger logger = new Logger(options);
             return new Publisher(DeviceTests.NewDevice(new FakeTransport(), new FakeClock()), callbacks, logger);
         }
 

@@ -323,11 +323,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             internal Parts()
             {
                 Device device = DeviceTests.NewDevice(new FakeTransport(), new FakeClock());
-                Logger logger = new Logger();
-                logger.Level = IotLogLevel.All;
-                logger.Sink = Record;
+                DeviceOptions options = new DeviceOptions();
+                options.LogLevel = IotLogLevel.All;
+                options.LogSink = Record;
+                Logger logger = new Logger(options);
                 Publisher = new Publisher(device, Callbacks, logger);
-                Twin = new TwinSync(device, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
+                Twin = new TwinSync(device, options, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
                 Publisher.Twin = Twin;
                 Mqtt.Open = true;
             }

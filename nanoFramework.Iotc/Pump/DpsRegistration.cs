@@ -35,22 +35,23 @@ namespace nanoFramework.Iotc.Pump
         private int _requests;
         private long _nextRequestAtMs;
 
-        internal DpsRegistration(IHttpTransport http, IClock clock, Logger log, string host, int port, string idScope, string registrationId, string deviceKey, string modelId, TlsSettings tls, int tokenLifetimeSeconds, int timeoutMilliseconds, long maxWaitMilliseconds)
+        /// <summary>A registration with the settings as they are now: DPS endpoint, ID scope, device id (the registration id), key (none for X.509), model id, TLS, token lifetime, time-outs.</summary>
+        internal DpsRegistration(DeviceOptions options, IHttpTransport http, IClock clock, Logger log)
         {
             _http = http;
             _clock = clock;
             _log = log;
-            _host = host;
-            _port = port;
-            _idScope = idScope;
-            _registrationId = registrationId;
-            _deviceKey = deviceKey;
-            _modelId = modelId;
-            _tls = tls;
-            _tokenLifetimeSeconds = tokenLifetimeSeconds;
-            _timeoutMilliseconds = timeoutMilliseconds;
-            _maxWaitMilliseconds = maxWaitMilliseconds;
-            _deadline = clock.NowMilliseconds + maxWaitMilliseconds;
+            _host = options.ServiceHost;
+            _port = options.ServicePort;
+            _idScope = options.ScopeId;
+            _registrationId = options.DeviceId;
+            _deviceKey = options.CredType == IotConnectType.X509Certificate ? null : options.DeviceKey;
+            _modelId = options.ModelId;
+            _tls = options.Tls();
+            _tokenLifetimeSeconds = options.TokenLifetimeSeconds;
+            _timeoutMilliseconds = options.TimeoutMilliseconds;
+            _maxWaitMilliseconds = options.ProvisioningTimeoutMilliseconds;
+            _deadline = clock.NowMilliseconds + _maxWaitMilliseconds;
         }
 
         /// <summary>When the next request may be sent (DPS's Retry-After).</summary>

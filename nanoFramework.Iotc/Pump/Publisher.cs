@@ -99,6 +99,13 @@ namespace nanoFramework.Iotc.Pump
             _inFlightTimeoutMs = inFlightTimeoutMs;
         }
 
+        /// <summary>Takes the outbox limits and the in-flight window from the settings (at the first Connect, when they are final).</summary>
+        internal void Start(DeviceOptions options)
+        {
+            SetLimits(options.OutboxMaxMessages, options.OutboxMaxBytes);
+            SetWindow(options.InFlightWindow, options.InFlightTimeoutMilliseconds);
+        }
+
         /// <summary>A telemetry record to fill: a reused one when available.</summary>
         internal OutboundMessage RentTelemetry()
         {

@@ -334,10 +334,7 @@ namespace nanoFramework.Iotc.Pump
 
         private void StartProvisioning()
         {
-            _dps = new DpsRegistration(
-                _options.Transports.CreateHttpTransport(), _options.Clock, _log, _options.ServiceHost, _options.ServicePort, _options.ScopeId, _options.DeviceId,
-                _options.CredType == IotConnectType.X509Certificate ? null : _options.DeviceKey, _options.ModelId, _options.Tls(),
-                _options.TokenLifetimeSeconds, _options.TimeoutMilliseconds, _options.ProvisioningTimeoutMilliseconds);
+            _dps = new DpsRegistration(_options, _options.Transports.CreateHttpTransport(), _options.Clock, _log);
         }
 
         private void EndProvisioning()

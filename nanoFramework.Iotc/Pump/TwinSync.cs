@@ -25,6 +25,7 @@ namespace nanoFramework.Iotc.Pump
         internal const int MaxAckPatchBytes = 8192;
 
         private readonly Device _device;
+        private readonly DeviceOptions _options;
         private readonly CallbackQueue _callbacks;
         private readonly Logger _log;
         private readonly Publisher _publisher;
@@ -36,7 +37,6 @@ namespace nanoFramework.Iotc.Pump
         // Per setting: the version last raised and last queued (KnownSetting), for reconciling GET answers.
         private readonly ArrayList _known = new ArrayList();
 
-        private bool _legacyAcks;
         private string _getRequestId;
         private int _getAttempts;
         private long _getRetryAtMs;
@@ -47,19 +47,14 @@ namespace nanoFramework.Iotc.Pump
         private long _queuedVersion = -1;
         private bool _patchSinceGet;
 
-        internal TwinSync(Device device, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
+        internal TwinSync(Device device, DeviceOptions options, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
         {
             _device = device;
+            _options = options;
             _callbacks = callbacks;
             _log = log;
             _publisher = publisher;
             _backoff = backoff;
-        }
-
-        internal bool LegacyAcks
-        {
-            get { return _legacyAcks; }
-            set { _legacyAcks = value; }
         }
 
         /// <summary>Acks waiting to be sent or confirmed.</summary>
@@ -446,7 +441,7 @@ namespace nanoFramework.Iotc.Pump
                     }
 
                     writer.Name(ack.Name);
-                    TwinProtocol.WriteAckBody(writer, ack.RawValue, ack.Code, ack.Description, ack.Version, _legacyAcks && ack.Component == null);
+                    TwinProtocol.WriteAckBody(writer, ack.RawValue, ack.Code, ack.Description, ack.Version, _options.LegacyAcks && ack.Component == null);
                     taken.Add(ack);
                 }
 
