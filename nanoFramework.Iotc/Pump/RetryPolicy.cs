@@ -11,9 +11,11 @@ namespace nanoFramework.Iotc.Pump
     /// <list type="bullet">
     /// <item>Final (<see cref="IsFinal(int)"/>): a refusal retrying cannot fix ends the connection (GaveUp, or
     /// <see cref="IotcException.IsFinal"/>): CONNACK 1/2, DPS 400/401/403/404, credentials or TLS settings the transport
-    /// cannot use (-9), and a key the hub refuses <see cref="GiveUpAfterKeyRefusals"/> times in a row.</item>
-    /// <item>Everything else is tried again after a back-off (<see cref="Delay"/>: doubling from the minimum to the
-    /// maximum, ±20 % jitter); a clock that is not set (-8) too, since SNTP sets it later.</item>
+    /// cannot use (-9), and a key the hub refuses <see cref="GiveUpAfterKeyRefusals"/> times in a row (the last right after
+    /// a fresh DPS assignment: a revoked or disabled device stops within seconds, not minutes).</item>
+    /// <item>Everything else is tried again after a back-off that escalates with each failure in a row (<see cref="Delay"/>:
+    /// doubling from the minimum to the maximum, ±20 % jitter): network and TLS failures, DPS busy, CONNACK 3, a refusal
+    /// of the key; a clock that is not set (-8) too, since SNTP sets it later.</item>
     /// <item>Retriable (<see cref="IsRetriable"/>): 429 and 5xx ask for the same request again later (DPS after its
     /// Retry-After, clamped by <see cref="RetryAfterSeconds"/>; a twin request after a back-off).</item>
     /// <item>Provision again (<see cref="ShouldReprovision"/>): after <see cref="ReprovisionAfterKeyRefusals"/> key
