@@ -188,10 +188,11 @@ namespace nanoFramework.Iotc.Tests.Pump
         /// <summary>A Publisher whose log (level All) goes to <see cref="_log"/>, without the prefix.</summary>
         private static Publisher NewPublisher(CallbackQueue callbacks)
         {
-            Logger logger = new Logger();
-            logger.Level = IotLogLevel.All;
+            DeviceOptions options = new DeviceOptions();
+            options.LogLevel = IotLogLevel.All;
             _log = new ArrayList();
-            logger.Sink = line => _log.Add(line.Substring(7));
+            options.LogSink = line => _log.Add(line.Substring(7));
+            Logger logger = new Logger(options);
             return new Publisher(DeviceTests.NewDevice(new FakeTransport(), new FakeClock()), callbacks, logger);
         }
 
@@ -460,7 +461,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             string rid = patch.TwinRequestId;
             Assert.IsNull(publisher.Flush(mqtt, now + Publisher.TwinResponseTimeoutMs - 1));
             Assert.AreEqual(2, mqtt.Topics.Count, "not yet timed out");
-            for (int attempt = 2; attempt <= Publisher.MaxTwinAttempts; attempt++)
+            for (int attempt = 2; attempt <= RetryPolicy.MaxTwinAttempts; attempt++)
             {
                 now += Publisher.TwinResponseTimeoutMs;
                 Assert.IsNull(publisher.Flush(mqtt, now), "a lost twin response is not a lost link");
@@ -475,7 +476,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             now += Publisher.TwinResponseTimeoutMs;
             Assert.IsNull(publisher.Flush(mqtt, now));
             Assert.AreEqual(0, publisher.Count, "both given up in the same step");
-            Assert.AreEqual(2 * Publisher.MaxTwinAttempts, mqtt.Topics.Count, "not a sixth time");
+            Assert.AreEqual(2 * RetryPolicy.MaxTwinAttempts, mqtt.Topics.Count, "not a sixth time");
             IotcCallbackInfo timedOut = callbacks.Take();
             Assert.AreEqual(patch.MessageId, timedOut.MessageId);
             Assert.AreEqual(408, timedOut.StatusCode);

@@ -323,11 +323,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             internal Parts()
             {
                 Device device = DeviceTests.NewDevice(new FakeTransport(), new FakeClock());
-                Logger logger = new Logger();
-                logger.Level = IotLogLevel.All;
-                logger.Sink = Record;
+                DeviceOptions options = new DeviceOptions();
+                options.LogLevel = IotLogLevel.All;
+                options.LogSink = Record;
+                Logger logger = new Logger(options);
                 Publisher = new Publisher(device, Callbacks, logger);
-                Twin = new TwinSync(device, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
+                Twin = new TwinSync(device, options, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
                 Publisher.Twin = Twin;
                 Mqtt.Open = true;
             }
@@ -472,7 +473,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             // Throttled or failing: asked again as long as the link is up (settings changed offline must arrive), each
             // time after the back-off, which grows to its maximum (8 s here) and stays there.
             p.Twin.OnConnected(p.Mqtt);
-            for (int attempt = 1; attempt <= 2 * Publisher.MaxTwinAttempts; attempt++)
+            for (int attempt = 1; attempt <= 2 * RetryPolicy.MaxTwinAttempts; attempt++)
             {
                 int last = p.Mqtt.Topics.Count - 1;
                 p.Twin.OnTwinResponse(attempt % 2 == 0 ? 429 : 503, p.Rid(last), string.Empty, p.Now);

@@ -25,6 +25,7 @@ namespace nanoFramework.Iotc.Pump
         internal const int MaxAckPatchBytes = 8192;
 
         private readonly Device _device;
+        private readonly DeviceOptions _options;
         private readonly CallbackQueue _callbacks;
         private readonly Logger _log;
         private readonly Publisher _publisher;
@@ -36,7 +37,6 @@ namespace nanoFramework.Iotc.Pump
         // Per setting: the version last raised and last queued (KnownSetting), for reconciling GET answers.
         private readonly ArrayList _known = new ArrayList();
 
-        private bool _legacyAcks;
         private string _getRequestId;
         private int _getAttempts;
         private long _getRetryAtMs;
@@ -47,19 +47,14 @@ namespace nanoFramework.Iotc.Pump
         private long _queuedVersion = -1;
         private bool _patchSinceGet;
 
-        internal TwinSync(Device device, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
+        internal TwinSync(Device device, DeviceOptions options, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
         {
             _device = device;
+            _options = options;
             _callbacks = callbacks;
             _log = log;
             _publisher = publisher;
             _backoff = backoff;
-        }
-
-        internal bool LegacyAcks
-        {
-            get { return _legacyAcks; }
-            set { _legacyAcks = value; }
         }
 
         /// <summary>Acks waiting to be sent or confirmed.</summary>
@@ -130,11 +125,11 @@ namespace nanoFramework.Iotc.Pump
                 {
                     Deliver(TwinProtocol.ParseTwinGet(body), -1, true);
                 }
-                else if (Backoff.IsRetryable(status))
+                else if (RetryPolicy.IsRetriable(status))
                 {
                     // Throttled or a service fault: the settings changed while offline still have to arrive, so the GET
                     // is asked again as long as the link is up, the back-off growing to its maximum.
-                    int delay = _backoff.Delay(_getAttempts - 1);
+                    int delay = _backoff.Delay(_getAttempts);
                     _getRetryAtMs = now + delay;
                     _log.Log(IotLogLevel.ApiOnly, "twin GET answered " + status + "; asking again in " + delay + " ms");
                 }
@@ -153,10 +148,10 @@ namespace nanoFramework.Iotc.Pump
                 return;
             }
 
-            if (Backoff.IsRetryable(status) && m.Attempts < Publisher.MaxTwinAttempts)
+            if (RetryPolicy.IsRetriable(status) && RetryPolicy.MayTryAgain(m.Attempts, RetryPolicy.MaxTwinAttempts))
             {
                 // Throttled or a service fault: the same patch again, after a back-off (not at once: 429 means slow down).
-                int delay = _backoff.Delay(m.Attempts - 1);
+                int delay = _backoff.Delay(m.Attempts);
                 _log.Log(IotLogLevel.ApiOnly, "reported patch answered " + status + "; sending it again in " + delay + " ms");
                 _publisher.Retry(m, now + delay);
                 return;
@@ -446,7 +441,7 @@ namespace nanoFramework.Iotc.Pump
                     }
 
                     writer.Name(ack.Name);
-                    TwinProtocol.WriteAckBody(writer, ack.RawValue, ack.Code, ack.Description, ack.Version, _legacyAcks && ack.Component == null);
+                    TwinProtocol.WriteAckBody(writer, ack.RawValue, ack.Code, ack.Description, ack.Version, _options.LegacyAcks && ack.Component == null);
                     taken.Add(ack);
                 }
 
