@@ -25,10 +25,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             return e;
         }
 
+        /// <summary>A transport's thread posting one event, or (with acksToWake) the pump's thread waiting for events.</summary>
         private sealed class Poster
         {
             private readonly Inbox _inbox;
             private readonly InboundEvent _event;
+            private readonly int _acksToWake;
             internal bool Done;
 
             internal Poster(Inbox inbox, InboundEvent e)
@@ -37,16 +39,29 @@ namespace nanoFramework.Iotc.Tests.Pump
                 _event = e;
             }
 
-            internal Thread Start()
+            internal Poster(Inbox inbox, int acksToWake)
             {
-                Thread thread = new Thread(Run);
-                thread.Start();
-                return thread;
+                _inbox = inbox;
+                _acksToWake = acksToWake;
+            }
+
+            internal Poster Start()
+            {
+                new Thread(Run).Start();
+                return this;
             }
 
             private void Run()
             {
-                _inbox.Post(_event);
+                if (_event != null)
+                {
+                    _inbox.Post(_event);
+                }
+                else
+                {
+                    _inbox.WaitForEvents(60000, _acksToWake);
+                }
+
                 Done = true;
             }
         }
@@ -207,42 +222,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(ends, Inbox.EndsWait(kind, waiting, acksToWake));
         }
 
-        private sealed class Waiter
-        {
-            private readonly Inbox _inbox;
-            private readonly int _acksToWake;
-            internal bool Done;
-
-            internal Waiter(Inbox inbox, int acksToWake)
-            {
-                _inbox = inbox;
-                _acksToWake = acksToWake;
-                new Thread(Run).Start();
-            }
-
-            private void Run()
-            {
-                _inbox.WaitForEvents(60000, _acksToWake);
-                Done = true;
-            }
-        }
-
-        private static bool WaitFor(Waiter waiter, int milliseconds)
-        {
-            for (int waited = 0; waited < milliseconds && !waiter.Done; waited += 5)
-            {
-                Thread.Sleep(5);
-            }
-
-            return waiter.Done;
-        }
-
         [TestMethod]
         public void APumpWaitingForABatch_WakesOnTheLastAckOfIt_OrOnAMessage()
         {
             Inbox inbox = new Inbox();
             inbox.Open(1);
-            Waiter waiter = new Waiter(inbox, 3);
+            Poster waiter = new Poster(inbox, 3).Start();
             inbox.PostPublished(1, 1);
             inbox.PostPublished(1, 2);
             Assert.IsFalse(WaitFor(waiter, 50), "two of three acks");
@@ -250,7 +235,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsTrue(WaitFor(waiter, 10000), "the third ack ends the wait");
             Assert.AreEqual(3, inbox.TakeAll().Count);
 
-            waiter = new Waiter(inbox, 8);
+            waiter = new Poster(inbox, 8).Start();
             inbox.PostPublished(1, 4);
             inbox.Post(Event(InboundEvent.Message, 1, 1));
             Assert.IsTrue(WaitFor(waiter, 10000), "a message ends it at once");
@@ -263,10 +248,10 @@ namespace nanoFramework.Iotc.Tests.Pump
             inbox.Open(1);
             inbox.PostPublished(1, 1);
             inbox.PostPublished(1, 2);
-            Assert.IsTrue(WaitFor(new Waiter(inbox, 2), 10000));
+            Assert.IsTrue(WaitFor(new Poster(inbox, 2).Start(), 10000));
             inbox.TakeAll();
             inbox.Post(Event(InboundEvent.Message, 1, 1));
-            Assert.IsTrue(WaitFor(new Waiter(inbox, 8), 10000));
+            Assert.IsTrue(WaitFor(new Poster(inbox, 8).Start(), 10000));
         }
     }
 }
