@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
@@ -31,8 +30,12 @@ internal static class Cli
         {
             var options = new EmulatorOptions
             {
-                DataDirectory = pr.GetValue(data)!, DpsPort = pr.GetValue(dpsPort), MqttPort = pr.GetValue(mqttPort),
-                HubHostName = pr.GetValue(hubHost)!, IdScope = pr.GetValue(idScope), CreateDemoEnrollment = !pr.GetValue(noDemo),
+                DataDirectory = pr.GetValue(data)!,
+                DpsPort = pr.GetValue(dpsPort),
+                MqttPort = pr.GetValue(mqttPort),
+                HubHostName = pr.GetValue(hubHost)!,
+                IdScope = pr.GetValue(idScope),
+                CreateDemoEnrollment = !pr.GetValue(noDemo),
                 DpsRetryAfterSeconds = Math.Max(1, pr.GetValue(dpsRetryAfter)),
                 RequireAccessToken = !pr.GetValue(noAuth),
                 BindAddress = pr.GetValue(bind),
@@ -326,23 +329,5 @@ internal static class Cli
     {
         try { return JsonNode.Parse(text)?.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) ?? text; }
         catch (JsonException) { return text; }
-    }
-}
-
-/// <summary>Server-certificate validation that trusts exactly one CA (custom root trust), for clients of the emulator.</summary>
-public static class Trust
-{
-    /// <summary>True when <paramref name="presented"/> chains to <paramref name="ca"/> and the host name matched.
-    /// Use from <c>RemoteCertificateValidationCallback</c>; nothing else is accepted.</summary>
-    public static bool IsTrusted(X509Certificate2 ca, System.Security.Cryptography.X509Certificates.X509Certificate? presented, System.Net.Security.SslPolicyErrors errors)
-    {
-        if (presented is null) return false;
-        if ((errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != System.Net.Security.SslPolicyErrors.None) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        return chain.Build(leaf);
     }
 }

@@ -5,13 +5,6 @@ using Microsoft.AspNetCore.Http;
 
 namespace IotcEmulator;
 
-/// <summary>What DPS answers, whichever transport asked: HTTP status (or the status in a <c>$dps/registrations/res/{status}</c>
-/// topic), the JSON body and an optional retry-after in seconds.</summary>
-internal sealed record DpsReply(int Status, JsonObject Body, int? RetryAfter = null);
-
-/// <summary>A device's proven identity for DPS: which enrollment admitted it and the credentials its hub device gets.</summary>
-internal sealed record DpsCredentials(string? EnrollmentId, AttestationKind Attestation, string? PrimaryKey, string? SecondaryKey, string? Thumbprint, string? CaPem);
-
 /// <summary>The Device Provisioning Service's device API (register + operation status), served over HTTPS here and over
 /// MQTT by <see cref="HubService"/> (the <c>$dps/registrations/…</c> topics).</summary>
 internal sealed class DpsService
