@@ -22,7 +22,7 @@ public sealed class EmulatorOperator
         _faults = faults;
         _log = log;
         _hubHost = hubHost;
-        _hub.TelemetryReceived += m => TelemetryReceived?.Invoke(m);
+        _hub.Telemetry.Received += m => TelemetryReceived?.Invoke(m);
     }
 
     /// <summary>Raised for every telemetry message as it arrives (a QoS 1 message once committed to SQLite, just before its PUBACK; QoS 0 before the commit). Keep handlers fast.</summary>
@@ -102,7 +102,7 @@ public sealed class EmulatorOperator
     }
 
     DeviceInfo ToInfo(Store.DeviceRow d) => new(d.DeviceId, d.EnrollmentId, d.Attestation, d.ModelId, d.AssignedHub, d.Created, d.LastUpdated,
-        _hub.IsConnected(d.DeviceId), d.LastConnected, d.LastDisconnected, d.Payload);
+        _hub.Connections.IsConnected(d.DeviceId), d.LastConnected, d.LastDisconnected, d.Payload);
 
     /// <summary>All hub devices with their connection state.</summary>
     public Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync() => Task.Run(() => (IReadOnlyList<DeviceInfo>)_store.ListDevices().Select(ToInfo).ToList());
@@ -111,7 +111,7 @@ public sealed class EmulatorOperator
     public Task<DeviceInfo?> GetDeviceAsync(string deviceId) => Task.Run(() => _store.GetDevice(deviceId) is { } d ? ToInfo(d) : null);
 
     /// <summary>True while the device has an MQTT connection open.</summary>
-    public bool IsConnected(string deviceId) => _hub.IsConnected(deviceId);
+    public bool IsConnected(string deviceId) => _hub.Connections.IsConnected(deviceId);
 
     // ---------------- telemetry ----------------
 
@@ -157,7 +157,7 @@ public sealed class EmulatorOperator
     {
         var patch = TwinJson.TryParseObject(patchJson) ?? throw new ArgumentException("desired patch must be a JSON object of valid Unicode text", nameof(patchJson));
         var names = SettingNames(patch).ToList();
-        var version = await _hub.SetDesiredAsync(deviceId, patch).ConfigureAwait(false);
+        var version = await _hub.Twin.SetDesiredAsync(deviceId, patch).ConfigureAwait(false);
         await Task.Run(() => _store.RecordDesiredVersions(deviceId, names, version)).ConfigureAwait(false);
         return version;
     }
@@ -206,7 +206,7 @@ public sealed class EmulatorOperator
             catch (System.Text.Json.JsonException) { throw new ArgumentException("payload must be JSON", nameof(payloadJson)); }
         }
         if (await GetDeviceAsync(deviceId).ConfigureAwait(false) is null) throw new KeyNotFoundException($"device '{deviceId}' not found");
-        return await _hub.InvokeAsync(deviceId, commandName, payloadJson, timeout, cancellationToken).ConfigureAwait(false);
+        return await _hub.Methods.InvokeAsync(deviceId, commandName, payloadJson, timeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Recent command invocations, newest first.</summary>
@@ -237,7 +237,7 @@ public sealed class EmulatorOperator
         foreach (var (k, v) in properties ?? new Dictionary<string, string?>())
             if (!Limits.IsWellFormed(k) || (v is not null && !Limits.IsWellFormed(v))) throw new ArgumentException("property names and values must be valid Unicode text", nameof(properties));
         if (await GetDeviceAsync(deviceId).ConfigureAwait(false) is null) throw new KeyNotFoundException($"device '{deviceId}' not found");
-        return await _hub.SendC2dAsync(deviceId, Encoding.UTF8.GetBytes(payload), properties ?? new Dictionary<string, string?>(), ttl).ConfigureAwait(false);
+        return await _hub.C2d.SendAsync(deviceId, Encoding.UTF8.GetBytes(payload), properties ?? new Dictionary<string, string?>(), ttl).ConfigureAwait(false);
     }
 
     /// <summary>The C2D queue (all states, with delivery counts) of a device, or of all devices when null.</summary>
@@ -246,7 +246,7 @@ public sealed class EmulatorOperator
     // ---------------- fault injection ----------------
 
     /// <summary>Drops the device's MQTT connection now. False when it was not connected.</summary>
-    public Task<bool> DropConnectionAsync(string deviceId) => _hub.DropAsync(deviceId);
+    public Task<bool> DropConnectionAsync(string deviceId) => _hub.Connections.DropAsync(deviceId);
 
     /// <summary>Refuses every MQTT CONNECT with "server unavailable" (CONNACK 3) for this long.</summary>
     public void RefuseConnects(TimeSpan duration)
@@ -292,7 +292,7 @@ public sealed class EmulatorOperator
     }
 
     /// <summary>Pushes a desired patch that is not valid JSON to the device (nothing stored). False when it is not listening.</summary>
-    public Task<bool> PushMalformedDesiredPatchAsync(string deviceId) => _hub.PushMalformedDesiredAsync(deviceId);
+    public Task<bool> PushMalformedDesiredPatchAsync(string deviceId) => _hub.Twin.PushMalformedDesiredAsync(deviceId);
 
     /// <summary>Clears every fault.</summary>
     public void ClearFaults()
