@@ -24,7 +24,7 @@ internal sealed class DashboardStats(Store store)
         }
         var dayStart = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var after = _seenMaxId;
-        var rows = await Task.Run(() => store.TelemetryActivitySince(after, dayStart)).ConfigureAwait(false);
+        var rows = await Task.Run(() => store.Telemetry.ActivitySince(after, dayStart)).ConfigureAwait(false);
         foreach (var r in rows)
         {
             if (r.Today > 0) _today[r.DeviceId] = _today.GetValueOrDefault(r.DeviceId) + r.Today;

@@ -112,21 +112,21 @@ public sealed class EmulatorHost : IAsyncDisposable
         var certs = CertificateSet.LoadOrCreate(certDir, names);
         log(certs.Created ? $"tls: created development CA and server certificate in {certDir}" : $"tls: using the development CA in {certDir}");
         var store = new Store(Path.Combine(dataDir, "emulator.db"), log);
-        var idScope = options.IdScope ?? store.GetMeta("idScope");
+        var idScope = options.IdScope ?? store.Meta.Get("idScope");
         if (idScope is null)
         {
             idScope = "0ne" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
-            store.SetMeta("idScope", idScope);
+            store.Meta.Set("idScope", idScope);
         }
 
         EnrollmentInfo? demo = null;
         if (options.CreateDemoEnrollment)
         {
-            demo = store.ListEnrollments(options.DemoRegistrationId, group: false).FirstOrDefault();
+            demo = store.Enrollments.List(options.DemoRegistrationId, group: false).FirstOrDefault();
             if (demo is null)
             {
                 demo = new EnrollmentInfo(options.DemoRegistrationId, false, AttestationKind.SymmetricKey, SasHelper.NewKey(), SasHelper.NewKey(), null, null, DateTimeOffset.UtcNow);
-                store.UpsertEnrollment(demo);
+                store.Enrollments.Upsert(demo);
             }
         }
 

@@ -29,11 +29,11 @@ internal sealed class HubC2d
     /// <summary>True while C2D messages await their PUBACK (the hub then watches outbound packets, see <see cref="OnSending"/>).</summary>
     public bool AwaitingAck => Volatile.Read(ref _awaitingAck) > 0;
 
-    /// <summary>Enqueues a C2D message (refused when the device queue holds <see cref="Store.C2dQueueDepth"/>) and delivers what the device can take now.</summary>
+    /// <summary>Enqueues a C2D message (refused when the device queue holds <see cref="C2dTable.QueueDepth"/>) and delivers what the device can take now.</summary>
     public async Task<long> SendAsync(string deviceId, byte[] payload, IReadOnlyDictionary<string, string?> props, TimeSpan ttl)
     {
-        var id = await Task.Run(() => _store.AddC2d(deviceId, payload, props, ttl)).ConfigureAwait(false)
-            ?? throw new DeviceQueueFullException(deviceId, Store.C2dQueueDepth);
+        var id = await Task.Run(() => _store.C2d.Add(deviceId, payload, props, ttl)).ConfigureAwait(false)
+            ?? throw new DeviceQueueFullException(deviceId, C2dTable.QueueDepth);
         _log($"hub: C2D message {id} enqueued for '{deviceId}' (expires in {ttl.TotalSeconds:0} s)");
         await FlushAsync(deviceId).ConfigureAwait(false);
         return id;
@@ -50,12 +50,12 @@ internal sealed class HubC2d
         try
         {
             var s = c.Session;
-            foreach (var m in _store.PendingC2d(deviceId))
+            foreach (var m in _store.C2d.Pending(deviceId))
             {
                 if (s.C2dInFlight.ContainsKey(m.Id)) continue;
                 if (m.DeliveryCount >= MaxDeliveryCount)
                 {
-                    _store.DeadLetterC2d(m.Id);
+                    _store.C2d.DeadLetter(m.Id);
                     _log($"hub: C2D message {m.Id} for '{deviceId}' dead-lettered after {m.DeliveryCount} deliveries without acknowledgement");
                     continue;
                 }
@@ -63,7 +63,7 @@ internal sealed class HubC2d
                 var atMostOnce = s.C2dAtMostOnce;
                 // Recorded before it goes out, so that a quick PUBACK finds the message delivered.
                 if (!atMostOnce && s.C2dInFlight.TryAdd(m.Id, 0) && Interlocked.Increment(ref _awaitingAck) == 1) _hub.UpdateOutboundInterception();
-                _store.MarkC2dDelivered(m.Id, completed: atMostOnce);
+                _store.C2d.MarkDelivered(m.Id, completed: atMostOnce);
                 await _hub.DeliverAsync(c.ClientId, $"devices/{c.ClientId}/messages/devicebound/{PropertyBag.Format(props)}", m.Payload,
                     atMostOnce ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce).ConfigureAwait(false);
                 _log($"hub: delivered C2D message {m.Id} to '{deviceId}' (delivery {m.DeliveryCount + 1}{(atMostOnce ? ", QoS 0: completed" : "")})");
@@ -76,12 +76,12 @@ internal sealed class HubC2d
     }
 
     /// <summary>
-    /// A clean-session CONNECT: IoT Hub removes the device's enqueued C2D messages (Store.PurgeC2d): only what is sent
+    /// A clean-session CONNECT: IoT Hub removes the device's enqueued C2D messages (C2dTable.Purge): only what is sent
     /// after it subscribed reaches it.
     /// </summary>
     public async Task PurgeQueuedAsync(string deviceId)
     {
-        var purged = await Task.Run(() => _store.PurgeC2d(deviceId)).ConfigureAwait(false);
+        var purged = await Task.Run(() => _store.C2d.Purge(deviceId)).ConfigureAwait(false);
         if (purged > 0) _log($"hub: '{deviceId}' connects with clean session 1: {purged} queued C2D message(s) removed, as IoT Hub does");
     }
 
@@ -92,7 +92,7 @@ internal sealed class HubC2d
         var again = session.C2dInFlight.Keys.ToArray();
         if (again.Length > 0)
         {
-            await Task.Run(() => _store.CountC2dRedelivery(again)).ConfigureAwait(false);
+            await Task.Run(() => _store.C2d.CountRedelivery(again)).ConfigureAwait(false);
             _log($"hub: redelivering {again.Length} unacknowledged C2D message(s) to '{clientId}' in its resumed session");
         }
         if (session.C2d) await Task.Run(() => FlushAsync(clientId)).ConfigureAwait(false);
@@ -115,7 +115,7 @@ internal sealed class HubC2d
         await _lock.WaitAsync().ConfigureAwait(false);
         try
         {
-            var completed = await Task.Run(() => _store.CompleteC2d(e.ClientId, id)).ConfigureAwait(false);
+            var completed = await Task.Run(() => _store.C2d.Complete(e.ClientId, id)).ConfigureAwait(false);
             if ((e.SessionItems[HubSession.Key] as HubSession)?.C2dInFlight.TryRemove(id, out _) == true) Interlocked.Decrement(ref _awaitingAck);
             if (completed) _log($"hub: '{e.ClientId}' acknowledged C2D message {id}: completed");
         }

@@ -31,7 +31,7 @@ internal sealed class HubConnections
     public HubConnections(HubService hub, Store store, Faults faults, Action<string> log, string hubHostName)
     {
         _hub = hub;
-        _restorable = new(store.LoadSessions(), StringComparer.Ordinal);
+        _restorable = new(store.Sessions.Load(), StringComparer.Ordinal);
         _store = store;
         _faults = faults;
         _log = log;
@@ -115,7 +115,7 @@ internal sealed class HubConnections
             _log($"hub: refused {Who()}: {why}");
             return;
         }
-        var device = await Task.Run(() => _store.GetDevice(id)).ConfigureAwait(false);
+        var device = await Task.Run(() => _store.Devices.Get(id)).ConfigureAwait(false);
         if (device is null)
         {
             e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
@@ -192,7 +192,7 @@ internal sealed class HubConnections
         if (_restorable.TryRemove(id, out var stored) && !clean) restore = stored;
         if (clean)
         {
-            await Task.Run(() => _store.DeleteSession(id)).ConfigureAwait(false);
+            await Task.Run(() => _store.Sessions.Delete(id)).ConfigureAwait(false);
             await _hub.C2d.PurgeQueuedAsync(id).ConfigureAwait(false);
         }
         _validated[id] = new ConnectInfo(expiry, modelId, device.Attestation, clean, now, restore);
@@ -209,7 +209,7 @@ internal sealed class HubConnections
         var model = info.ModelId;
         var kind = resumed ? "session resumed" : info.CleanSession ? "clean session" : "new persistent session";
         _log($"hub: '{e.ClientId}' connected from {e.RemoteEndPoint} ({info.Auth}{(model is null ? "" : ", model " + model)}, {kind}), token valid until {info.Expiry:u}");
-        await Task.Run(() => _store.MarkConnection(e.ClientId, true, model)).ConfigureAwait(false);
+        await Task.Run(() => _store.Devices.MarkConnection(e.ClientId, true, model)).ConfigureAwait(false);
         _ = CloseAtExpiryAsync(conn);
         if (info.Restore is { } filters && !resumed)
         {
@@ -254,7 +254,7 @@ internal sealed class HubConnections
         {
             c.Cts.Cancel();
             _log($"hub: '{e.ClientId}' disconnected ({e.DisconnectType})");
-            await Task.Run(() => _store.MarkConnection(e.ClientId, false, null)).ConfigureAwait(false);
+            await Task.Run(() => _store.Devices.MarkConnection(e.ClientId, false, null)).ConfigureAwait(false);
         }
     }
 

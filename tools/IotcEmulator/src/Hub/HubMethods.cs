@@ -44,12 +44,12 @@ internal sealed class HubMethods
 
     public async Task<CommandResult> InvokeAsync(string deviceId, string name, string? payloadJson, TimeSpan timeout, CancellationToken ct)
     {
-        var id = await Task.Run(() => _store.AddCommand(deviceId, name, payloadJson), ct).ConfigureAwait(false);
+        var id = await Task.Run(() => _store.Commands.Add(deviceId, name, payloadJson), ct).ConfigureAwait(false);
         if (await _hub.Connections.ConnAsync(deviceId).ConfigureAwait(false) is not { Session.Methods: true } c)
         {
             _log($"hub: command '{name}' for '{deviceId}' not sent: device offline or not subscribed to methods");
             var body = HubService.Error(404, "Device is not online or not subscribed to methods").Replace("404001", "404103");
-            _store.CompleteCommand(id, 404, body, "offline");
+            _store.Commands.Complete(id, 404, body, "offline");
             return new CommandResult(id, 404, body, false);
         }
         var rid = Interlocked.Increment(ref _rid).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
@@ -61,7 +61,7 @@ internal sealed class HubMethods
         try
         {
             var (status, payload) = await tcs.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
-            _store.CompleteCommand(id, status, payload, "completed");
+            _store.Commands.Complete(id, status, payload, "completed");
             _log($"hub: '{deviceId}' answered '{name}' with {status}");
             return new CommandResult(id, status, payload, false);
         }
@@ -69,14 +69,14 @@ internal sealed class HubMethods
         {
             _pendingMethods.TryRemove(key, out _);
             var body = HubService.Error(504, "Timed out waiting for the response from the device").Replace("504001", "504101");
-            _store.CompleteCommand(id, 504, body, "timeout");
+            _store.Commands.Complete(id, 504, body, "timeout");
             _log($"hub: '{deviceId}' did not answer '{name}' in time");
             return new CommandResult(id, 504, body, true);
         }
         catch (OperationCanceledException)
         {
             _pendingMethods.TryRemove(key, out _);
-            _store.CompleteCommand(id, null, null, "cancelled");
+            _store.Commands.Complete(id, null, null, "cancelled");
             throw;
         }
     }

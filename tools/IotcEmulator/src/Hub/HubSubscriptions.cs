@@ -85,7 +85,7 @@ internal sealed class HubSubscriptions
         }
         s.Filters[e.TopicFilter.Topic] = grant;
         s.Qos[e.TopicFilter.Topic] = (int)e.TopicFilter.QualityOfServiceLevel;
-        if (s.Persistent) await Task.Run(() => _store.SaveSession(e.ClientId, s.Qos)).ConfigureAwait(false);
+        if (s.Persistent) await Task.Run(() => _store.Sessions.Save(e.ClientId, s.Qos)).ConfigureAwait(false);
         if (grant == SubscriptionGrant.C2d) await Task.Run(() => _hub.C2d.FlushAsync(e.ClientId)).ConfigureAwait(false);
     }
 
@@ -94,6 +94,6 @@ internal sealed class HubSubscriptions
         if (e.SessionItems[HubSession.Key] is not HubSession s) return;
         s.Filters.TryRemove(e.TopicFilter, out _);
         s.Qos.TryRemove(e.TopicFilter, out _);
-        if (s.Persistent) await Task.Run(() => _store.SaveSession(e.ClientId, s.Qos)).ConfigureAwait(false);
+        if (s.Persistent) await Task.Run(() => _store.Sessions.Save(e.ClientId, s.Qos)).ConfigureAwait(false);
     }
 }

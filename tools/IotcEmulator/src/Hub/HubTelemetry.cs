@@ -32,7 +32,7 @@ internal sealed class HubTelemetry
         if (bags.TryGetValue(bagSpan, out var hit)) return hit;
         var bag = bagSpan.ToString();
         var props = PropertyBag.Parse(bag);
-        var entry = ((IReadOnlyDictionary<string, string?>)props, Store.PropertiesJson(props));
+        var entry = ((IReadOnlyDictionary<string, string?>)props, TelemetryTable.PropertiesJson(props));
         if (_bags.Count > 4096) _bags.Clear();
         _bags[bag] = entry;
         return entry;
@@ -73,7 +73,7 @@ internal sealed class HubTelemetry
         var (props, propsJson) = ParsedBag(topic.AsSpan(bagStart));
         TelemetryMessage stored;
         // A QoS 1 PUBACK (sent when this handler returns) promises the message is stored: wait for its commit.
-        try { stored = await _store.EnqueueTelemetryAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken, untilCommitted: msg.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce).ConfigureAwait(false); }
+        try { stored = await _store.Telemetry.EnqueueAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken, untilCommitted: msg.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce).ConfigureAwait(false); }
         catch (OperationCanceledException) { return; }
         catch (IOException ex)
         {

@@ -26,7 +26,7 @@ internal sealed class HubTwin
         var topic = e.ApplicationMessage.Topic;
         var (_, q) = HubService.SplitQuery(topic);
         q.TryGetValue("$rid", out var rid);
-        var twin = await Task.Run(() => _store.GetTwin(sender)).ConfigureAwait(false);
+        var twin = await Task.Run(() => _store.Twins.Get(sender)).ConfigureAwait(false);
         if (twin is null) await _hub.DeliverAsync(sender, $"$iothub/twin/res/404/?$rid={rid}", Encoding.UTF8.GetBytes(HubService.Error(404, "twin not found"))).ConfigureAwait(false);
         else await _hub.DeliverAsync(sender, $"$iothub/twin/res/200/?$rid={rid}", Encoding.UTF8.GetBytes(twin.ToDeviceJson())).ConfigureAwait(false);
     }
@@ -45,7 +45,7 @@ internal sealed class HubTwin
             await _hub.DeliverAsync(sender, $"$iothub/twin/res/400/?$rid={rid}", Encoding.UTF8.GetBytes(HubService.Error(400, "reported properties patch is not a valid JSON object"))).ConfigureAwait(false);
             return;
         }
-        var result = await Task.Run(() => _store.PatchTwin(sender, false, patch)).ConfigureAwait(false);
+        var result = await Task.Run(() => _store.Twins.Patch(sender, false, patch)).ConfigureAwait(false);
         if (result.NoSuchDevice) await _hub.DeliverAsync(sender, $"$iothub/twin/res/404/?$rid={rid}", Encoding.UTF8.GetBytes(HubService.Error(404, "twin not found"))).ConfigureAwait(false);
         else if (result.TooLarge)
         {
@@ -58,7 +58,7 @@ internal sealed class HubTwin
 
     public async Task<long> SetDesiredAsync(string deviceId, JsonObject patch)
     {
-        var result = await Task.Run(() => _store.PatchTwin(deviceId, true, patch)).ConfigureAwait(false);
+        var result = await Task.Run(() => _store.Twins.Patch(deviceId, true, patch)).ConfigureAwait(false);
         if (result.NoSuchDevice) throw new KeyNotFoundException($"device '{deviceId}' not found");
         if (result.TooLarge) throw new PayloadTooLargeException($"desired properties would exceed {Limits.TwinSectionBytes} bytes (IoT Hub's twin section limit)");
         var version = result.Version!.Value;
@@ -80,7 +80,7 @@ internal sealed class HubTwin
     public async Task<bool> PushMalformedDesiredAsync(string deviceId)
     {
         if (await _hub.Connections.ConnAsync(deviceId).ConfigureAwait(false) is not { Session.Desired: true } c) return false;
-        var twin = _store.GetTwin(deviceId);
+        var twin = _store.Twins.Get(deviceId);
         var v = (twin?.DesiredVersion ?? 1) + 1;
         _log($"hub: fault: pushing a malformed desired patch to '{deviceId}' (nothing stored)");
         await _hub.DeliverAsync(c.ClientId, $"$iothub/twin/PATCH/properties/desired/?$version={v}", Encoding.UTF8.GetBytes("{\"malformed\": [1, 2,")).ConfigureAwait(false);
