@@ -239,15 +239,6 @@ internal static class Cli
         fault.Subcommands.Add(Client("clear", "Clear all faults.", async (pr, http, ct) => { var r = await http.DeleteAsync("api/faults", ct); await @out.WriteLineAsync(r.IsSuccessStatusCode ? "faults cleared" : $"error {(int)r.StatusCode}"); return r.IsSuccessStatusCode ? 0 : 1; }));
         fault.Subcommands.Add(Client("show", "Show active faults.", async (pr, http, ct) => await Show(await http.GetAsync("api/faults", ct))));
 
-        // ---- bench ----
-        var benchSeconds = new Option<int>("--seconds") { Description = "Seconds of alternating emulator/bare rounds (after a warm-up pair); 60 for a 1-minute memory run.", DefaultValueFactory = _ => 30 };
-        var benchRound = new Option<double>("--round") { Description = "Measured seconds per round and side (each after a short warm-up).", DefaultValueFactory = _ => 2 };
-        var benchDevices = new Option<int>("--devices") { Description = "Simulated devices (MQTTnet clients).", DefaultValueFactory = _ => 100 };
-        var benchInflight = new Option<int>("--inflight") { Description = "QoS 1 publishes in flight per device.", DefaultValueFactory = _ => 8 };
-        var bench = new Command("bench", "QoS 1 telemetry throughput: emulator (ingest + SQLite) vs a bare MQTTnet server, on loopback over TLS.") { benchSeconds, benchDevices, benchInflight, benchRound };
-        bench.SetAction(async (pr, ct) => await Bench.RunAsync(@out, pr.GetValue(benchSeconds), pr.GetValue(benchDevices), pr.GetValue(benchInflight), pr.GetValue(benchRound), ct));
-        root.Subcommands.Add(bench);
-
         return await root.Parse(args).InvokeAsync();
     }
 
