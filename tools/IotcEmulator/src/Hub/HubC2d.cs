@@ -7,24 +7,13 @@ namespace IotcEmulator;
 /// <summary>Cloud-to-device messages: the device queue's life cycle as IoT Hub keeps it (enqueued, delivered, completed
 /// by the device's PUBACK, dead-lettered after <see cref="MaxDeliveryCount"/> deliveries, purged by a clean session),
 /// and redelivery of a resumed session's unacknowledged messages with their first packet id.</summary>
-internal sealed class HubC2d
+internal sealed class HubC2d(HubService hub, Store store, Action<string> log)
 {
     /// <summary>IoT Hub's default maximum delivery count of a C2D message: once reached, the message is dead-lettered.</summary>
     internal const int MaxDeliveryCount = 10;
 
-    readonly HubService _hub;
-    readonly Store _store;
-    readonly Action<string> _log;
-
     readonly SemaphoreSlim _lock = new(1, 1);
     long _awaitingAck;
-
-    public HubC2d(HubService hub, Store store, Action<string> log)
-    {
-        _hub = hub;
-        _store = store;
-        _log = log;
-    }
 
     /// <summary>True while C2D messages await their PUBACK (the hub then watches outbound packets, see <see cref="OnSending"/>).</summary>
     public bool AwaitingAck => Volatile.Read(ref _awaitingAck) > 0;
@@ -32,9 +21,9 @@ internal sealed class HubC2d
     /// <summary>Enqueues a C2D message (refused when the device queue holds <see cref="C2dTable.QueueDepth"/>) and delivers what the device can take now.</summary>
     public async Task<long> SendAsync(string deviceId, byte[] payload, IReadOnlyDictionary<string, string?> props, TimeSpan ttl)
     {
-        var id = await Task.Run(() => _store.C2d.Add(deviceId, payload, props, ttl)).ConfigureAwait(false)
+        var id = await Task.Run(() => store.C2d.Add(deviceId, payload, props, ttl)).ConfigureAwait(false)
             ?? throw new DeviceQueueFullException(deviceId, C2dTable.QueueDepth);
-        _log($"hub: C2D message {id} enqueued for '{deviceId}' (expires in {ttl.TotalSeconds:0} s)");
+        log($"hub: C2D message {id} enqueued for '{deviceId}' (expires in {ttl.TotalSeconds:0} s)");
         await FlushAsync(deviceId).ConfigureAwait(false);
         return id;
     }
@@ -45,28 +34,28 @@ internal sealed class HubC2d
     /// </summary>
     public async Task FlushAsync(string deviceId)
     {
-        if (await _hub.Connections.ConnAsync(deviceId).ConfigureAwait(false) is not { Session.C2d: true } c) return;
+        if (await hub.Connections.ConnAsync(deviceId).ConfigureAwait(false) is not { Session.C2d: true } c) return;
         await _lock.WaitAsync().ConfigureAwait(false);
         try
         {
             var s = c.Session;
-            foreach (var m in _store.C2d.Pending(deviceId))
+            foreach (var m in store.C2d.Pending(deviceId))
             {
                 if (s.C2dInFlight.ContainsKey(m.Id)) continue;
                 if (m.DeliveryCount >= MaxDeliveryCount)
                 {
-                    _store.C2d.DeadLetter(m.Id);
-                    _log($"hub: C2D message {m.Id} for '{deviceId}' dead-lettered after {m.DeliveryCount} deliveries without acknowledgement");
+                    store.C2d.DeadLetter(m.Id);
+                    log($"hub: C2D message {m.Id} for '{deviceId}' dead-lettered after {m.DeliveryCount} deliveries without acknowledgement");
                     continue;
                 }
                 var props = new Dictionary<string, string?>(m.Properties) { ["$.mid"] = m.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["$.to"] = $"/devices/{c.ClientId}/messages/deviceBound" };
                 var atMostOnce = s.C2dAtMostOnce;
                 // Recorded before it goes out, so that a quick PUBACK finds the message delivered.
-                if (!atMostOnce && s.C2dInFlight.TryAdd(m.Id, 0) && Interlocked.Increment(ref _awaitingAck) == 1) _hub.UpdateOutboundInterception();
-                _store.C2d.MarkDelivered(m.Id, completed: atMostOnce);
-                await _hub.DeliverAsync(c.ClientId, $"devices/{c.ClientId}/messages/devicebound/{PropertyBag.Format(props)}", m.Payload,
+                if (!atMostOnce && s.C2dInFlight.TryAdd(m.Id, 0) && Interlocked.Increment(ref _awaitingAck) == 1) hub.UpdateOutboundInterception();
+                store.C2d.MarkDelivered(m.Id, completed: atMostOnce);
+                await hub.DeliverAsync(c.ClientId, $"devices/{c.ClientId}/messages/devicebound/{PropertyBag.Format(props)}", m.Payload,
                     atMostOnce ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce).ConfigureAwait(false);
-                _log($"hub: delivered C2D message {m.Id} to '{deviceId}' (delivery {m.DeliveryCount + 1}{(atMostOnce ? ", QoS 0: completed" : "")})");
+                log($"hub: delivered C2D message {m.Id} to '{deviceId}' (delivery {m.DeliveryCount + 1}{(atMostOnce ? ", QoS 0: completed" : "")})");
             }
         }
         finally
@@ -81,8 +70,8 @@ internal sealed class HubC2d
     /// </summary>
     public async Task PurgeQueuedAsync(string deviceId)
     {
-        var purged = await Task.Run(() => _store.C2d.Purge(deviceId)).ConfigureAwait(false);
-        if (purged > 0) _log($"hub: '{deviceId}' connects with clean session 1: {purged} queued C2D message(s) removed, as IoT Hub does");
+        var purged = await Task.Run(() => store.C2d.Purge(deviceId)).ConfigureAwait(false);
+        if (purged > 0) log($"hub: '{deviceId}' connects with clean session 1: {purged} queued C2D message(s) removed, as IoT Hub does");
     }
 
     /// <summary>A session resumed (clean session 0): its unacknowledged messages go out again, then whatever is pending.</summary>
@@ -92,8 +81,8 @@ internal sealed class HubC2d
         var again = session.C2dInFlight.Keys.ToArray();
         if (again.Length > 0)
         {
-            await Task.Run(() => _store.C2d.CountRedelivery(again)).ConfigureAwait(false);
-            _log($"hub: redelivering {again.Length} unacknowledged C2D message(s) to '{clientId}' in its resumed session");
+            await Task.Run(() => store.C2d.CountRedelivery(again)).ConfigureAwait(false);
+            log($"hub: redelivering {again.Length} unacknowledged C2D message(s) to '{clientId}' in its resumed session");
         }
         if (session.C2d) await Task.Run(() => FlushAsync(clientId)).ConfigureAwait(false);
     }
@@ -115,9 +104,9 @@ internal sealed class HubC2d
         await _lock.WaitAsync().ConfigureAwait(false);
         try
         {
-            var completed = await Task.Run(() => _store.C2d.Complete(e.ClientId, id)).ConfigureAwait(false);
+            var completed = await Task.Run(() => store.C2d.Complete(e.ClientId, id)).ConfigureAwait(false);
             if ((e.SessionItems[HubSession.Key] as HubSession)?.C2dInFlight.TryRemove(id, out _) == true) Interlocked.Decrement(ref _awaitingAck);
-            if (completed) _log($"hub: '{e.ClientId}' acknowledged C2D message {id}: completed");
+            if (completed) log($"hub: '{e.ClientId}' acknowledged C2D message {id}: completed");
         }
         finally
         {

@@ -10,19 +10,9 @@ namespace IotcEmulator;
 /// <summary>DPS over MQTT on the hub's port (https://learn.microsoft.com/azure/iot-dps/iot-dps-mqtt-support): the
 /// CONNECT of a registration, its <c>$dps/registrations/…</c> requests answered by <see cref="DpsService"/>, and its
 /// one allowed subscription.</summary>
-internal sealed class HubDps
+internal sealed class HubDps(HubService hub, DpsService dps, Action<string> log)
 {
-    readonly HubService _hub;
-    readonly DpsService _dps;
-    readonly Action<string> _log;
     readonly ConcurrentDictionary<string, DpsCredentials> _dpsConns = new(StringComparer.Ordinal);
-
-    public HubDps(HubService hub, DpsService dps, Action<string> log)
-    {
-        _hub = hub;
-        _dps = dps;
-        _log = log;
-    }
 
     /// <summary>DPS's MQTT user name: <c>{idScope}/registrations/{registrationId}/api-version=…[&amp;ClientVersion=…]</c>, with the
     /// registration id equal to the client id (https://learn.microsoft.com/azure/iot-dps/iot-dps-mqtt-support).</summary>
@@ -44,16 +34,16 @@ internal sealed class HubDps
     public async Task ValidateAsync(ValidatingConnectionEventArgs e, string registrationId, string idScope, string? apiVersion)
     {
         var what = $"'{registrationId}' from {e.RemoteEndPoint} (MQTT)";
-        if (_dps.Precheck(idScope, registrationId, apiVersion, what, throttle: false) is { } refusal)
+        if (dps.Precheck(idScope, registrationId, apiVersion, what, throttle: false) is { } refusal)
         {
             e.ReasonCode = refusal.Status == 404 ? MqttConnectReasonCode.NotAuthorized : MqttConnectReasonCode.BadUserNameOrPassword;
-            _log($"dps: refused MQTT connect of {what}: {(string?)refusal.Body["message"]}");
+            log($"dps: refused MQTT connect of {what}: {(string?)refusal.Body["message"]}");
             return;
         }
         DpsCredentials? creds = null;
-        if (!string.IsNullOrEmpty(e.Password)) creds = await Task.Run(() => _dps.AuthenticateSas(e.Password, idScope, registrationId, what)).ConfigureAwait(false);
-        else if (e.ClientCertificate is { } cert) creds = await Task.Run(() => _dps.AuthenticateCertificate(cert, registrationId, what)).ConfigureAwait(false);
-        else _log($"dps: unauthorized {what}: no password and no client certificate");
+        if (!string.IsNullOrEmpty(e.Password)) creds = await Task.Run(() => dps.AuthenticateSas(e.Password, idScope, registrationId, what)).ConfigureAwait(false);
+        else if (e.ClientCertificate is { } cert) creds = await Task.Run(() => dps.AuthenticateCertificate(cert, registrationId, what)).ConfigureAwait(false);
+        else log($"dps: unauthorized {what}: no password and no client certificate");
         if (creds is null)
         {
             e.ReasonCode = MqttConnectReasonCode.NotAuthorized;
@@ -63,12 +53,12 @@ internal sealed class HubDps
         if (ConnectPacketField?.GetValue(e) is not MqttConnectPacket packet)
         {
             e.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
-            _log($"dps: refused MQTT connect of {what}: this MQTTnet version hides the CONNECT packet, so DPS over MQTT cannot be told apart from the hub session");
+            log($"dps: refused MQTT connect of {what}: this MQTTnet version hides the CONNECT packet, so DPS over MQTT cannot be told apart from the hub session");
             return;
         }
         packet.ClientId = internalId;
         _dpsConns[internalId] = creds;
-        _log($"dps: '{registrationId}' connected over MQTT from {e.RemoteEndPoint} (enrollment '{creds.EnrollmentId}', {creds.Attestation})");
+        log($"dps: '{registrationId}' connected over MQTT from {e.RemoteEndPoint} (enrollment '{creds.EnrollmentId}', {creds.Attestation})");
     }
 
     // MQTTnet (5.2) keys sessions by the CONNECT packet's client id and assigns a new id only to empty MQTT 5 ids, so
@@ -93,25 +83,25 @@ internal sealed class HubDps
         {
             if (e.ApplicationMessage.Payload.Length > Limits.DpsBodyBytes)
                 reply = DpsService.Error(413, 413001, $"The request body is larger than {Limits.DpsBodyBytes} bytes.");
-            else if (_dps.Precheck(_dps.IdScope, registrationId, "2021-06-01", what, throttle: true) is { } early)
+            else if (dps.Precheck(dps.IdScope, registrationId, "2021-06-01", what, throttle: true) is { } early)
                 reply = early;
             else
-                reply = await Task.Run(() => _dps.Register(creds, registrationId, TwinJson.TryParseObject(e.ApplicationMessage.Payload.ToArray()), what)).ConfigureAwait(false);
+                reply = await Task.Run(() => dps.Register(creds, registrationId, TwinJson.TryParseObject(e.ApplicationMessage.Payload.ToArray()), what)).ConfigureAwait(false);
         }
         else if (path == "$dps/registrations/GET/iotdps-get-operationstatus/" && q.TryGetValue("operationId", out var opId) && opId is not null)
         {
-            reply = _dps.Precheck(_dps.IdScope, registrationId, "2021-06-01", what, throttle: true)
-                ?? await Task.Run(() => _dps.Poll(registrationId, opId, what)).ConfigureAwait(false);
+            reply = dps.Precheck(dps.IdScope, registrationId, "2021-06-01", what, throttle: true)
+                ?? await Task.Run(() => dps.Poll(registrationId, opId, what)).ConfigureAwait(false);
         }
         else
         {
             e.CloseConnection = true;
-            _log($"dps: closing {what}: publish to '{topic}' is not a DPS request");
+            log($"dps: closing {what}: publish to '{topic}' is not a DPS request");
             return;
         }
         // The status and retry-after travel in the topic (DPS MQTT support page above).
         var responseTopic = $"$dps/registrations/res/{reply.Status}/?$rid={rid}" + (reply.RetryAfter is { } ra ? $"&retry-after={ra}" : "");
-        await _hub.DeliverAsync(e.ClientId, responseTopic, Encoding.UTF8.GetBytes(reply.Body.ToJsonString(TwinJson.Relaxed))).ConfigureAwait(false);
+        await hub.DeliverAsync(e.ClientId, responseTopic, Encoding.UTF8.GetBytes(reply.Body.ToJsonString(TwinJson.Relaxed))).ConfigureAwait(false);
     }
 
     /// <summary>A DPS connection may listen to its responses only.</summary>
@@ -122,7 +112,7 @@ internal sealed class HubDps
         {
             e.ProcessSubscription = false;
             e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-            _log($"dps: refused subscription of '{e.ClientId[HubService.DpsMarker.Length..]}' to '{topic}'");
+            log($"dps: refused subscription of '{e.ClientId[HubService.DpsMarker.Length..]}' to '{topic}'");
         }
     }
 

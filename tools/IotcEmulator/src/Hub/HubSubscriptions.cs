@@ -5,19 +5,8 @@ namespace IotcEmulator;
 
 /// <summary>Hub subscriptions: which filters a device may take, what each grants its session, and keeping a persistent
 /// session's filters in SQLite.</summary>
-internal sealed class HubSubscriptions
+internal sealed class HubSubscriptions(HubService hub, Store store, Action<string> log)
 {
-    readonly HubService _hub;
-    readonly Store _store;
-    readonly Action<string> _log;
-
-    public HubSubscriptions(HubService hub, Store store, Action<string> log)
-    {
-        _hub = hub;
-        _store = store;
-        _log = log;
-    }
-
     /// <summary>
     /// The filters IoT Hub accepts from a device: the documented ones, <c>$iothub/methods/#</c> (the Python iotc SDK)
     /// and <c>devices/+/messages/devicebound/#</c> (Azure SDK for C's C2D filter); the device's own harmless topics
@@ -54,7 +43,7 @@ internal sealed class HubSubscriptions
         e.Response.ReasonCode = e.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? MqttSubscribeReasonCode.GrantedQoS0 : MqttSubscribeReasonCode.GrantedQoS1;
         if (id.StartsWith(HubService.DpsMarker, StringComparison.Ordinal))
         {
-            _hub.Dps.OnSubscribing(e);
+            hub.Dps.OnSubscribing(e);
             return Task.CompletedTask;
         }
         switch (Classify(id, topic))
@@ -62,12 +51,12 @@ internal sealed class HubSubscriptions
             case SubscriptionGrant.Refused:
                 e.ProcessSubscription = false;
                 e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-                _log($"hub: refused subscription of '{id}' to '{topic}': not one of the device's topics");
+                log($"hub: refused subscription of '{id}' to '{topic}': not one of the device's topics");
                 break;
             case SubscriptionGrant.Harmless:
                 // Older SDKs subscribe to harmless topics of their own (e.g. their telemetry topic): acknowledged, nothing granted.
                 e.ProcessSubscription = false;
-                _log($"hub: '{id}' subscribed to '{topic}': acknowledged without effect");
+                log($"hub: '{id}' subscribed to '{topic}': acknowledged without effect");
                 break;
         }
         return Task.CompletedTask;
@@ -85,8 +74,8 @@ internal sealed class HubSubscriptions
         }
         s.Filters[e.TopicFilter.Topic] = grant;
         s.Qos[e.TopicFilter.Topic] = (int)e.TopicFilter.QualityOfServiceLevel;
-        if (s.Persistent) await Task.Run(() => _store.Sessions.Save(e.ClientId, s.Qos)).ConfigureAwait(false);
-        if (grant == SubscriptionGrant.C2d) await Task.Run(() => _hub.C2d.FlushAsync(e.ClientId)).ConfigureAwait(false);
+        if (s.Persistent) await Task.Run(() => store.Sessions.Save(e.ClientId, s.Qos)).ConfigureAwait(false);
+        if (grant == SubscriptionGrant.C2d) await Task.Run(() => hub.C2d.FlushAsync(e.ClientId)).ConfigureAwait(false);
     }
 
     public async Task OnUnsubscribedAsync(ClientUnsubscribedTopicEventArgs e)
@@ -94,6 +83,6 @@ internal sealed class HubSubscriptions
         if (e.SessionItems[HubSession.Key] is not HubSession s) return;
         s.Filters.TryRemove(e.TopicFilter, out _);
         s.Qos.TryRemove(e.TopicFilter, out _);
-        if (s.Persistent) await Task.Run(() => _store.Sessions.Save(e.ClientId, s.Qos)).ConfigureAwait(false);
+        if (s.Persistent) await Task.Run(() => store.Sessions.Save(e.ClientId, s.Qos)).ConfigureAwait(false);
     }
 }

@@ -8,17 +8,8 @@ namespace IotcEmulator;
 
 /// <summary>Device-to-cloud telemetry: <c>devices/{id}/messages/events/{property bag}</c>, stored through the
 /// store's batching writer before a QoS 1 PUBACK goes out.</summary>
-internal sealed class HubTelemetry
+internal sealed class HubTelemetry(Store store, Action<string> log)
 {
-    readonly Store _store;
-    readonly Action<string> _log;
-
-    public HubTelemetry(Store store, Action<string> log)
-    {
-        _store = store;
-        _log = log;
-    }
-
     /// <summary>Raised for every stored message.</summary>
     public event Action<TelemetryMessage>? Received;
 
@@ -67,18 +58,18 @@ internal sealed class HubTelemetry
         {
             // IoT Hub has no MQTT answer for a refused publish: it closes the connection; nothing is stored or acknowledged.
             e.CloseConnection = true;
-            _log($"hub: closing '{sender}': telemetry message of {msg.Payload.Length} bytes is above IoT Hub's {Limits.TelemetryBytes / 1024} KB limit; not stored");
+            log($"hub: closing '{sender}': telemetry message of {msg.Payload.Length} bytes is above IoT Hub's {Limits.TelemetryBytes / 1024} KB limit; not stored");
             return;
         }
         var (props, propsJson) = ParsedBag(topic.AsSpan(bagStart));
         TelemetryMessage stored;
         // A QoS 1 PUBACK (sent when this handler returns) promises the message is stored: wait for its commit.
-        try { stored = await _store.Telemetry.EnqueueAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken, untilCommitted: msg.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce).ConfigureAwait(false); }
+        try { stored = await store.Telemetry.EnqueueAsync(sender, topic, msg.Payload.ToArray(), props, propsJson, e.CancellationToken, untilCommitted: msg.QualityOfServiceLevel != MqttQualityOfServiceLevel.AtMostOnce).ConfigureAwait(false); }
         catch (OperationCanceledException) { return; }
         catch (IOException ex)
         {
             e.CloseConnection = true; // no PUBACK for a message that is not stored: the device sends it again
-            _log($"hub: closing '{sender}': {ex.Message}");
+            log($"hub: closing '{sender}': {ex.Message}");
             return;
         }
         Received?.Invoke(stored);

@@ -5,7 +5,7 @@ using static IotcEmulator.Database;
 namespace IotcEmulator;
 
 /// <summary>The <c>c2d</c> table: each device's cloud-to-device queue and every message's life cycle.</summary>
-internal sealed class C2dTable
+internal sealed class C2dTable(Database db)
 {
     internal const string Schema = """
         CREATE TABLE IF NOT EXISTS c2d(
@@ -13,13 +13,6 @@ internal sealed class C2dTable
             enqueued INTEGER NOT NULL, state TEXT NOT NULL, delivered INTEGER,
             delivery_count INTEGER NOT NULL DEFAULT 0, expires INTEGER, completed INTEGER)
         """;
-
-    readonly Database _db;
-
-    public C2dTable(Database db)
-    {
-        _db = db;
-    }
 
     /// <summary>Data folders from before the C2D lifecycle lack its columns.</summary>
     internal static void AddMissingColumns(SqliteConnection c)
@@ -55,7 +48,7 @@ internal sealed class C2dTable
     /// <summary>Enqueues a message; null when the device queue already holds <see cref="QueueDepth"/> pending messages.</summary>
     public long? Add(string deviceId, byte[] payload, IReadOnlyDictionary<string, string?> props, TimeSpan ttl)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         using var tx = c.BeginTransaction(deferred: false);
         Expire(c, tx);
         using (var count = c.CreateCommand())
@@ -82,7 +75,7 @@ internal sealed class C2dTable
     /// <summary>One more delivery: <c>delivered</c> (awaiting the device's PUBACK), or <c>completed</c> at once for QoS 0.</summary>
     public void MarkDelivered(long id, bool completed)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         Exec(c, "UPDATE c2d SET state=$s, delivered=$t, delivery_count=delivery_count+1, completed=$ct WHERE id=$i",
             ("$s", completed ? "completed" : "delivered"), ("$t", Now()), ("$ct", completed ? Now() : null), ("$i", id));
     }
@@ -90,7 +83,7 @@ internal sealed class C2dTable
     /// <summary>Counts one more delivery of messages sent again as they were (a resumed session's unacknowledged ones).</summary>
     public void CountRedelivery(IEnumerable<long> ids)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         using var tx = c.BeginTransaction();
         foreach (var id in ids)
         {
@@ -108,13 +101,9 @@ internal sealed class C2dTable
     /// completed, expired, or not this device's).</summary>
     public bool Complete(string deviceId, long id)
     {
-        using var c = _db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE c2d SET state='completed', completed=$t WHERE id=$i AND device_id=$d AND state='delivered'";
-        cmd.Parameters.AddWithValue("$t", Now());
-        cmd.Parameters.AddWithValue("$i", id);
-        cmd.Parameters.AddWithValue("$d", deviceId);
-        return cmd.ExecuteNonQuery() > 0;
+        using var c = db.Open();
+        return Exec(c, "UPDATE c2d SET state='completed', completed=$t WHERE id=$i AND device_id=$d AND state='delivered'",
+            ("$t", Now()), ("$i", id), ("$d", deviceId)) > 0;
     }
 
     /// <summary>
@@ -125,16 +114,13 @@ internal sealed class C2dTable
     /// </summary>
     public int Purge(string deviceId)
     {
-        using var c = _db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE c2d SET state='purged' WHERE device_id=$d AND state='queued'";
-        cmd.Parameters.AddWithValue("$d", deviceId);
-        return cmd.ExecuteNonQuery();
+        using var c = db.Open();
+        return Exec(c, "UPDATE c2d SET state='purged' WHERE device_id=$d AND state='queued'", ("$d", deviceId));
     }
 
     public void DeadLetter(long id)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         Exec(c, "UPDATE c2d SET state='deadlettered' WHERE id=$i", ("$i", id));
     }
 
@@ -143,7 +129,7 @@ internal sealed class C2dTable
 
     public List<C2dMessageInfo> List(string? deviceId, bool pendingOnly = false)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         Expire(c);
         using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT id,device_id,payload,properties,enqueued,state,delivered,delivery_count,expires,completed FROM c2d WHERE ($d IS NULL OR device_id=$d) AND ($q=0 OR {PendingState}) ORDER BY id";

@@ -17,12 +17,13 @@ internal sealed class Database(string path)
         return c;
     }
 
-    internal static void Exec(SqliteConnection c, string sql, params (string, object?)[] args)
+    /// <summary>Runs <paramref name="sql"/> with named parameters; returns the number of rows it changed.</summary>
+    internal static int Exec(SqliteConnection c, string sql, params (string, object?)[] args)
     {
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
         foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
-        cmd.ExecuteNonQuery();
+        return cmd.ExecuteNonQuery();
     }
 
     internal static T? Scalar<T>(SqliteConnection c, string sql, params (string, object?)[] args)

@@ -3,7 +3,7 @@ using static IotcEmulator.Database;
 namespace IotcEmulator;
 
 /// <summary>The <c>devices</c> table: hub devices (a new one gets its twin row too), with their connection times.</summary>
-internal sealed class DevicesTable
+internal sealed class DevicesTable(Database db)
 {
     internal const string Schema = """
         CREATE TABLE IF NOT EXISTS devices(
@@ -13,17 +13,10 @@ internal sealed class DevicesTable
             last_connected INTEGER, last_disconnected INTEGER)
         """;
 
-    readonly Database _db;
-
-    public DevicesTable(Database db)
-    {
-        _db = db;
-    }
-
     public DeviceRow Upsert(string deviceId, string? enrollmentId, AttestationKind att, string? pk, string? sk, string? thumbprint, string? caPem,
         string? modelId, string? payload, string hub)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         var now = Now();
         Exec(c, """
             INSERT INTO devices(device_id,enrollment_id,attestation,primary_key,secondary_key,thumbprint,ca_pem,model_id,payload,assigned_hub,created,last_updated,etag)
@@ -40,7 +33,7 @@ internal sealed class DevicesTable
     /// <summary>Creates a device; null when one with this id exists already (IoT Hub answers 409001 DeviceAlreadyExists).</summary>
     public DeviceRow? Insert(string deviceId, AttestationKind att, string? pk, string? thumbprint, string hub)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         var now = Now();
         using (var cmd = c.CreateCommand())
         {
@@ -59,7 +52,7 @@ internal sealed class DevicesTable
 
     public List<DeviceRow> List(string? deviceId = null)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT device_id,enrollment_id,attestation,primary_key,secondary_key,thumbprint,ca_pem,model_id,payload,assigned_hub,created,last_updated,etag,last_connected,last_disconnected FROM devices WHERE ($d IS NULL OR device_id=$d) ORDER BY device_id";
         cmd.Parameters.AddWithValue("$d", (object?)deviceId ?? DBNull.Value);
@@ -75,7 +68,7 @@ internal sealed class DevicesTable
 
     public void MarkConnection(string deviceId, bool connected, string? modelId)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         if (connected)
             Exec(c, "UPDATE devices SET last_connected=$t, model_id=COALESCE($m, model_id) WHERE device_id=$d", ("$t", Now()), ("$d", deviceId), ("$m", modelId));
         else

@@ -3,15 +3,8 @@ using static IotcEmulator.Database;
 namespace IotcEmulator;
 
 /// <summary>The <c>dps_operations</c> table: DPS registration operations, so that an operation id handed out before a restart still answers.</summary>
-internal sealed class DpsOperationsTable
+internal sealed class DpsOperationsTable(Database db)
 {
-    readonly Database _db;
-
-    public DpsOperationsTable(Database db)
-    {
-        _db = db;
-    }
-
     // Kept in SQLite so that an operation id handed out before a restart still answers; bounded: an operation is
     // forgotten a day after it was created, and a registration keeps only its newest few.
     internal const string Schema = """
@@ -29,7 +22,7 @@ internal sealed class DpsOperationsTable
 
     public void Add(DpsOperation o)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         using var tx = c.BeginTransaction(deferred: false);
         void Run(string sql, params (string, object?)[] args)
         {
@@ -53,7 +46,7 @@ internal sealed class DpsOperationsTable
     /// <summary>The operation (null when unknown or older than <see cref="Lifetime"/>).</summary>
     public DpsOperation? Get(string id)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT id,registration_id,enrollment_id,attestation,primary_key,secondary_key,thumbprint,ca_pem,model_id,payload,polls_left,created FROM dps_operations WHERE id=$i AND created>=$t";
         cmd.Parameters.AddWithValue("$i", id);
@@ -67,16 +60,13 @@ internal sealed class DpsOperationsTable
     /// <summary>Takes one "still assigning" poll; false when none is left.</summary>
     public bool TakePoll(string id)
     {
-        using var c = _db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "UPDATE dps_operations SET polls_left=polls_left-1 WHERE id=$i AND polls_left>0";
-        cmd.Parameters.AddWithValue("$i", id);
-        return cmd.ExecuteNonQuery() > 0;
+        using var c = db.Open();
+        return Exec(c, "UPDATE dps_operations SET polls_left=polls_left-1 WHERE id=$i AND polls_left>0", ("$i", id)) > 0;
     }
 
     public long Count()
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         return Scalar<long>(c, "SELECT COUNT(*) FROM dps_operations");
     }
 }

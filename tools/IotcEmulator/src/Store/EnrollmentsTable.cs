@@ -3,7 +3,7 @@ using static IotcEmulator.Database;
 namespace IotcEmulator;
 
 /// <summary>The <c>enrollments</c> table: DPS individual and group enrollments.</summary>
-internal sealed class EnrollmentsTable
+internal sealed class EnrollmentsTable(Database db)
 {
     internal const string Schema = """
         CREATE TABLE IF NOT EXISTS enrollments(
@@ -11,16 +11,9 @@ internal sealed class EnrollmentsTable
             primary_key TEXT, secondary_key TEXT, thumbprint TEXT, ca_pem TEXT, created INTEGER NOT NULL)
         """;
 
-    readonly Database _db;
-
-    public EnrollmentsTable(Database db)
-    {
-        _db = db;
-    }
-
     public void Upsert(EnrollmentInfo e)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         Exec(c, """
             INSERT INTO enrollments(id,is_group,attestation,primary_key,secondary_key,thumbprint,ca_pem,created)
             VALUES($id,$g,$a,$pk,$sk,$tp,$ca,$cr)
@@ -32,16 +25,13 @@ internal sealed class EnrollmentsTable
 
     public bool Delete(string id)
     {
-        using var c = _db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = "DELETE FROM enrollments WHERE id=$id";
-        cmd.Parameters.AddWithValue("$id", id);
-        return cmd.ExecuteNonQuery() > 0;
+        using var c = db.Open();
+        return Exec(c, "DELETE FROM enrollments WHERE id=$id", ("$id", id)) > 0;
     }
 
     public List<EnrollmentInfo> List(string? id = null, bool? group = null)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT id,is_group,attestation,primary_key,secondary_key,thumbprint,ca_pem,created FROM enrollments WHERE ($id IS NULL OR id=$id) AND ($g IS NULL OR is_group=$g) ORDER BY created, id";
         cmd.Parameters.AddWithValue("$id", (object?)id ?? DBNull.Value);

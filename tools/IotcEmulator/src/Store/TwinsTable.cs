@@ -4,7 +4,7 @@ using static IotcEmulator.Database;
 namespace IotcEmulator;
 
 /// <summary>The <c>twins</c> table (desired and reported documents with their versions) and <c>desired_versions</c> (the version at which each desired property was last set).</summary>
-internal sealed class TwinsTable
+internal sealed class TwinsTable(Database db)
 {
     internal const string Schema = """
         CREATE TABLE IF NOT EXISTS twins(
@@ -12,16 +12,9 @@ internal sealed class TwinsTable
             reported TEXT NOT NULL, reported_version INTEGER NOT NULL)
         """;
 
-    readonly Database _db;
-
-    public TwinsTable(Database db)
-    {
-        _db = db;
-    }
-
     public TwinDocument? Get(string deviceId)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         return Get(c, deviceId);
     }
 
@@ -43,7 +36,7 @@ internal sealed class TwinsTable
     /// with an error all operations that would increase the size … above the limit").</summary>
     public TwinPatchResult Patch(string deviceId, bool desired, System.Text.Json.Nodes.JsonObject patch)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         using var tx = c.BeginTransaction(deferred: false);
         var col = desired ? "desired" : "reported";
         string? current;
@@ -81,7 +74,7 @@ internal sealed class TwinsTable
     /// (Azure keeps this as <c>$metadata.{name}.$lastUpdatedVersion</c>).</summary>
     public void RecordDesiredVersions(string deviceId, IEnumerable<string> names, long version)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         Exec(c, DesiredVersionsSchema);
         using var tx = c.BeginTransaction();
         foreach (var n in names)
@@ -100,7 +93,7 @@ internal sealed class TwinsTable
     /// <summary>The desired <c>$version</c> at which each property was last set (names as recorded, e.g. <c>comp.prop</c>).</summary>
     public Dictionary<string, long> GetDesiredVersions(string deviceId)
     {
-        using var c = _db.Open();
+        using var c = db.Open();
         Exec(c, DesiredVersionsSchema);
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT name, version FROM desired_versions WHERE device_id=$d";
