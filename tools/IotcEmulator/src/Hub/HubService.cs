@@ -135,38 +135,46 @@ internal sealed class HubService : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    async Task OnPublishAsync(InterceptingPublishEventArgs e)
+    // Not async itself: the handler the topic table picks is the one state machine a publish costs (telemetry is the hot path).
+    Task OnPublishAsync(InterceptingPublishEventArgs e)
     {
         var sender = e.ClientId;
-        if (sender.StartsWith(InjectMarker, StringComparison.Ordinal)) return; // our own delivery
+        if (sender.StartsWith(InjectMarker, StringComparison.Ordinal)) return Task.CompletedTask; // our own delivery
         var msg = e.ApplicationMessage;
         // Device publishes are consumed here and never routed to other clients.
         e.ProcessPublish = false;
-        if (sender.StartsWith(DpsMarker, StringComparison.Ordinal))
-        {
-            await Dps.OnPublishAsync(e).ConfigureAwait(false);
-            return;
-        }
+        if (sender.StartsWith(DpsMarker, StringComparison.Ordinal)) return Dps.OnPublishAsync(e);
         if (msg.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce)
         {
             e.CloseConnection = true;
             _log($"hub: closing '{sender}': QoS 2 publish is not supported by IoT Hub");
-            return;
+            return Task.CompletedTask;
         }
         if (_faults.PubAckDelays.TryGetValue(sender, out var delay) && msg.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce)
         {
-            // The PUBACK is sent after this handler returns, so waiting here delays it.
-            try { await Task.Delay(delay, e.CancellationToken).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+            return DelayThenRouteAsync(e, delay);
         }
-        var topic = msg.Topic;
+        return RouteAsync(e);
+    }
+
+    async Task DelayThenRouteAsync(InterceptingPublishEventArgs e, TimeSpan delay)
+    {
+        // The PUBACK is sent after the publish handler returns, so waiting here delays it.
+        try { await Task.Delay(delay, e.CancellationToken).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
+        await RouteAsync(e).ConfigureAwait(false);
+    }
+
+    /// <summary>Hands a device publish to the first topic table entry that matches; closes the connection when none does.</summary>
+    Task RouteAsync(InterceptingPublishEventArgs e)
+    {
+        var topic = e.ApplicationMessage.Topic;
         foreach (var route in _topics)
         {
-            if (!route.Matches(topic, sender)) continue;
-            await route.Handle(e).ConfigureAwait(false);
-            return;
+            if (route.Matches(topic, e.ClientId)) return route.Handle(e);
         }
         e.CloseConnection = true;
-        _log($"hub: closing '{sender}': publish to '{topic}' is not allowed for this device");
+        _log($"hub: closing '{e.ClientId}': publish to '{topic}' is not allowed for this device");
+        return Task.CompletedTask;
     }
 
     /// <summary>The topic's path and its <c>?</c> query as a property bag.</summary>
