@@ -11,7 +11,7 @@ namespace nanoFramework.Iotc.Tests.Pump
     {
         private static IotcCallbackInfo Callback(byte kind, int tag)
         {
-            IotcCallbackInfo c = new IotcCallbackInfo(null, IotcEvents.MessageSent);
+            IotcCallbackInfo c = new IotcCallbackInfo(IotcEvents.MessageSent);
             c.Kind = kind;
             c.MessageId = tag;
             return c;

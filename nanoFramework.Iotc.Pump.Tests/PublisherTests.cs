@@ -193,7 +193,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             _log = new ArrayList();
             options.LogSink = line => _log.Add(line.Substring(7));
             Logger logger = new Logger(options);
-            return new Publisher(DeviceTests.NewDevice(new FakeTransport(), new FakeClock()), callbacks, logger);
+            HandlerTable handlers = new HandlerTable();
+            handlers.Set(IotcEvents.MessageSent, info => { });
+            return new Publisher(handlers, callbacks, logger);
         }
 
         private static FakeMqtt OpenLink()

@@ -322,13 +322,14 @@ namespace nanoFramework.Iotc.Tests.Pump
 
             internal Parts()
             {
-                Device device = DeviceTests.NewDevice(new FakeTransport(), new FakeClock());
                 DeviceOptions options = new DeviceOptions();
                 options.LogLevel = IotLogLevel.All;
                 options.LogSink = Record;
                 Logger logger = new Logger(options);
-                Publisher = new Publisher(device, Callbacks, logger);
-                Twin = new TwinSync(device, options, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
+                HandlerTable handlers = new HandlerTable();
+                handlers.Set(IotcEvents.MessageSent, info => { });
+                Publisher = new Publisher(handlers, Callbacks, logger);
+                Twin = new TwinSync(options, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
                 Publisher.Twin = Twin;
                 Mqtt.Open = true;
             }

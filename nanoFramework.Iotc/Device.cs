@@ -34,7 +34,7 @@ namespace nanoFramework.Iotc
         private readonly DeviceOptions _options = new DeviceOptions();
         private Logger _log;
         private readonly HandlerTable _handlers = new HandlerTable();
-        private readonly CallbackQueue _callbacks = new CallbackQueue();
+        private CallbackQueue _callbacks;
         private readonly Inbox _inbox = new Inbox();
         private readonly RecentIds _recentC2d = new RecentIds(16);
         private Session _session;
@@ -204,8 +204,9 @@ namespace nanoFramework.Iotc
             CreatePlatformTransports(ref _options.Transports);
             PlatformConnectsInBackground(ref _options.ConnectInBackground);
             _log = new Logger(_options);
-            _session = new Session(this, _options, _inbox, _callbacks, _log);
-            _publisher = new Publisher(this, _callbacks, _log);
+            _callbacks = new CallbackQueue(this);
+            _session = new Session(_options, _inbox, _callbacks, _log);
+            _publisher = new Publisher(_handlers, _callbacks, _log);
         }
 
         /// <summary>
@@ -298,7 +299,7 @@ namespace nanoFramework.Iotc
                 // The settings are final from here on; the parts that depend on them are made once.
                 _options.Frozen = true;
                 Backoff backoff = new Backoff(_options.BackoffMinMilliseconds, _options.BackoffMaxMilliseconds, Backoff.Seed(_options.DeviceId, _options.Clock.NowMilliseconds));
-                _twin = new TwinSync(this, _options, _callbacks, _log, _publisher, backoff);
+                _twin = new TwinSync(_options, _callbacks, _log, _publisher, backoff);
                 _publisher.Start(_options);
                 _publisher.Twin = _twin;
                 _session.Start(_publisher, _twin, backoff);
@@ -692,7 +693,7 @@ namespace nanoFramework.Iotc
 
         private IotcCallbackInfo Pending(byte kind, string eventName)
         {
-            IotcCallbackInfo c = new IotcCallbackInfo(this, eventName);
+            IotcCallbackInfo c = new IotcCallbackInfo(eventName);
             c.Kind = kind;
             return c;
         }
@@ -891,12 +892,6 @@ namespace nanoFramework.Iotc
             // A full window wakes once per half of it: the app refills while the other half is still on the wire.
             _inbox.WaitForEvents(WaitForNetworkMs, _publisher.Outbox.InFlightCount() / 2);
 #endif
-        }
-
-        /// <summary>True when the application registered a callback for <paramref name="eventName"/>.</summary>
-        internal bool Handles(string eventName)
-        {
-            return _handlers.Get(eventName) != null;
         }
     }
 }

@@ -10,14 +10,16 @@ namespace nanoFramework.Iotc
     /// </summary>
     public class IotcCallbackInfo
     {
-        internal IotcCallbackInfo(Device client, string eventName)
+        internal IotcCallbackInfo(string eventName)
         {
-            Client = client;
             EventName = eventName;
         }
 
         /// <summary>The device that raised the event.</summary>
-        public Device Client { get; private set; }
+        public Device Client
+        {
+            get { return (Device)Sender; }
+        }
 
         /// <summary>The event's name (see <see cref="IotcEvents"/>).</summary>
         public string EventName { get; private set; }
@@ -70,5 +72,8 @@ namespace nanoFramework.Iotc
         // setting, what its answer needs. Kept small: a MessageSent per message is the pump's one allocation besides the payload.
         internal byte Kind;
         internal Pump.PendingCallback Answer;
+
+        // The device, stamped by the callback queue: the parts that raise callbacks need not know it.
+        internal object Sender;
     }
 }

@@ -34,7 +34,18 @@ namespace nanoFramework.Iotc.Pump
     internal sealed class CallbackQueue
     {
         private readonly ArrayList _items = new ArrayList();
+        private readonly object _sender;
         private int _head;
+
+        internal CallbackQueue()
+        {
+        }
+
+        /// <summary>A queue whose callbacks name <paramref name="sender"/> (the device) as their <c>Client</c>.</summary>
+        internal CallbackQueue(object sender)
+        {
+            _sender = sender;
+        }
 
         internal int Count
         {
@@ -43,6 +54,7 @@ namespace nanoFramework.Iotc.Pump
 
         internal void Add(IotcCallbackInfo callback)
         {
+            callback.Sender = _sender;
             _items.Add(callback);
         }
 

@@ -43,7 +43,7 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>MQTT 3.1.1 section 1.5.3: a topic name is at most 65,535 UTF-8 bytes.</summary>
         internal const int MaxTopicBytes = 65535;
 
-        private readonly Device _device;
+        private readonly HandlerTable _handlers;
         private readonly CallbackQueue _callbacks;
 
         /// <summary>Where finished ack patches are reported (set once by Device; the two parts refer to each other).</summary>
@@ -60,9 +60,9 @@ namespace nanoFramework.Iotc.Pump
         private readonly System.Collections.ArrayList _free = new System.Collections.ArrayList();
         private int _publishedLastFlush;
 
-        internal Publisher(Device device, CallbackQueue callbacks, Logger log)
+        internal Publisher(HandlerTable handlers, CallbackQueue callbacks, Logger log)
         {
-            _device = device;
+            _handlers = handlers;
             _callbacks = callbacks;
             _log = log;
         }
@@ -483,13 +483,13 @@ namespace nanoFramework.Iotc.Pump
                 _log.Log(IotLogLevel.All, "message " + m.MessageId + " confirmed" + (status == 0 ? string.Empty : " with status " + status));
             }
 
-            if (!_device.Handles(IotcEvents.MessageSent))
+            if (_handlers.Get(IotcEvents.MessageSent) == null)
             {
                 // Nobody listens: no callback object per message (the common board loop sends and forgets).
                 return;
             }
 
-            IotcCallbackInfo c = new IotcCallbackInfo(_device, IotcEvents.MessageSent);
+            IotcCallbackInfo c = new IotcCallbackInfo(IotcEvents.MessageSent);
             c.Kind = PendingCallback.MessageSent;
             c.Payload = m.Text;
             c.MessageId = m.MessageId;

@@ -27,7 +27,6 @@ namespace nanoFramework.Iotc.Pump
         internal const int Waiting = 4;
         internal const int Stopped = 5;
 
-        private readonly Device _device;
         private readonly DeviceOptions _options;
         private readonly Inbox _inbox;
         private readonly CallbackQueue _callbacks;
@@ -58,9 +57,8 @@ namespace nanoFramework.Iotc.Pump
         private int _authFailures;
         private int _networkFailures;
 
-        internal Session(Device device, DeviceOptions options, Inbox inbox, CallbackQueue callbacks, Logger log)
+        internal Session(DeviceOptions options, Inbox inbox, CallbackQueue callbacks, Logger log)
         {
-            _device = device;
             _options = options;
             _inbox = inbox;
             _callbacks = callbacks;
@@ -587,7 +585,7 @@ namespace nanoFramework.Iotc.Pump
 
         private void RaiseStatus(int status, string reason)
         {
-            IotcCallbackInfo c = new IotcCallbackInfo(_device, IotcEvents.ConnectionStatus);
+            IotcCallbackInfo c = new IotcCallbackInfo(IotcEvents.ConnectionStatus);
             c.Kind = PendingCallback.Status;
             c.StatusCode = status;
             c.Payload = reason;

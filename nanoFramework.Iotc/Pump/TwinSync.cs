@@ -24,7 +24,6 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Largest coalesced ack patch; a single larger ack still goes out alone.</summary>
         internal const int MaxAckPatchBytes = 8192;
 
-        private readonly Device _device;
         private readonly DeviceOptions _options;
         private readonly CallbackQueue _callbacks;
         private readonly Logger _log;
@@ -47,9 +46,8 @@ namespace nanoFramework.Iotc.Pump
         private long _queuedVersion = -1;
         private bool _patchSinceGet;
 
-        internal TwinSync(Device device, DeviceOptions options, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
+        internal TwinSync(DeviceOptions options, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
         {
-            _device = device;
             _options = options;
             _callbacks = callbacks;
             _log = log;
@@ -369,7 +367,7 @@ namespace nanoFramework.Iotc.Pump
 
         private IotcCallbackInfo Queue(string component, string name, string rawValue, long version)
         {
-            IotcCallbackInfo c = new IotcCallbackInfo(_device, IotcEvents.SettingsUpdated);
+            IotcCallbackInfo c = new IotcCallbackInfo(IotcEvents.SettingsUpdated);
             c.Kind = PendingCallback.Setting;
             c.Answer = new PendingCallback();
             c.Answer.Component = component;
