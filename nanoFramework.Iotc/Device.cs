@@ -37,6 +37,7 @@ namespace nanoFramework.Iotc
         private CallbackQueue _callbacks;
         private readonly Inbox _inbox = new Inbox();
         private readonly RecentIds _recentC2d = new RecentIds(16);
+        private readonly Backoff _backoff = new Backoff();
         private Session _session;
         private Publisher _publisher;
         private TwinSync _twin;
@@ -205,8 +206,10 @@ namespace nanoFramework.Iotc
             PlatformConnectsInBackground(ref _options.ConnectInBackground);
             _log = new Logger(_options);
             _callbacks = new CallbackQueue(this);
-            _session = new Session(_options, _inbox, _callbacks, _log);
             _publisher = new Publisher(_handlers, _callbacks, _log);
+            _twin = new TwinSync(_options, _callbacks, _log, _publisher, _backoff);
+            _publisher.Twin = _twin;
+            _session = new Session(_options, _inbox, _callbacks, _log, _publisher, _twin, _backoff);
         }
 
         /// <summary>
@@ -296,13 +299,10 @@ namespace nanoFramework.Iotc
 
             if (!_options.Frozen)
             {
-                // The settings are final from here on; the parts that depend on them are made once.
+                // The settings are final from here on; the parts that depend on them take them once.
                 _options.Frozen = true;
-                Backoff backoff = new Backoff(_options.BackoffMinMilliseconds, _options.BackoffMaxMilliseconds, Backoff.Seed(_options.DeviceId, _options.Clock.NowMilliseconds));
-                _twin = new TwinSync(_options, _callbacks, _log, _publisher, backoff);
+                _backoff.Start(_options.BackoffMinMilliseconds, _options.BackoffMaxMilliseconds, Backoff.Seed(_options.DeviceId, _options.Clock.NowMilliseconds));
                 _publisher.Start(_options);
-                _publisher.Twin = _twin;
-                _session.Start(_publisher, _twin, backoff);
             }
 
             _log.Log(IotLogLevel.ApiOnly, "connect: device '" + _options.DeviceId + "', scope '" + _options.ScopeId + "', DPS " + _options.ServiceHost + ":" + _options.ServicePort);
@@ -442,7 +442,7 @@ namespace nanoFramework.Iotc
 
                 // While an attempt connects on its worker, the new connection's first messages wait for it to be taken up.
                 int work = _session.AttemptRunning ? 0 : ProcessInbox(now);
-                if (_twin != null)
+                if (_options.Frozen)
                 {
                     _session.Step(now);
 

@@ -11,11 +11,22 @@ namespace nanoFramework.Iotc.Pump
     /// </summary>
     internal sealed class Backoff
     {
-        private readonly Random _random;
-        private readonly int _minMilliseconds;
-        private readonly int _maxMilliseconds;
+        private Random _random;
+        private int _minMilliseconds;
+        private int _maxMilliseconds;
+
+        /// <summary>A device's back-off, made with the other parts; <see cref="Start"/> gives it its bounds and seed.</summary>
+        internal Backoff()
+        {
+        }
 
         internal Backoff(int minMilliseconds, int maxMilliseconds, int seed)
+        {
+            Start(minMilliseconds, maxMilliseconds, seed);
+        }
+
+        /// <summary>Takes the bounds and the seed (at the first Connect, when the settings are final).</summary>
+        internal void Start(int minMilliseconds, int maxMilliseconds, int seed)
         {
             _minMilliseconds = minMilliseconds;
             _maxMilliseconds = maxMilliseconds;

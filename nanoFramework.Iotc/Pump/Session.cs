@@ -31,9 +31,9 @@ namespace nanoFramework.Iotc.Pump
         private readonly Inbox _inbox;
         private readonly CallbackQueue _callbacks;
         private readonly Logger _log;
-        private Publisher _publisher;
-        private TwinSync _twin;
-        private Backoff _backoff;
+        private readonly Publisher _publisher;
+        private readonly TwinSync _twin;
+        private readonly Backoff _backoff;
 
         private int _state = Idle;
         private IMqttTransport _mqtt;
@@ -57,8 +57,11 @@ namespace nanoFramework.Iotc.Pump
         private int _authFailures;
         private int _networkFailures;
 
-        internal Session(DeviceOptions options, Inbox inbox, CallbackQueue callbacks, Logger log)
+        internal Session(DeviceOptions options, Inbox inbox, CallbackQueue callbacks, Logger log, Publisher publisher, TwinSync twin, Backoff backoff)
         {
+            _publisher = publisher;
+            _twin = twin;
+            _backoff = backoff;
             _options = options;
             _inbox = inbox;
             _callbacks = callbacks;
@@ -124,19 +127,6 @@ namespace nanoFramework.Iotc.Pump
         internal long ConnectedAtMs
         {
             get { return _connectedAtMs; }
-        }
-
-        internal Backoff Backoff
-        {
-            get { return _backoff; }
-        }
-
-        /// <summary>Wires the other parts and the back-off (at Connect(), when the options are final).</summary>
-        internal void Start(Publisher publisher, TwinSync twin, Backoff backoff)
-        {
-            _publisher = publisher;
-            _twin = twin;
-            _backoff = backoff;
         }
 
         /// <summary>
