@@ -3,7 +3,6 @@
 using System;
 using nanoFramework.Iotc.Json;
 using nanoFramework.Iotc.Protocol;
-using nanoFramework.Iotc.Pump;
 using nanoFramework.Iotc.Text;
 
 namespace nanoFramework.Iotc
@@ -21,15 +20,7 @@ namespace nanoFramework.Iotc
                 throw new ArgumentNullException("payload");
             }
 
-            if (_session.State == Session.Idle)
-            {
-                throw new InvalidOperationException(api + " before Connect(): connect first");
-            }
-
-            if (_session.State == Session.Stopped)
-            {
-                throw new InvalidOperationException(api + " after Disconnect() or a fatal connection failure: connect again first");
-            }
+            _pump.CheckStarted(api);
         }
 
         private void CheckNotStarted(string api)

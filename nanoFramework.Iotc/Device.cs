@@ -1,13 +1,10 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
-using System.Collections;
-using System.Threading;
 using nanoFramework.Iotc.Json;
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Pump;
 using nanoFramework.Iotc.Security;
-using nanoFramework.Iotc.Text;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc
@@ -32,18 +29,8 @@ namespace nanoFramework.Iotc
         public const string DefaultServiceHost = "global.azure-devices-provisioning.net";
 
         private readonly DeviceOptions _options = new DeviceOptions();
-        private Logger _log;
-        private readonly HandlerTable _handlers = new HandlerTable();
-        private CallbackQueue _callbacks;
-        private readonly Inbox _inbox = new Inbox();
-        private readonly RecentIds _recentC2d = new RecentIds(16);
-        private readonly Backoff _backoff = new Backoff();
-        private Session _session;
-        private Publisher _publisher;
-        private TwinSync _twin;
+        private DevicePump _pump;
         private bool _disposed;
-        private bool _inPump;
-        private long _lastInboundAtMs;
 
         /// <summary>
         /// How long <see cref="Flush"/> waits, connected and with nothing arriving, before it takes what the hub queued
@@ -51,12 +38,6 @@ namespace nanoFramework.Iotc
         /// sends what it holds right after the subscriptions.
         /// </summary>
         public const int FlushQuietMilliseconds = 500;
-
-        /// <summary>
-        /// Longest a DoNext() with nothing to do but wait for PUBACKs sleeps for one (.NET only; it returns as soon as
-        /// the transport posts anything). Short, so an application that does its own work in the same loop is not held up.
-        /// </summary>
-        private const int WaitForNetworkMs = 1;
 
         /// <summary>
         /// Creates a device that authenticates with a symmetric key (Python: <c>Device(scopeId, key, deviceId, credType)</c>).
@@ -204,12 +185,7 @@ namespace nanoFramework.Iotc
         {
             CreatePlatformTransports(ref _options.Transports);
             PlatformConnectsInBackground(ref _options.ConnectInBackground);
-            _log = new Logger(_options);
-            _callbacks = new CallbackQueue(this);
-            _publisher = new Publisher(_handlers, _callbacks, _log);
-            _twin = new TwinSync(_options, _callbacks, _log, _publisher, _backoff);
-            _publisher.Twin = _twin;
-            _session = new Session(_options, _inbox, _callbacks, _log, _publisher, _twin, _backoff);
+            _pump = new DevicePump(_options, this);
         }
 
         /// <summary>
@@ -218,7 +194,7 @@ namespace nanoFramework.Iotc
         /// </summary>
         public bool IsConnected
         {
-            get { return !_disposed && _session.IsConnected; }
+            get { return !_disposed && _pump.IsConnected; }
         }
 
         /// <summary>
@@ -227,7 +203,7 @@ namespace nanoFramework.Iotc
         /// </summary>
         public bool CanSend
         {
-            get { return !_disposed && _session.IsStarted && _publisher.HasRoom(1); }
+            get { return !_disposed && _pump.CanSend; }
         }
 
         /// <summary>The device id.</summary>
@@ -239,13 +215,13 @@ namespace nanoFramework.Iotc
         /// <summary>The IoT hub DPS assigned, once connected; null before.</summary>
         public string HubHost
         {
-            get { return _session.HubHost; }
+            get { return _pump.HubHost; }
         }
 
         /// <summary>Messages waiting for confirmation (sent or not yet sent).</summary>
         public int PendingMessages
         {
-            get { return _publisher.Count; }
+            get { return _pump.PendingMessages; }
         }
 
         /// <summary>
@@ -267,7 +243,7 @@ namespace nanoFramework.Iotc
                 throw new ArgumentException("unknown event '" + eventName + "'; expected ConnectionStatus, MessageSent, Command, SettingsUpdated, MessageReceived or EnqueuedCommand", "eventName");
             }
 
-            _handlers.Set(eventName, callback);
+            _pump.On(eventName, callback);
         }
 
         /// <summary>
@@ -281,13 +257,13 @@ namespace nanoFramework.Iotc
         public void Connect()
         {
             CheckNotDisposed();
-            if (_inPump)
+            if (_pump.InPump)
             {
                 // Connecting blocks (DPS, TLS) and would re-enter the pump half-way through a callback.
                 throw new InvalidOperationException("Connect() was called from inside a callback; call it from the application loop instead");
             }
 
-            if (_session.IsStarted)
+            if (_pump.IsStarted)
             {
                 throw new InvalidOperationException("already connected; call Disconnect() first");
             }
@@ -297,28 +273,7 @@ namespace nanoFramework.Iotc
                 throw new InvalidOperationException("no transport for this platform; call SetTransportFactory first");
             }
 
-            if (!_options.Frozen)
-            {
-                // The settings are final from here on; the parts that depend on them take them once.
-                _options.Frozen = true;
-                _backoff.Start(_options.BackoffMinMilliseconds, _options.BackoffMaxMilliseconds, Backoff.Seed(_options.DeviceId, _options.Clock.NowMilliseconds));
-                _publisher.Start(_options);
-            }
-
-            _log.Log(IotLogLevel.ApiOnly, "connect: device '" + _options.DeviceId + "', scope '" + _options.ScopeId + "', DPS " + _options.ServiceHost + ":" + _options.ServicePort);
-            // Not a finally block: callbacks may throw and catch inside, and nanoCLR crashed (measured) on an exception
-            // thrown in code running from a finally block.
-            try
-            {
-                _session.ConnectBlocking();
-            }
-            catch (IotcException)
-            {
-                DeliverCallbacks();
-                throw;
-            }
-
-            DeliverCallbacks();
+            _pump.Connect();
         }
 
         /// <summary>Sends telemetry (Python: <c>sendTelemetry</c>) with content type JSON/UTF-8.</summary>
@@ -341,7 +296,8 @@ namespace nanoFramework.Iotc
         /// <exception cref="IotcOutboxFullException">The outbox is full for now.</exception>
         public int SendTelemetry(string payload, PropertyBag properties)
         {
-            return Accept(TelemetryMessage("SendTelemetry", payload, properties), "SendTelemetry", true);
+            CheckCanSend("SendTelemetry", payload);
+            return _pump.SendTelemetry("SendTelemetry", payload, properties, true);
         }
 
         /// <summary>
@@ -356,7 +312,8 @@ namespace nanoFramework.Iotc
         /// <exception cref="InvalidOperationException">Not connected yet, or disconnected.</exception>
         public bool TrySendTelemetry(string payload, PropertyBag properties, out int messageId)
         {
-            messageId = Accept(TelemetryMessage("TrySendTelemetry", payload, properties), "TrySendTelemetry", false);
+            CheckCanSend("TrySendTelemetry", payload);
+            messageId = _pump.SendTelemetry("TrySendTelemetry", payload, properties, false);
             return messageId != 0;
         }
 
@@ -365,7 +322,8 @@ namespace nanoFramework.Iotc
         /// <returns>The message id <c>MessageSent</c> will report.</returns>
         public int SendState(string payload)
         {
-            return Accept(TelemetryMessage("SendState", payload, null), "SendState", true);
+            CheckCanSend("SendState", payload);
+            return _pump.SendTelemetry("SendState", payload, null, true);
         }
 
         /// <summary>Sends an event (Python: <c>sendEvent</c>); on the wire it is telemetry.</summary>
@@ -373,7 +331,8 @@ namespace nanoFramework.Iotc
         /// <returns>The message id <c>MessageSent</c> will report.</returns>
         public int SendEvent(string payload)
         {
-            return Accept(TelemetryMessage("SendEvent", payload, null), "SendEvent", true);
+            CheckCanSend("SendEvent", payload);
+            return _pump.SendTelemetry("SendEvent", payload, null, true);
         }
 
         /// <summary>
@@ -404,13 +363,7 @@ namespace nanoFramework.Iotc
 
             // The hub refuses a twin patch whose keys break its rules (400), which would surface much later.
             CheckPropertyNames(parsed);
-
-            OutboundMessage m = new OutboundMessage();
-            m.Kind = OutboundMessage.Property;
-            m.Text = payload;
-            m.Payload = Utf8.GetBytes(payload);
-            m.Qos = 1;
-            return Accept(m, "SendProperty", true);
+            return _pump.SendProperty(payload);
         }
 
         /// <summary>
@@ -427,47 +380,12 @@ namespace nanoFramework.Iotc
         public void DoNext()
         {
             CheckNotDisposed();
-            if (_inPump)
+            if (_pump.InPump)
             {
                 throw new InvalidOperationException("DoNext() was called from inside a callback; return from the callback instead");
             }
 
-            _inPump = true;
-            try
-            {
-                _inbox.SetPumpThread(Thread.CurrentThread);
-
-                // One clock read for the whole step: taking the inbox, the session step and publishing.
-                long now = _options.Clock.NowMilliseconds;
-
-                // While an attempt connects on its worker, the new connection's first messages wait for it to be taken up.
-                int work = _session.AttemptRunning ? 0 : ProcessInbox(now);
-                if (_options.Frozen)
-                {
-                    _session.Step(now);
-
-                    // Callbacks first, so command responses and setting acks they produce go out in this same call.
-                    work += DeliverCallbacks();
-                    if (_session.State == Session.Connected)
-                    {
-                        Publish(now);
-                        work += _publisher.PublishedLastFlush;
-                    }
-                }
-
-                work += DeliverCallbacks();
-                if (work == 0 && _publisher.Outbox.InFlightCount() > 0)
-                {
-                    // Nothing to do but wait for the network: give the processor to the transport's threads. A loop
-                    // calling DoNext() flat out otherwise starves them (measured: about 1,800 empty DoNext() calls per
-                    // message and a third of the raw client's rate on two cores).
-                    WaitForNetwork();
-                }
-            }
-            finally
-            {
-                _inPump = false;
-            }
+            _pump.DoNext();
         }
 
         /// <summary>
@@ -490,42 +408,17 @@ namespace nanoFramework.Iotc
                 throw new ArgumentOutOfRangeException("timeoutMilliseconds", "the deadline must be at least 1 ms");
             }
 
-            if (_inPump)
+            if (_pump.InPump)
             {
                 throw new InvalidOperationException("Flush() was called from inside a callback; call it from the application loop instead");
             }
 
-            if (!_session.IsStarted)
+            if (!_pump.IsStarted)
             {
                 throw new InvalidOperationException("Flush() needs a connected device: call Connect() first");
             }
 
-            IClock clock = _options.Clock;
-            long deadline = clock.NowMilliseconds + timeoutMilliseconds;
-            while (true)
-            {
-                DoNext();
-                long now = clock.NowMilliseconds;
-                bool connected = _session.IsConnected;
-                long quietSince = _lastInboundAtMs > _session.ConnectedAtMs ? _lastInboundAtMs : _session.ConnectedAtMs;
-                bool quiet = connected && now - quietSince >= FlushQuietMilliseconds;
-                int pendingAcks = _twin.PendingAcks;
-                if (quiet && _publisher.Count == 0 && pendingAcks == 0 && !_twin.IsFetching && _callbacks.Count == 0)
-                {
-                    _log.Log(IotLogLevel.ApiOnly, "flush: everything confirmed and delivered");
-                    return true;
-                }
-
-                if (now >= deadline || !_session.IsStarted)
-                {
-                    _log.Log(IotLogLevel.ApiOnly, "flush: stopped " + (now >= deadline ? "at the deadline (" + timeoutMilliseconds + " ms)" : "because the session stopped") + " with " + _publisher.Count + " message(s) unconfirmed, "
-                        + pendingAcks + " setting ack(s) pending, " + (_twin.IsFetching ? "the twin not yet fetched, " : string.Empty)
-                        + (connected ? "connected" : "not connected"));
-                    return false;
-                }
-
-                clock.Sleep(10);
-            }
+            return _pump.Flush(timeoutMilliseconds, FlushQuietMilliseconds);
         }
 
         /// <summary>Closes the session (Python: <c>disconnect()</c>). Idempotent. Unconfirmed messages stay in the outbox for a later <see cref="Connect"/>.</summary>
@@ -536,19 +429,12 @@ namespace nanoFramework.Iotc
                 return;
             }
 
-            if (!_session.IsStarted)
+            if (!_pump.IsStarted)
             {
                 return;
             }
 
-            _log.Log(IotLogLevel.ApiOnly, "disconnect");
-            _session.Stop("disconnected by the application", IotcStatus.Disconnected);
-            if (!_inPump)
-            {
-                // Messages the client acknowledged before the link closed are still raised.
-                ProcessInbox(_options.Clock.NowMilliseconds);
-                DeliverCallbacks();
-            }
+            _pump.Disconnect();
         }
 
         /// <summary>Disconnects and releases the transport. The device cannot be used afterwards.</summary>
@@ -561,337 +447,6 @@ namespace nanoFramework.Iotc
 
             Disconnect();
             _disposed = true;
-        }
-
-        // ---- the pump ------------------------------------------------------------------------------------------------
-
-        /// <summary>Handles what the transport received; returns how many events there were.</summary>
-        private int ProcessInbox(long now)
-        {
-            ArrayList events = _inbox.TakeAll();
-            int count = events.Count;
-            if (count > 0)
-            {
-                _lastInboundAtMs = now;
-            }
-
-            for (int i = 0; i < events.Count; i++)
-            {
-                InboundEvent e = (InboundEvent)events[i];
-                bool current = e.Generation == _session.Generation && _session.State == Session.Connected;
-                if (!current && e.Kind != InboundEvent.Message)
-                {
-                    // A late ack or loss of a closed connection: its unconfirmed messages are sent again anyway.
-                    continue;
-                }
-
-                try
-                {
-                    switch (e.Kind)
-                    {
-                        case InboundEvent.Published:
-                            if (_publisher.OnPuback(e.PacketId))
-                            {
-                                _session.OnUsefulWork();
-                            }
-
-                            break;
-                        case InboundEvent.Message:
-                            // Also from a connection already closed (the pump closed it while this arrived): the client
-                            // acknowledged it, so the hub will not send it again.
-                            if (OnMessage(e.Topic, e.Payload, current) && current)
-                            {
-                                _session.OnUsefulWork();
-                            }
-
-                            break;
-                        case InboundEvent.Lost:
-                            _session.OnLinkLost(e.Reason, now);
-                            break;
-                    }
-                }
-                catch (Exception ex)
-                {
-                    // Hostile or unexpected server input must never break the pump.
-                    _log.Log(IotLogLevel.ApiOnly, "ignored a server message that could not be handled: " + ex.Message);
-                }
-            }
-
-            _inbox.Recycle(events);
-            if (_session.State == Session.Connected && !_session.IsConnected)
-            {
-                _session.OnLinkLost("transport closed", now);
-            }
-
-            return count;
-        }
-
-        /// <summary>
-        /// One message from the hub; <paramref name="current"/> false when its connection is already closed. True when it
-        /// is the hub's work for the application (a command, setting or C2D message; not a twin answer, which every
-        /// connection gets): the back-off policy counts that connection as useful.
-        /// </summary>
-        private bool OnMessage(string topic, byte[] payload, bool current)
-        {
-            HubTopicInfo message = HubTopicParser.Parse(topic);
-            if (_log.Logs(IotLogLevel.All))
-            {
-                _log.Log(IotLogLevel.All, "received " + topic + " (" + payload.Length + " bytes)");
-            }
-
-            switch (message.Kind)
-            {
-                case HubTopicKind.MethodRequest:
-                    if (!current)
-                    {
-                        // Its response could only go out on another connection, after the hub told the operator the
-                        // device is gone: running it would do the work while the operator sees a failure.
-                        _log.Log(IotLogLevel.ApiOnly, "command '" + message.MethodName + "' ($rid " + message.RequestId + ") arrived as its connection closed: not run");
-                        return false;
-                    }
-
-                    IotcCallbackInfo command = Pending(PendingCallback.Command, IotcEvents.Command);
-                    command.Tag = message.MethodName;
-                    command.Payload = Utf8.GetString(payload);
-                    command.Answer = new PendingCallback();
-                    command.Answer.RequestId = message.RequestId;
-                    _callbacks.Add(command);
-                    return true;
-                case HubTopicKind.TwinResponse:
-                    _twin.OnTwinResponse(message.Status, message.RequestId, Utf8.GetString(payload), _options.Clock.NowMilliseconds);
-                    return false;
-                case HubTopicKind.DesiredPatch:
-                    _twin.OnDesiredPatch(Utf8.GetString(payload), message.Version);
-                    return true;
-                case HubTopicKind.CloudToDevice:
-                    if (message.DeviceId != _session.HubDeviceId)
-                    {
-                        _log.Log(IotLogLevel.ApiOnly, "ignored a cloud-to-device message for another device");
-                        return false;
-                    }
-
-                    string messageId = message.Properties == null ? null : message.Properties.Get("$.mid");
-                    if (!string.IsNullOrEmpty(messageId) && !_recentC2d.Add(messageId))
-                    {
-                        _log.Log(IotLogLevel.ApiOnly, "cloud-to-device message " + messageId + " arrived again (the hub resends what it saw no PUBACK for); raised once");
-                        return false;
-                    }
-
-                    // IoT Central queues offline commands as C2D messages named by a "method-name" property.
-                    string methodName = message.Properties == null ? null : message.Properties.Get("method-name");
-                    IotcCallbackInfo c2d = Pending(PendingCallback.CloudToDevice, methodName != null ? IotcEvents.EnqueuedCommand : IotcEvents.MessageReceived);
-                    c2d.Payload = Utf8.GetString(payload);
-                    c2d.Tag = methodName;
-                    c2d.Properties = message.Properties;
-                    _callbacks.Add(c2d);
-                    return true;
-                default:
-                    _log.Log(IotLogLevel.ApiOnly, "ignored a message on an unexpected topic");
-                    return false;
-            }
-        }
-
-        private IotcCallbackInfo Pending(byte kind, string eventName)
-        {
-            IotcCallbackInfo c = new IotcCallbackInfo(eventName);
-            c.Kind = kind;
-            return c;
-        }
-
-        private void Publish(long now)
-        {
-            IMqttTransport mqtt = _session.Mqtt;
-            try
-            {
-                _twin.Step(mqtt, now);
-            }
-            catch (TransportException ex)
-            {
-                _session.OnLinkLost("twin GET failed: " + ex.Message, now);
-                return;
-            }
-
-            string lost = _publisher.Flush(mqtt, now);
-            if (lost != null)
-            {
-                _session.OnLinkLost(lost, now);
-            }
-        }
-
-        /// <summary>Raises the queued callbacks in order; returns how many were taken.</summary>
-        private int DeliverCallbacks()
-        {
-            int count = 0;
-            IotcCallbackInfo c;
-            while ((c = _callbacks.Take()) != null)
-            {
-                count++;
-                // Commands and settings arrived acknowledged, so a lost link does not cancel them (answers go out after
-                // the reconnect); after Disconnect()/Dispose() the rest is not raised: a setting's version then stays
-                // undelivered and the next Connect()'s twin GET brings it again.
-                bool stopped = _disposed || _session.State == Session.Stopped;
-                switch (c.Kind)
-                {
-                    case PendingCallback.Command:
-                        if (!stopped)
-                        {
-                            RunCommand(c);
-                        }
-
-                        break;
-                    case PendingCallback.Setting:
-                        if (!stopped)
-                        {
-                            Invoke(_handlers.Get(IotcEvents.SettingsUpdated), c);
-                            _twin.OnSettingRaised(c);
-                        }
-
-                        break;
-                    case PendingCallback.CloudToDevice:
-                        IotcCallback handler = _handlers.Get(c.EventName);
-                        if (handler == null)
-                        {
-                            _log.Log(IotLogLevel.ApiOnly, "cloud-to-device message with no " + c.EventName + " handler");
-                        }
-
-                        Invoke(handler, c);
-                        break;
-                    default:
-                        Invoke(_handlers.Get(c.EventName), c);
-                        break;
-                }
-            }
-
-            return count;
-        }
-
-        private void RunCommand(IotcCallbackInfo c)
-        {
-            string name = c.Tag;
-            if (!_publisher.Outbox.HasRoom(0, true))
-            {
-                // Running a command that cannot be answered would do the work while the operator sees a failure;
-                // not running it lets the hub time it out, which tells the truth.
-                _log.Log(IotLogLevel.ApiOnly, "command '" + name + "' ($rid " + c.Answer.RequestId + ") not run: the outbox is full, so it could not be answered; the hub will time it out");
-                return;
-            }
-
-            IotcCallback handler = _handlers.Get(IotcEvents.Command);
-            int status;
-            string response;
-            if (handler == null)
-            {
-                status = MethodProtocol.NoHandlerStatus;
-                response = MethodProtocol.NoHandlerBody(name);
-                _log.Log(IotLogLevel.ApiOnly, "command '" + name + "' has no handler: answering 501");
-            }
-            else
-            {
-                Invoke(handler, c);
-                status = c.HasResponse ? c.ResponseCode : MethodProtocol.DefaultStatus;
-                response = c.HasResponse ? CommandResponseBody(c.ResponseMessage) : MethodProtocol.EmptyBody;
-                if (status < 0)
-                {
-                    // A negative status cannot go in the response topic; answer something the operator can read.
-                    _log.Log(IotLogLevel.ApiOnly, "command '" + name + "': the callback set response code " + status + "; answering 500");
-                    status = 500;
-                    response = MethodProtocol.MessageBody("the device set an invalid response code");
-                }
-            }
-
-            OutboundMessage m = new OutboundMessage();
-            m.Kind = OutboundMessage.CommandResponse;
-            m.Status = status;
-            m.RequestId = c.Answer.RequestId;
-            m.Payload = Utf8.GetBytes(response);
-            m.Qos = 1;
-            if (!_publisher.TryAddAutomatic(m))
-            {
-                _log.Log(IotLogLevel.ApiOnly, "the response to command '" + name + "' ($rid " + c.Answer.RequestId + ") was NOT sent: the outbox is full");
-            }
-        }
-
-        /// <summary>A command's response body: JSON text goes as-is, anything else as a JSON string.</summary>
-        private static string CommandResponseBody(string message)
-        {
-            if (message == null || message.Length == 0)
-            {
-                return MethodProtocol.EmptyBody;
-            }
-
-            JsonValue parsed;
-            return JsonValue.TryParse(message, out parsed) ? message : JsonWriter.Quote(message);
-        }
-
-        private void Invoke(IotcCallback handler, IotcCallbackInfo info)
-        {
-            if (handler == null)
-            {
-                return;
-            }
-
-            bool wasInPump = _inPump;
-            _inPump = true;
-            try
-            {
-                handler(info);
-            }
-            catch (Exception ex)
-            {
-                // A throwing callback is the application's bug; it must not stop acks or the pump.
-                _log.Log(IotLogLevel.ApiOnly, info.EventName + " callback threw " + ex.GetType().Name + ": " + ex.Message);
-            }
-            finally
-            {
-                _inPump = wasInPump;
-            }
-        }
-
-        // ---- outbound ------------------------------------------------------------------------------------------------
-
-        private OutboundMessage TelemetryMessage(string api, string payload, PropertyBag properties)
-        {
-            CheckCanSend(api, payload);
-            OutboundMessage m = _publisher.RentTelemetry();
-            m.Kind = OutboundMessage.Telemetry;
-            m.Text = payload;
-            m.Topic = properties == null ? _session.TelemetryTopic : HubTopics.Telemetry(_session.HubDeviceId, properties);
-            m.Payload = Utf8.GetBytes(payload);
-            m.Qos = _options.Qos;
-
-            // The creation time goes with the message if it leaves late (Publisher.LateAfterMs); the application's own
-            // $.ctime wins, and a clock that is not set gives none.
-            long now = _options.Clock.NowMilliseconds;
-            m.CreatedAtMs = Session.IsClockSet(now) && (properties == null || !properties.Contains(HubTopics.CreationTimeProperty)) ? now : 0;
-            return m;
-        }
-
-        /// <summary>Validates and queues; returns the id, or 0 (or throws <see cref="IotcOutboxFullException"/>) when the outbox is full.</summary>
-        private int Accept(OutboundMessage m, string api, bool throwWhenFull)
-        {
-            // Reported patches go to a short $iothub topic; the shared telemetry topic's length is known.
-            int topicBytes = m.Topic == null ? Publisher.ShortTopicBytes : (object)m.Topic == (object)_session.TelemetryTopic ? _session.TelemetryTopicBytes : Utf8.GetByteCount(m.Topic);
-            _publisher.Validate(m, topicBytes);
-            int id = _publisher.TryAdd(m, api);
-            if (id == 0 && throwWhenFull)
-            {
-                throw new IotcOutboxFullException(api + ": the outbox is full (" + _publisher.Count + " messages, " + _publisher.Outbox.Bytes + " bytes waiting); call DoNext() until MessageSent frees room, or raise SetOutboxLimits");
-            }
-
-            return id;
-        }
-
-        private void WaitForNetwork()
-        {
-#if NANOFRAMEWORK_1_0
-            Thread.Sleep(0);
-#else
-            // Until the transport posts something (a PUBACK, usually well under a millisecond on a LAN), at most
-            // WaitForNetworkMs: a yield alone still spins a core when nothing else is ready to run (measured on two
-            // cores: 65-180 DoNext() calls and 90-190 µs of the app thread's CPU per QoS 1 message).
-            // A full window wakes once per half of it: the app refills while the other half is still on the wire.
-            _inbox.WaitForEvents(WaitForNetworkMs, _publisher.Outbox.InFlightCount() / 2);
-#endif
         }
     }
 }

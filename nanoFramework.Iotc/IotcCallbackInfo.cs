@@ -73,6 +73,9 @@ namespace nanoFramework.Iotc
         internal byte Kind;
         internal Pump.PendingCallback Answer;
 
+        // The part told once the callback ran (a command's response, a setting's ack); null when none is.
+        internal Pump.ICallbackOwner Owner;
+
         // The device, stamped by the callback queue: the parts that raise callbacks need not know it.
         internal object Sender;
     }

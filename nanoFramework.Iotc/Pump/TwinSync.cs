@@ -19,7 +19,7 @@ namespace nanoFramework.Iotc.Pump
     /// accepts the ack (acks wait here, never dropped for a full outbox, and go out coalesced into patches that fit; a
     /// newer ack for the same property replaces an older one).
     /// </summary>
-    internal sealed class TwinSync
+    internal sealed class TwinSync : ICallbackOwner
     {
         /// <summary>Largest coalesced ack patch; a single larger ack still goes out alone.</summary>
         internal const int MaxAckPatchBytes = 8192;
@@ -160,7 +160,19 @@ namespace nanoFramework.Iotc.Pump
             _publisher.Complete(m, accepted ? IotcStatus.Connected : (status >= 100 && status < 600 ? status : IotcStatus.ProtocolError));
         }
 
-        /// <summary>Called by Device after the SettingsUpdated callback ran: records the ack and, at a document's end, its version.</summary>
+        // A setting arrived acknowledged, so a lost link does not cancel it; after Disconnect()/Dispose() it is not
+        // raised: its version then stays undelivered and the next Connect()'s twin GET brings it again.
+        bool ICallbackOwner.MayRaise(IotcCallbackInfo c, bool stopped)
+        {
+            return !stopped;
+        }
+
+        void ICallbackOwner.OnRaised(IotcCallbackInfo c, bool handled)
+        {
+            OnSettingRaised(c);
+        }
+
+        /// <summary>After the SettingsUpdated callback ran: records the ack and, at a document's end, its version.</summary>
         internal void OnSettingRaised(IotcCallbackInfo c)
         {
             if (c.Answer.EndsDocument && c.DesiredVersion > _deliveredVersion)
@@ -369,6 +381,7 @@ namespace nanoFramework.Iotc.Pump
         {
             IotcCallbackInfo c = new IotcCallbackInfo(IotcEvents.SettingsUpdated);
             c.Kind = PendingCallback.Setting;
+            c.Owner = this;
             c.Answer = new PendingCallback();
             c.Answer.Component = component;
             c.Answer.Name = name;
