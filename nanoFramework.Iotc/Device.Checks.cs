@@ -3,6 +3,7 @@
 using System;
 using nanoFramework.Iotc.Json;
 using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Security;
 using nanoFramework.Iotc.Text;
 
 namespace nanoFramework.Iotc
@@ -71,6 +72,73 @@ namespace nanoFramework.Iotc
 
             // The device id is also the DPS registration id, whose character set is narrower; fail here, not in Connect.
             Validation.ValidateRegistrationId(deviceId, "deviceId");
+        }
+
+        /// <summary>Validates a symmetric key without echoing it (the caller then derives or keeps it).</summary>
+        private static void CheckSymmetricKey(string symmetricKey)
+        {
+            byte[] key = SasToken.DecodeKey(symmetricKey, "symmetricKey");
+            int keyLength = key.Length;
+            Array.Clear(key, 0, key.Length);
+            if (keyLength == 0)
+            {
+                throw new ArgumentException("the key is empty", "symmetricKey");
+            }
+        }
+
+        /// <summary>A PEM certificate and its private key, checked up front by the platform when it can read them.</summary>
+        private static void CheckCertificatePair(string certificatePem, string privateKeyPem)
+        {
+            if (certificatePem == null)
+            {
+                throw new ArgumentNullException("certificatePem");
+            }
+
+            if (privateKeyPem == null)
+            {
+                throw new ArgumentNullException("privateKeyPem");
+            }
+
+            if (certificatePem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
+            {
+                throw new ArgumentException("not a PEM certificate", "certificatePem");
+            }
+
+            if (privateKeyPem.IndexOf("PRIVATE KEY-----") < 0)
+            {
+                throw new ArgumentException("not a PEM private key", "privateKeyPem");
+            }
+
+            // Up front: a pair that cannot work would otherwise fail every connection attempt with a TLS error.
+            string argument = null;
+            string problem = null;
+            CheckPlatformCredential(certificatePem, privateKeyPem, ref argument, ref problem);
+            if (problem != null)
+            {
+                throw new IotcException(argument + ": " + problem, IotcStatus.InvalidCredential, 0, null, null);
+            }
+        }
+
+        /// <summary>A reported patch must be a JSON object whose member names are valid twin keys.</summary>
+        private static void CheckReportedPatch(string payload)
+        {
+            JsonValue parsed;
+            try
+            {
+                parsed = JsonValue.Parse(payload);
+            }
+            catch (JsonException ex)
+            {
+                throw new ArgumentException("not valid JSON: " + ex.Message, "payload");
+            }
+
+            if (parsed.Kind != JsonValueKind.Object)
+            {
+                throw new ArgumentException("reported properties must be a JSON object", "payload");
+            }
+
+            // The hub refuses a twin patch whose keys break its rules (400), which would surface much later.
+            CheckPropertyNames(parsed);
         }
 
         /// <summary>Every member name of a reported patch, at any depth, must be a valid twin key.</summary>

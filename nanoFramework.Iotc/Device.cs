@@ -1,7 +1,6 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
-using nanoFramework.Iotc.Json;
 using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Pump;
 using nanoFramework.Iotc.Security;
@@ -61,15 +60,7 @@ namespace nanoFramework.Iotc
                 throw new ArgumentOutOfRangeException("credType");
             }
 
-            // Validates the key (without echoing it) and, for a group key, derives this device's key once.
-            byte[] key = SasToken.DecodeKey(symmetricKey, "symmetricKey");
-            int keyLength = key.Length;
-            Array.Clear(key, 0, key.Length);
-            if (keyLength == 0)
-            {
-                throw new ArgumentException("the key is empty", "symmetricKey");
-            }
-
+            CheckSymmetricKey(symmetricKey);
             _options.ScopeId = scopeId;
             _options.DeviceId = deviceId;
             _options.CredType = credType;
@@ -95,35 +86,7 @@ namespace nanoFramework.Iotc
         public Device(string scopeId, string certificatePem, string privateKeyPem, string deviceId)
             : this(scopeId, deviceId, IotConnectType.X509Certificate)
         {
-            if (certificatePem == null)
-            {
-                throw new ArgumentNullException("certificatePem");
-            }
-
-            if (privateKeyPem == null)
-            {
-                throw new ArgumentNullException("privateKeyPem");
-            }
-
-            if (certificatePem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
-            {
-                throw new ArgumentException("not a PEM certificate", "certificatePem");
-            }
-
-            if (privateKeyPem.IndexOf("PRIVATE KEY-----") < 0)
-            {
-                throw new ArgumentException("not a PEM private key", "privateKeyPem");
-            }
-
-            // Up front: a pair that cannot work would otherwise fail every connection attempt with a TLS error.
-            string argument = null;
-            string problem = null;
-            CheckPlatformCredential(certificatePem, privateKeyPem, ref argument, ref problem);
-            if (problem != null)
-            {
-                throw new IotcException(argument + ": " + problem, IotcStatus.InvalidCredential, 0, null, null);
-            }
-
+            CheckCertificatePair(certificatePem, privateKeyPem);
             _options.ClientCertificatePem = certificatePem;
             _options.ClientPrivateKeyPem = privateKeyPem;
         }
@@ -346,23 +309,7 @@ namespace nanoFramework.Iotc
         public int SendProperty(string payload)
         {
             CheckCanSend("SendProperty", payload);
-            JsonValue parsed;
-            try
-            {
-                parsed = JsonValue.Parse(payload);
-            }
-            catch (JsonException ex)
-            {
-                throw new ArgumentException("not valid JSON: " + ex.Message, "payload");
-            }
-
-            if (parsed.Kind != JsonValueKind.Object)
-            {
-                throw new ArgumentException("reported properties must be a JSON object", "payload");
-            }
-
-            // The hub refuses a twin patch whose keys break its rules (400), which would surface much later.
-            CheckPropertyNames(parsed);
+            CheckReportedPatch(payload);
             return _pump.SendProperty(payload);
         }
 

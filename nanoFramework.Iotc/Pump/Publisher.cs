@@ -46,7 +46,7 @@ namespace nanoFramework.Iotc.Pump
         private readonly HandlerTable _handlers;
         private readonly CallbackQueue _callbacks;
 
-        /// <summary>Where finished ack patches are reported (set once by Device; the two parts refer to each other).</summary>
+        /// <summary>Where finished ack patches are reported (set once by DevicePump; the two parts refer to each other).</summary>
         internal TwinSync Twin;
         private readonly Logger _log;
         private readonly Outbox _outbox = new Outbox(32, 32 * 1024);
