@@ -32,7 +32,7 @@ namespace nanoFramework.Iotc.Tests.Json
         public void Writer_EscapesStrings()
         {
             Assert.AreEqual("\"a\\\"b\\\\c/d\"", JsonWriter.Quote("a\"b\\c/d"));
-            Assert.AreEqual("\"\\n\\r\\t\\b\\f\\u001f\\u0001\"", JsonWriter.Quote("\n\r\t\b\f\u001F\u0001"));
+            Assert.AreEqual("\"\\n\\r\\t\\b\\f\\u001f\\u001a\\u0001\"", JsonWriter.Quote("\n\r\t\b\f\u001F\u001A\u0001"));
             Assert.AreEqual("\"caf\u00E9 \u20AC \uD83D\uDE00\"", JsonWriter.Quote("caf\u00E9 \u20AC \uD83D\uDE00"));
             Assert.AreEqual("\"\u007F\"", JsonWriter.Quote("\u007F"));
         }
