@@ -32,7 +32,7 @@ namespace nanoFramework.Iotc.Tests.Json
         public void Writer_EscapesStrings()
         {
             Assert.AreEqual("\"a\\\"b\\\\c/d\"", JsonWriter.Quote("a\"b\\c/d"));
-            Assert.AreEqual("\"\\n\\r\\t\\b\\f\\u001f\\u0001\"", JsonWriter.Quote("\n\r\t\b\f\u001F\u0001"));
+            Assert.AreEqual("\"\\n\\r\\t\\b\\f\\u001f\\u001a\\u0001\"", JsonWriter.Quote("\n\r\t\b\f\u001F\u001A\u0001"));
             Assert.AreEqual("\"caf\u00E9 \u20AC \uD83D\uDE00\"", JsonWriter.Quote("caf\u00E9 \u20AC \uD83D\uDE00"));
             Assert.AreEqual("\"\u007F\"", JsonWriter.Quote("\u007F"));
         }
@@ -169,10 +169,34 @@ namespace nanoFramework.Iotc.Tests.Json
         [TestMethod]
         public void StringBuffer_RejectsBadArguments()
         {
-            Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => new StringBuffer(-1));
-            Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => new StringBuffer().Append("abc", 2, 2));
-            Assert.ThrowsException(typeof(ArgumentNullException), () => new StringBuffer().Append(null, 0, 0));
-            Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => { char c = new StringBuffer().Append("a")[1]; });
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "capacity", null, () => new StringBuffer(-1));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "start", null, () => new StringBuffer().Append("abc", 2, 2));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "start", null, () => new StringBuffer().Append("abc", -1, 1));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "start", null, () => new StringBuffer().Append("abc", 0, -1));
+            Throws.Exactly(typeof(ArgumentNullException), "value", null, () => new StringBuffer().Append(null, 0, 0));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "index", null, () => { char c = new StringBuffer().Append("a")[1]; });
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "index", null, () => { char c = new StringBuffer().Append("a")[-1]; });
+        }
+
+        [TestMethod]
+        public void StringBuffer_AppendsWholeAndPartialRanges_AndIndexesFromZero()
+        {
+            StringBuffer b = new StringBuffer().Append("abc", 0, 3).Append("abc", 1, 2).Append("abc", 3, 0);
+            Assert.AreEqual("abcbc", b.ToString());
+            Assert.AreEqual('a', b[0]);
+            Assert.AreEqual('c', b[4]);
+        }
+
+        [TestMethod]
+        public void StringBuffer_GrowsOnlyWhenFull_ToDoubleOrTheFirstPowerOfTwoThatFits()
+        {
+            // The capacity is the device's memory: an exact fit does not grow; a small buffer grows to 16, a larger one
+            // doubles (and doubles again until the text fits).
+            Assert.AreEqual(4, new StringBuffer(4).Append("abcd").Capacity);
+            Assert.AreEqual(16, new StringBuffer(2).Append("abc").Capacity);
+            Assert.AreEqual(32, new StringBuffer(2).Append("0123456789abcdef0123456789abcdef").Capacity);
+            Assert.AreEqual(22, new StringBuffer(11).Append("0123456789ab").Capacity);
+            Assert.AreEqual(20, new StringBuffer(10).Append("0123456789a").Capacity);
         }
     }
 }

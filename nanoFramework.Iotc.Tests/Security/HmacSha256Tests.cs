@@ -132,6 +132,23 @@ namespace nanoFramework.Iotc.Tests.Security
         }
 
         [TestMethod]
+        public void Final_RefusesAnOffsetThatDoesNotFit_AndKeepsTheMessage()
+        {
+            // RFC 4231 case 2, the message given in two parts around two refused Final calls.
+            HmacSha256 hmac = new HmacSha256(Utf8.GetBytes("Jefe"));
+            hmac.Update(Utf8.GetBytes("what do ya want "));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "offset", null, () => hmac.Final(new byte[40], 9));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "offset", null, () => hmac.Final(new byte[40], -1));
+            hmac.Update(Utf8.GetBytes("for nothing?"));
+            byte[] output = new byte[40];
+            hmac.Final(output, 8);
+            byte[] mac = new byte[32];
+            Array.Copy(output, 8, mac, 0, 32);
+            Assert.AreEqual("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", TestData.Hex(mac));
+            hmac.Dispose();
+        }
+
+        [TestMethod]
         public void Constructor_DoesNotKeepTheCallersKeyArray()
         {
             byte[] key = Utf8.GetBytes("Jefe");

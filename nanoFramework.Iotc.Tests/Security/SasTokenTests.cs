@@ -105,13 +105,15 @@ namespace nanoFramework.Iotc.Tests.Security
         [DataRow("====")]
         [DataRow("Zm9-YmF_")]
         [DataRow("Zm9v\u00E9mFy")]
+        [DataRow("AQ!=")]
         public void InvalidBase64Keys_AreRejectedWithoutEchoingTheKey(string badKey)
         {
             Throws.Exactly(typeof(ArgumentException), "base64Key", badKey, () => SasToken.ForHub("h.azure-devices.net", "d", badKey, 1));
             Throws.Exactly(typeof(ArgumentException), "base64Key", badKey, () => SasToken.ForDps("0ne0", "d", badKey, 1));
             Throws.Exactly(typeof(ArgumentException), "base64Key", badKey, () => SasToken.Build("h/devices/d", badKey, 1, null));
             Throws.Exactly(typeof(ArgumentException), "base64GroupKey", badKey, () => SasToken.DeriveDeviceKey(badKey, "d"));
-            Throws.Exactly(typeof(ArgumentException), "myKey", badKey, () => SasToken.DecodeKey(badKey, "myKey"));
+            Exception ex = Throws.Exactly(typeof(ArgumentException), "myKey", badKey, () => SasToken.DecodeKey(badKey, "myKey"));
+            Assert.Contains("myKey is not valid base64", ex.Message);
         }
 
         [TestMethod]
@@ -140,13 +142,15 @@ namespace nanoFramework.Iotc.Tests.Security
         [DataRow("")]
         [DataRow(" ")]
         [DataRow("\t\r\n")]
+        [DataRow("\u0085\u00A0\u1680\u2000\u200A\u2028\u2029\u202F\u205F\u3000")]
         public void EmptyOrBlankIdentifiers_AreRejectedByName(string blank)
         {
+            Exception ex = Throws.Exactly(typeof(ArgumentException), "deviceId", DeviceKey, () => SasToken.ForHub("h", blank, DeviceKey, 1));
+            Assert.Contains("deviceId must not be empty or blank", ex.Message);
             Throws.Exactly(typeof(ArgumentException), "resourceUri", DeviceKey, () => SasToken.Build(blank, DeviceKey, 1, null));
             Throws.Exactly(typeof(ArgumentException), "idScope", DeviceKey, () => SasToken.ForDps(blank, "d", DeviceKey, 1));
             Throws.Exactly(typeof(ArgumentException), "registrationId", DeviceKey, () => SasToken.ForDps("s", blank, DeviceKey, 1));
             Throws.Exactly(typeof(ArgumentException), "hubHostName", DeviceKey, () => SasToken.ForHub(blank, "d", DeviceKey, 1));
-            Throws.Exactly(typeof(ArgumentException), "deviceId", DeviceKey, () => SasToken.ForHub("h", blank, DeviceKey, 1));
             Throws.Exactly(typeof(ArgumentException), "registrationId", GroupKey, () => SasToken.DeriveDeviceKey(GroupKey, blank));
         }
 
@@ -159,7 +163,8 @@ namespace nanoFramework.Iotc.Tests.Security
         {
             Throws.Exactly(typeof(ArgumentOutOfRangeException), "expiryUnixSeconds", DeviceKey, () => SasToken.Build("r", DeviceKey, expiry, null));
             Throws.Exactly(typeof(ArgumentOutOfRangeException), "expiry", DeviceKey, () => SasToken.ForDps("s", "d", DeviceKey, expiry));
-            Throws.Exactly(typeof(ArgumentOutOfRangeException), "expiry", DeviceKey, () => SasToken.ForHub("h", "d", DeviceKey, expiry));
+            Exception ex = Throws.Exactly(typeof(ArgumentOutOfRangeException), "expiry", DeviceKey, () => SasToken.ForHub("h", "d", DeviceKey, expiry));
+            Assert.Contains("expiry must be Unix seconds between 1 and 4102444800 (2100-01-01)", ex.Message);
         }
     }
 }

@@ -115,6 +115,18 @@ namespace nanoFramework.Iotc.Tests.Security
         }
 
         [TestMethod]
+        public void Streaming_OverAPartlyFilledBlock_ClearsItsLeftoverBytes()
+        {
+            // 1 + 120 bytes: the first block goes through the internal buffer, the last 57 bytes overwrite only its start,
+            // so the padding must clear the first block's leftovers. python3 -c 'import hashlib; print(hashlib.sha256(b"a"*121).hexdigest())'
+            byte[] data = TestData.Fill((byte)'a', 121);
+            Sha256 sha = new Sha256();
+            sha.Update(data, 0, 1);
+            sha.Update(data, 1, 120);
+            Assert.AreEqual("e9615320128cc7a3d6078e9af05603188e5ccbf0d07d8b735d3df5e8e0c1281f", TestData.Hex(sha.Final()));
+        }
+
+        [TestMethod]
         public void Final_ResetsForTheNextMessage()
         {
             Sha256 sha = new Sha256();

@@ -26,7 +26,7 @@ namespace nanoFramework.Iotc.Tests.Text
         [TestMethod]
         public void FormatUtc_RefusesTimesItCannotWrite()
         {
-            Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => Iso8601.FormatUtc(-1));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "unixMilliseconds", null, () => Iso8601.FormatUtc(-1));
             Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => Iso8601.FormatUtc(Iso8601.MaxUnixMilliseconds));
         }
     }

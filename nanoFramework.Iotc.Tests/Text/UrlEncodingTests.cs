@@ -50,8 +50,8 @@ namespace nanoFramework.Iotc.Tests.Text
         [TestMethod]
         public void NullArguments_AreRejectedByName()
         {
-            Assert.ThrowsException(typeof(ArgumentNullException), () => UrlEncoding.Encode(null));
-            Assert.ThrowsException(typeof(ArgumentNullException), () => UrlEncoding.Decode(null));
+            Throws.Exactly(typeof(ArgumentNullException), "value", null, () => UrlEncoding.Encode(null));
+            Throws.Exactly(typeof(ArgumentNullException), "value", null, () => UrlEncoding.Decode(null));
         }
     }
 }

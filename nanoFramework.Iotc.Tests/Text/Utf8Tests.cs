@@ -64,6 +64,21 @@ namespace nanoFramework.Iotc.Tests.Text
         }
 
         [TestMethod]
+        public void Encode_ARange_EndingInsideAPair_WritesTheHighHalfAsReplacement()
+        {
+            // Char arrays hold any UTF-16 unit on both runtimes. The pair U+1F600 cut after its high half, and U+DFFF
+            // (the last low surrogate) alone: each is one U+FFFD.
+            char[] chars = new char[] { '\uD83D', '\uDE00', '\uDFFF' };
+            Assert.AreEqual(3, Utf8.GetByteCount(chars, 0, 1));
+            Assert.AreEqual(4, Utf8.GetByteCount(chars, 0, 2));
+            Assert.AreEqual(3, Utf8.GetByteCount(chars, 2, 3));
+            byte[] bytes = new byte[6];
+            Assert.AreEqual(3, Utf8.Encode(chars, 0, 1, bytes, 0));
+            Assert.AreEqual(6, Utf8.Encode(chars, 2, 3, bytes, 3));
+            AssertBytes(new byte[] { 0xEF, 0xBF, 0xBD, 0xEF, 0xBF, 0xBD }, bytes);
+        }
+
+        [TestMethod]
         public void Decode_TruncatedSequences_GiveOneReplacementEach()
         {
             // A truncated but otherwise valid prefix is one maximal subpart: one U+FFFD (Unicode 15, section 3.9, U+FFFD substitution).
@@ -173,10 +188,11 @@ namespace nanoFramework.Iotc.Tests.Text
         [TestMethod]
         public void Arguments_AreChecked()
         {
-            Assert.ThrowsException(typeof(ArgumentNullException), () => Utf8.GetBytes(null));
-            Assert.ThrowsException(typeof(ArgumentNullException), () => Utf8.GetByteCount(null));
-            Assert.ThrowsException(typeof(ArgumentNullException), () => Utf8.GetString(null));
-            Assert.ThrowsException(typeof(ArgumentNullException), () => Utf8.GetString(null, 0, 0));
+            Throws.Exactly(typeof(ArgumentNullException), "text", null, () => Utf8.GetBytes(null));
+            Throws.Exactly(typeof(ArgumentNullException), "text", null, () => Utf8.GetByteCount(null));
+            Throws.Exactly(typeof(ArgumentNullException), "bytes", null, () => Utf8.GetString(null));
+            Throws.Exactly(typeof(ArgumentNullException), "bytes", null, () => Utf8.GetString(null, 0, 0));
+            Throws.Exactly(typeof(ArgumentOutOfRangeException), "offset", null, () => Utf8.GetString(new byte[2], 3, 0));
             Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => Utf8.GetString(new byte[2], 1, 2));
             Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => Utf8.GetString(new byte[2], -1, 1));
             Assert.ThrowsException(typeof(ArgumentOutOfRangeException), () => Utf8.GetString(new byte[2], 0, -1));
