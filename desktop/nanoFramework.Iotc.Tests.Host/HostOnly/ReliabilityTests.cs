@@ -154,7 +154,7 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
 
                 System.Threading.Thread.Sleep(1500);
                 Stopwatch clock = Stopwatch.StartNew();
-                while (sizes.Count < 3 && clock.Elapsed < TimeSpan.FromSeconds(15))
+                while (sizes.Count < 3 && clock.Elapsed < TimeSpan.FromSeconds(60))
                 {
                     device.DoNext();
                     System.Threading.Thread.Sleep(10);
@@ -163,7 +163,8 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
                 Assert.AreEqual(3, sizes.Count);
                 Assert.IsTrue(sizes.All(n => n == body.Length));
                 IReadOnlyList<C2dMessageInfo> queue = EmulatorFixture.Operator.ListC2dAsync(id).GetAwaiter().GetResult();
-                for (int i = 0; i < 20 && queue.Any(m => m.State != "completed"); i++)
+                // Waits for the hub's side (PUBACK, then its commit), bounded generously for a loaded machine.
+                for (clock.Restart(); clock.Elapsed < TimeSpan.FromSeconds(30) && queue.Any(m => m.State != "completed");)
                 {
                     System.Threading.Thread.Sleep(100);
                     queue = EmulatorFixture.Operator.ListC2dAsync(id).GetAwaiter().GetResult();
@@ -187,9 +188,11 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
                 device.On(IotcEvents.MessageSent, info => { if (!confirmed.Add(info.MessageId)) duplicates++; });
                 device.Connect();
 
+                // Sends a message every 100 ms until the third renewal (due at about 8, 16 and 24 s), however long a loaded
+                // machine takes to get there; the bound only ends a run that never renews.
                 int sent = 0;
                 Stopwatch clock = Stopwatch.StartNew();
-                while (clock.Elapsed < TimeSpan.FromSeconds(29))
+                while (statuses.Count(s => s == IotcStatus.TokenRenewal) < 3 && clock.Elapsed < TimeSpan.FromSeconds(180))
                 {
                     if (clock.ElapsedMilliseconds / 100 > sent && device.PendingMessages < 30)
                     {
