@@ -328,7 +328,6 @@ namespace nanoFramework.Iotc.Tests.Pump
                 logger.Sink = Record;
                 Publisher = new Publisher(device, Callbacks, logger);
                 Twin = new TwinSync(device, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
-                Publisher.Twin = Twin;
                 Mqtt.Open = true;
             }
 
@@ -387,6 +386,20 @@ namespace nanoFramework.Iotc.Tests.Pump
             internal void Answer(int index, int status)
             {
                 Twin.OnTwinResponse(status, Rid(index), string.Empty, Now);
+            }
+
+            /// <summary>The application's reported patch, queued as <c>SendProperty</c> does.</summary>
+            internal OutboundMessage ReportedPatch(string json)
+            {
+                OutboundMessage m = new OutboundMessage();
+                m.Kind = OutboundMessage.Property;
+                m.Text = json;
+                m.Payload = Utf8.GetBytes(json);
+                m.Qos = 1;
+                Publisher.Validate(m, Publisher.ShortTopicBytes);
+                Assert.IsTrue(Publisher.TryAdd(m, "test") > 0, "accepted");
+                Twin.Own(m);
+                return m;
             }
         }
 
@@ -472,7 +485,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             // Throttled or failing: asked again as long as the link is up (settings changed offline must arrive), each
             // time after the back-off, which grows to its maximum (8 s here) and stays there.
             p.Twin.OnConnected(p.Mqtt);
-            for (int attempt = 1; attempt <= 2 * Publisher.MaxTwinAttempts; attempt++)
+            for (int attempt = 1; attempt <= 2 * TwinSync.MaxTwinAttempts; attempt++)
             {
                 int last = p.Mqtt.Topics.Count - 1;
                 p.Twin.OnTwinResponse(attempt % 2 == 0 ? 429 : 503, p.Rid(last), string.Empty, p.Now);
@@ -586,12 +599,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             for (int i = 0; i < statuses.Length; i++)
             {
                 Parts p = new Parts();
-                OutboundMessage m = new OutboundMessage();
-                m.Kind = OutboundMessage.Property;
-                m.Qos = 1;
-                m.Payload = new byte[] { (byte)'{', (byte)'}' };
-                p.Publisher.Validate(m, Publisher.ShortTopicBytes);
-                p.Publisher.TryAdd(m, "test");
+                p.ReportedPatch("{}");
                 int at = p.Send();
                 p.Answer(at, statuses[i]);
                 IotcCallbackInfo c = p.Callbacks.Take();
@@ -606,6 +614,90 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(0, unknown.Callbacks.Count, "a $rid nobody sent is ignored");
             Assert.AreEqual(1, unknown.Log.Count, "and logged once: a response without a $rid is not even that");
             Assert.AreEqual("twin response for an unknown $rid ignored", (string)unknown.Log[0]);
+        }
+
+        [TestMethod]
+        public void NextRequestId_IsDistinct()
+        {
+            Parts p = new Parts();
+            string a = p.Twin.NextRequestId();
+            string b = p.Twin.NextRequestId();
+            Assert.AreNotEqual(a, b);
+            Assert.AreEqual(int.Parse(a) + 1, int.Parse(b));
+        }
+
+        [TestMethod]
+        public void AReportedPatch_GoesUnderAFreshRid_AndOnlyItsAnswerWhileInFlightConfirmsIt()
+        {
+            Parts p = new Parts();
+            OutboundMessage patch = p.ReportedPatch("{\"a\":1}");
+            p.Twin.OnConnected(p.Mqtt);
+            int at = p.Send();
+            Assert.AreEqual(Reported + patch.TwinRequestId, p.Mqtt.Topic(at), "the $rid after the GET's");
+            Assert.AreNotEqual(p.Rid(0), p.Rid(at));
+            Assert.AreSame(p.Twin, patch.Owner, "its twin response confirms it, not its PUBACK");
+            p.Publisher.OnPuback((int)p.Mqtt.PacketIds[at]);
+            Assert.AreEqual(1, p.Publisher.Count);
+
+            // Not yet published again after a lost link: no answer matches it, not even one under its old $rid.
+            string old = p.Rid(at);
+            p.Twin.OnLinkLost();
+            p.Publisher.MarkAllForResend();
+            Assert.IsNull(patch.TwinRequestId, "no $rid of an attempt that has not gone out");
+            p.Twin.OnTwinResponse(204, old, string.Empty, p.Now);
+            Assert.AreEqual(1, p.Publisher.Count, "an answer to the lost attempt");
+            Assert.IsTrue(p.Logged("twin response for an unknown $rid ignored", false));
+
+            p.Twin.OnConnected(p.Mqtt);
+            int again = p.Send();
+            Assert.AreEqual(Reported + patch.TwinRequestId, p.Mqtt.Topic(again));
+            Assert.AreNotEqual(old, p.Rid(again), "a new $rid for the new attempt");
+            p.Answer(again, 204);
+            Assert.AreEqual(0, p.Publisher.Count);
+            IotcCallbackInfo sent = p.Callbacks.Take();
+            Assert.AreEqual(patch.MessageId, sent.MessageId);
+            Assert.AreEqual(0, sent.StatusCode);
+            p.Twin.OnTwinResponse(204, p.Rid(again), string.Empty, p.Now);
+            Assert.AreEqual(0, p.Callbacks.Count, "answered once");
+        }
+
+        [TestMethod]
+        public void AReportedPatchWithoutAnswer_IsSentAgain_ThenReportedAs408()
+        {
+            Parts p = new Parts();
+            OutboundMessage patch = p.ReportedPatch("{\"a\":1}");
+            OutboundMessage other = p.ReportedPatch("{\"b\":2}");
+            int patchId = patch.MessageId;
+            p.Send();
+            string rid = patch.TwinRequestId;
+            long sentAt = p.Now;
+            p.Now = sentAt + TwinSync.TwinResponseTimeoutMs - 1;
+            p.Send();
+            Assert.AreEqual(2, p.Mqtt.Topics.Count, "not yet timed out");
+            for (int attempt = 2; attempt <= TwinSync.MaxTwinAttempts; attempt++)
+            {
+                p.Now = sentAt + TwinSync.TwinResponseTimeoutMs;
+                sentAt = p.Now;
+                p.Send();
+                Assert.AreEqual(2 * attempt, p.Mqtt.Topics.Count, "both sent again");
+                Assert.AreEqual(attempt, patch.Attempts);
+                Assert.AreNotEqual(rid, patch.TwinRequestId, "under a new $rid");
+                rid = patch.TwinRequestId;
+            }
+
+            Assert.AreEqual(0, p.Callbacks.Count);
+            Assert.IsTrue(p.Logged("no twin response for $rid 1 after 30 s: sending the patch again", false));
+            p.Now = sentAt + TwinSync.TwinResponseTimeoutMs;
+            p.Send();
+            Assert.AreEqual(0, p.Publisher.Count, "both given up in the same step");
+            Assert.AreEqual(2 * TwinSync.MaxTwinAttempts, p.Mqtt.Topics.Count, "not a sixth time");
+            IotcCallbackInfo timedOut = p.Callbacks.Take();
+            Assert.AreEqual(patchId, timedOut.MessageId);
+            Assert.AreEqual(408, timedOut.StatusCode);
+            Assert.AreEqual(other.MessageId, p.Callbacks.Take().MessageId);
+            p.Now += 10 * TwinSync.TwinResponseTimeoutMs;
+            p.Send();
+            Assert.AreEqual(2 * TwinSync.MaxTwinAttempts, p.Mqtt.Topics.Count, "nothing left to send or time out");
         }
 
         [TestMethod]

@@ -21,7 +21,7 @@ namespace nanoFramework.Iotc
     /// This class is the Python-shaped facade. The work is done by parts that own their state (namespace
     /// <c>nanoFramework.Iotc.Pump</c>): <c>Session</c> (DPS and MQTT connection as non-blocking states, back-off, token
     /// renewal), <c>Publisher</c> (outbox, in-flight window and time-out, confirmations), <c>TwinSync</c> (twin GET,
-    /// desired versions, coalesced acks), the <c>Inbox</c> the transport's thread fills (with back-pressure, never
+    /// desired versions, coalesced acks, every twin request's $rid, time-out and retries), the <c>Inbox</c> the transport's thread fills (with back-pressure, never
     /// dropping) and one ordered <c>CallbackQueue</c> that DoNext drains. Each DoNext: take what arrived, one session
     /// step (at most one network exchange), settings acks, publish what the window allows, raise the callbacks.
     /// </para>
@@ -300,7 +300,6 @@ namespace nanoFramework.Iotc
                 Backoff backoff = new Backoff(_options.BackoffMinMilliseconds, _options.BackoffMaxMilliseconds, Backoff.Seed(_options.DeviceId, _options.Clock.NowMilliseconds));
                 _twin = new TwinSync(this, _callbacks, _log, _publisher, backoff);
                 _twin.LegacyAcks = _legacyAcks;
-                _publisher.Twin = _twin;
                 _session.Start(_publisher, _twin, backoff);
             }
 
@@ -409,7 +408,9 @@ namespace nanoFramework.Iotc
             m.Text = payload;
             m.Payload = Utf8.GetBytes(payload);
             m.Qos = 1;
-            return Accept(m, "SendProperty", true);
+            int id = Accept(m, "SendProperty", true);
+            _twin.Own(m);
+            return id;
         }
 
         /// <summary>
@@ -800,8 +801,7 @@ namespace nanoFramework.Iotc
 
             OutboundMessage m = new OutboundMessage();
             m.Kind = OutboundMessage.CommandResponse;
-            m.Status = status;
-            m.RequestId = c.Answer.RequestId;
+            m.Topic = HubTopics.MethodResponse(status, c.Answer.RequestId);
             m.Payload = Utf8.GetBytes(response);
             m.Qos = 1;
             if (!_publisher.TryAddAutomatic(m))
