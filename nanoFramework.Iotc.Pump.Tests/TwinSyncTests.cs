@@ -649,6 +649,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsTrue(p.Logged("twin response for an unknown $rid ignored", false));
 
             p.Twin.OnConnected(p.Mqtt);
+            p.Twin.Step(p.Mqtt, p.Now);
+            p.Twin.OnTwinResponse(204, patch.TwinRequestId, string.Empty, p.Now);
+            Assert.AreEqual(1, p.Publisher.Count, "nor an answer to a $rid not yet published");
             int again = p.Send();
             Assert.AreEqual(Reported + patch.TwinRequestId, p.Mqtt.Topic(again));
             Assert.AreNotEqual(old, p.Rid(again), "a new $rid for the new attempt");

@@ -135,8 +135,10 @@ namespace nanoFramework.Iotc.Pump
                     // again under a new $rid, a few times; then it is reported as timed out (408).
                     if (m.Attempts >= MaxTwinAttempts)
                     {
+                        // Out of the table here, not only through OnConfirmed: this loop must not depend on the call back.
+                        _requests.RemoveAt(i);
+                        i--;
                         _publisher.Complete(m, 408);
-                        i--; // OnConfirmed took it out of the table
                         continue;
                     }
 
