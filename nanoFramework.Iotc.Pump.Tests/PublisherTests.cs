@@ -399,7 +399,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual("owned/topic", mqtt.Topic(0));
 
             publisher.OnPuback((int)mqtt.PacketIds[0]);
-            Assert.AreEqual(2, publisher.Count, "an owned message waits for its owner (a reported patch for its twin response)");
+            Assert.AreEqual(2, publisher.Count, "waits for its owner");
             Assert.IsNull(callbacks.Take());
             int telemetryId = telemetry.MessageId; // a confirmed telemetry record is reused, so its fields are cleared
             publisher.OnPuback((int)mqtt.PacketIds[1]);
@@ -408,18 +408,18 @@ namespace nanoFramework.Iotc.Tests.Pump
             publisher.OnPuback(999);
             Assert.AreEqual(1, publisher.Count, "an unknown packet id confirms nothing");
 
-            Assert.AreEqual(0, owner.Confirmed.Count, "the owner hears nothing of telemetry");
+            Assert.AreEqual(0, owner.Confirmed.Count, "not of telemetry");
 
             publisher.Complete(patch, 204);
             Assert.AreEqual(0, publisher.Count);
             Assert.AreEqual(1, owner.Confirmed.Count);
             Assert.AreEqual("204:" + patch.MessageId, (string)owner.Confirmed[0], "its owner is told");
             IotcCallbackInfo done = callbacks.Take();
-            Assert.AreEqual(patch.MessageId, done.MessageId, "and the application, with MessageSent");
+            Assert.AreEqual(patch.MessageId, done.MessageId, "and MessageSent");
             Assert.AreEqual(204, done.StatusCode);
             Assert.AreEqual("message " + patch.MessageId + " confirmed with status 204", (string)_log[_log.Count - 1]);
             publisher.Complete(patch, 204);
-            Assert.AreEqual(1, owner.Confirmed.Count, "a message no longer in the outbox is not reported twice");
+            Assert.AreEqual(1, owner.Confirmed.Count, "reported once");
             Assert.IsNull(callbacks.Take());
         }
 
@@ -440,7 +440,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             long now = 1000;
             for (int attempt = 1; attempt < Publisher.MaxPublishFailures; attempt++)
             {
-                Assert.IsNull(publisher.Flush(mqtt, now), "refused while the link is up: tried again later");
+                Assert.IsNull(publisher.Flush(mqtt, now), "tried again later");
                 now += Publisher.RefusedRetryMs;
             }
 
@@ -449,7 +449,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(0, publisher.Count, "dropped");
             Assert.AreEqual(1, owner.Confirmed.Count);
             Assert.AreEqual(IotcStatus.PublishRefused + ":0", (string)owner.Confirmed[0], "its owner is told");
-            Assert.IsNull(callbacks.Take(), "an automatic answer has no MessageSent");
+            Assert.IsNull(callbacks.Take(), "no MessageSent for an automatic answer");
         }
 
         [TestMethod]
@@ -477,8 +477,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.StartsWith("$iothub/methods/res/200/?$rid=r1", mqtt.Topic(mqtt.Topics.Count - 2));
             other.OnPuback((int)mqtt.PacketIds[mqtt.PacketIds.Count - 2]);
             Assert.AreEqual(1, other.Count, "the command response is confirmed by its PUBACK");
-            Assert.IsNull(other.Flush(mqtt, 12000), "a QoS 0 owned message (a reported patch) waits for its owner: no PUBACK time-out");
-            Assert.AreEqual(1, other.Outbox.InFlightCount(), "nor is it confirmed by its write");
+            Assert.IsNull(other.Flush(mqtt, 12000), "no PUBACK time-out");
+            Assert.AreEqual(1, other.Outbox.InFlightCount(), "nor confirmed by its write");
             Publisher third = NewPublisher(new CallbackQueue());
             third.SetWindow(8, 10000);
             OutboundMessage answer = Message(OutboundMessage.CommandResponse, 1, 1);
@@ -486,6 +486,41 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsTrue(third.TryAddAutomatic(answer));
             Assert.IsNull(third.Flush(mqtt, 1000));
             Assert.AreEqual("no PUBACK for message (automatic) after 10 s", third.Flush(mqtt, 11000));
+        }
+
+        [TestMethod]
+        public void ACommandResponse_IsConfirmedByItsPuback_AndARefusedOneIsLogged()
+        {
+            CallbackQueue callbacks = new CallbackQueue();
+            Publisher publisher = NewPublisher(callbacks);
+            FakeTransport transport = new FakeTransport();
+            transport.FailTopicsContaining = "/?$rid=refused";
+            FakeMqtt mqtt = new FakeMqtt(transport);
+            mqtt.Open = true;
+            OutboundMessage answered = Message(OutboundMessage.CommandResponse, 1, 1);
+            answered.Topic = HubTopics.MethodResponse(200, "ok");
+            OutboundMessage refused = Message(OutboundMessage.CommandResponse, 1, 1);
+            refused.Topic = HubTopics.MethodResponse(200, "refused");
+            Assert.IsTrue(publisher.TryAddAutomatic(answered));
+            Assert.IsTrue(publisher.TryAddAutomatic(refused));
+            long now = 1000;
+            for (int attempt = 1; attempt <= Publisher.MaxPublishFailures; attempt++)
+            {
+                Assert.IsNull(publisher.Flush(mqtt, now));
+                now += Publisher.RefusedRetryMs;
+            }
+
+            Assert.IsTrue(publisher.OnPuback((int)mqtt.PacketIds[0]));
+            Assert.AreEqual(0, publisher.Count);
+            Assert.IsNull(callbacks.Take(), "no MessageSent for an automatic answer");
+            int complaints = 0;
+            for (int i = 0; i < _log.Count; i++)
+            {
+                complaints += ((string)_log[i]).IndexOf("a command response could not be sent") == 0 ? 1 : 0;
+            }
+
+            Assert.AreEqual(1, complaints, "the refused one only");
+            Assert.IsTrue(_log.Contains("a command response could not be sent (status " + IotcStatus.PublishRefused + ")"));
         }
 
         [TestMethod]

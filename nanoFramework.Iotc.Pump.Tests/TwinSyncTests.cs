@@ -633,9 +633,9 @@ namespace nanoFramework.Iotc.Tests.Pump
             OutboundMessage patch = p.ReportedPatch("{\"a\":1}");
             p.Twin.OnConnected(p.Mqtt);
             int at = p.Send();
-            Assert.AreEqual(Reported + patch.TwinRequestId, p.Mqtt.Topic(at), "the $rid after the GET's");
+            Assert.AreEqual(Reported + patch.TwinRequestId, p.Mqtt.Topic(at), "after the GET");
             Assert.AreNotEqual(p.Rid(0), p.Rid(at));
-            Assert.AreSame(p.Twin, patch.Owner, "its twin response confirms it, not its PUBACK");
+            Assert.AreSame(p.Twin, patch.Owner, "not confirmed by its PUBACK");
             p.Publisher.OnPuback((int)p.Mqtt.PacketIds[at]);
             Assert.AreEqual(1, p.Publisher.Count);
 
@@ -643,18 +643,18 @@ namespace nanoFramework.Iotc.Tests.Pump
             string old = p.Rid(at);
             p.Twin.OnLinkLost();
             p.Publisher.MarkAllForResend();
-            Assert.IsNull(patch.TwinRequestId, "no $rid of an attempt that has not gone out");
+            Assert.IsNull(patch.TwinRequestId, "no $rid until it goes");
             p.Twin.OnTwinResponse(204, old, string.Empty, p.Now);
-            Assert.AreEqual(1, p.Publisher.Count, "an answer to the lost attempt");
+            Assert.AreEqual(1, p.Publisher.Count, "the lost attempt");
             Assert.IsTrue(p.Logged("twin response for an unknown $rid ignored", false));
 
             p.Twin.OnConnected(p.Mqtt);
             p.Twin.Step(p.Mqtt, p.Now);
             p.Twin.OnTwinResponse(204, patch.TwinRequestId, string.Empty, p.Now);
-            Assert.AreEqual(1, p.Publisher.Count, "nor an answer to a $rid not yet published");
+            Assert.AreEqual(1, p.Publisher.Count, "a $rid not yet published");
             int again = p.Send();
             Assert.AreEqual(Reported + patch.TwinRequestId, p.Mqtt.Topic(again));
-            Assert.AreNotEqual(old, p.Rid(again), "a new $rid for the new attempt");
+            Assert.AreNotEqual(old, p.Rid(again), "a new $rid");
             p.Answer(again, 204);
             Assert.AreEqual(0, p.Publisher.Count);
             IotcCallbackInfo sent = p.Callbacks.Take();
@@ -700,7 +700,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(other.MessageId, p.Callbacks.Take().MessageId);
             p.Now += 10 * TwinSync.TwinResponseTimeoutMs;
             p.Send();
-            Assert.AreEqual(2 * TwinSync.MaxTwinAttempts, p.Mqtt.Topics.Count, "nothing left to send or time out");
+            Assert.AreEqual(2 * TwinSync.MaxTwinAttempts, p.Mqtt.Topics.Count, "nothing left");
         }
 
         [TestMethod]
