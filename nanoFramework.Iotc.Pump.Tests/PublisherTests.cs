@@ -202,6 +202,16 @@ namespace nanoFramework.Iotc.Tests.Pump
             return mqtt;
         }
 
+        /// <summary>A link that stays up and refuses every publish on a topic containing <paramref name="topicPart"/>.</summary>
+        private static FakeMqtt RefusingLink(string topicPart)
+        {
+            FakeTransport transport = new FakeTransport();
+            transport.FailTopicsContaining = topicPart;
+            FakeMqtt mqtt = new FakeMqtt(transport);
+            mqtt.Open = true;
+            return mqtt;
+        }
+
         private static OutboundMessage Message(int kind, int qos, int payloadBytes)
         {
             OutboundMessage m = new OutboundMessage();
@@ -428,10 +438,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             CallbackQueue callbacks = new CallbackQueue();
             Publisher publisher = NewPublisher(callbacks);
-            FakeTransport transport = new FakeTransport();
-            transport.FailTopicsContaining = "owned/";
-            FakeMqtt mqtt = new FakeMqtt(transport);
-            mqtt.Open = true;
+            FakeMqtt mqtt = RefusingLink("owned/");
             RecordingOwner owner = new RecordingOwner();
             OutboundMessage answer = Message(OutboundMessage.SettingAck, 0, 2);
             answer.Topic = "owned/answer";
@@ -493,10 +500,7 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             CallbackQueue callbacks = new CallbackQueue();
             Publisher publisher = NewPublisher(callbacks);
-            FakeTransport transport = new FakeTransport();
-            transport.FailTopicsContaining = "/?$rid=refused";
-            FakeMqtt mqtt = new FakeMqtt(transport);
-            mqtt.Open = true;
+            FakeMqtt mqtt = RefusingLink("/?$rid=refused");
             OutboundMessage answered = Message(OutboundMessage.CommandResponse, 1, 1);
             answered.Topic = HubTopics.MethodResponse(200, "ok");
             OutboundMessage refused = Message(OutboundMessage.CommandResponse, 1, 1);
