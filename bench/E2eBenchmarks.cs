@@ -42,6 +42,8 @@ namespace Iotc.Bench
         private static void E2eSmoke()
         {
             _e2eMessages = 300;
+            _freshMessages = 300;
+            _freshRounds = 1;
             _e2eRounds = 2;
             _e2eRepeats = 2;
             _e2eExceptions = true;
@@ -78,8 +80,7 @@ namespace Iotc.Bench
         private static void E2eTelemetry()
         {
             E2eEmulator emu = Emulator();
-            string nodeFolder = NodeSide.FindScriptFolder();
-            string nodeSkipped = _e2eNoNode ? "--no-node" : NodeSide.Unavailable(nodeFolder);
+            string nodeSkipped = NodeUnavailable(out string nodeFolder);
             string run = Guid.NewGuid().ToString("N").Substring(0, 6);
             List<E2eSide> sides = new List<E2eSide>();
             try
@@ -169,6 +170,13 @@ namespace Iotc.Bench
             return sides;
         }
 
+        /// <summary>Why the Node.js side cannot run (null when it can; --no-node counts), and bench/node.</summary>
+        private static string NodeUnavailable(out string folder)
+        {
+            folder = NodeSide.FindScriptFolder();
+            return _e2eNoNode ? "--no-node" : NodeSide.Unavailable(folder);
+        }
+
         private static bool WantSide(string name)
         {
             return Array.IndexOf(_e2eSides.Split(','), name) >= 0;
@@ -196,7 +204,7 @@ namespace Iotc.Bench
                     DateTimeOffset startUtc = DateTimeOffset.UtcNow;
                     TimeSpan cpuBefore = CpuTime.Process();
                     SideResult r = side.Run(count, qos);
-                    Verify(emu, side, stored, count, qos, round);
+                    Verify(emu, side.Name, side.DeviceId, stored, count, qos, round);
                     if (qos == 0)
                     {
                         // The writes go on after the sender is done: CPU until the emulator stored the last one (the
@@ -275,17 +283,17 @@ namespace Iotc.Bench
         }
 
         /// <summary>The emulator must hold exactly what the side sent this round (QoS 0: waits up to 10 s for stragglers).</summary>
-        private static void Verify(E2eEmulator emu, E2eSide side, Dictionary<string, long> stored, int count, int qos, int round)
+        private static void Verify(E2eEmulator emu, string side, string deviceId, Dictionary<string, long> stored, int count, int qos, int round)
         {
-            long expected = stored[side.DeviceId] + count;
-            long now = emu.CountAsync(side.DeviceId).GetAwaiter().GetResult();
+            long expected = stored[deviceId] + count;
+            long now = emu.CountAsync(deviceId).GetAwaiter().GetResult();
             Stopwatch wait = Stopwatch.StartNew();
             while (now < expected && qos == 0 && wait.Elapsed.TotalSeconds < 10)
             {
                 // Each count commits what the emulator received and counts its table: polled often, it would slow the
                 // delivery it waits for (the rate is timed by the last arrival, so the poll's period does not count).
                 Thread.Sleep(50);
-                now = emu.CountAsync(side.DeviceId).GetAwaiter().GetResult();
+                now = emu.CountAsync(deviceId).GetAwaiter().GetResult();
             }
 
             if (now != expected)
@@ -293,10 +301,10 @@ namespace Iotc.Bench
                 _e2eFailed = true;
                 throw new InvalidOperationException(Format(
                     "DELIVERY CHECK FAILED: QoS {0} round {1}, side {2}: sent {3:N0}, the emulator stored {4:N0} ({5:+#;-#;0})",
-                    qos, round, side.Name, count, now - stored[side.DeviceId], now - expected));
+                    qos, round, side, count, now - stored[deviceId], now - expected));
             }
 
-            stored[side.DeviceId] = now;
+            stored[deviceId] = now;
         }
 
         private static string Describe(SideResult r)

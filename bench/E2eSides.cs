@@ -46,10 +46,15 @@ namespace Iotc.Bench
         public double AppThreadCpuMicrosPerMessage = double.NaN;
     }
 
-    /// <summary>CPU time of the whole process and of the calling thread (the latter on Linux only: clock_gettime).</summary>
+    /// <summary>
+    /// CPU time of the whole process and of the calling thread (the latter on Linux only: clock_gettime), and on Linux
+    /// what getrusage says of this process or of its ended child processes.
+    /// </summary>
     internal static class CpuTime
     {
         private const int ClockThreadCpuTime = 3;
+        private const int RusageSelf = 0;
+        private const int RusageChildren = -1;
 
         [StructLayout(LayoutKind.Sequential)]
         private struct TimeSpec
@@ -61,9 +66,39 @@ namespace Iotc.Bench
         [DllImport("libc", EntryPoint = "clock_gettime")]
         private static extern int ClockGetTime(int clock, out TimeSpec time);
 
-        /// <summary>User + system time of all the process's threads so far.</summary>
+        // struct rusage on 64-bit Linux: ru_utime and ru_stime (timeval: seconds, µs), ru_maxrss (KiB), 13 more longs.
+        [DllImport("libc", EntryPoint = "getrusage")]
+        private static extern int GetRusage(int who, [Out] long[] usage);
+
+        /// <summary>
+        /// User + system ms of this process so far and its peak RSS in KiB (NaN off Linux). The SDK child of e2e-fresh
+        /// reads it: unlike Process.TotalProcessorTime it loads nothing and is not rounded to 10 ms.
+        /// </summary>
+        public static double[] Self() => Rusage(RusageSelf);
+
+        /// <summary>User + system ms of the ended child processes this process has waited for (the kernel's running total; NaN off Linux).</summary>
+        public static double ChildrenMilliseconds() => Rusage(RusageChildren)[0];
+
+        private static double[] Rusage(int who)
+        {
+            long[] u = new long[18];
+            if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess || GetRusage(who, u) != 0)
+            {
+                return new[] { double.NaN, double.NaN };
+            }
+
+            return new[] { (u[0] + u[2]) * 1e3 + (u[1] + u[3]) / 1e3, (double)u[4] };
+        }
+
+        /// <summary>User + system time of all the process's threads so far (getrusage on Linux).</summary>
         public static TimeSpan Process()
         {
+            double ms = Self()[0];
+            if (!double.IsNaN(ms))
+            {
+                return TimeSpan.FromMilliseconds(ms);
+            }
+
             using (System.Diagnostics.Process p = System.Diagnostics.Process.GetCurrentProcess())
             {
                 return p.TotalProcessorTime;
@@ -150,13 +185,23 @@ namespace Iotc.Bench
             _yield = yield;
         }
 
+        /// <summary>When the first MessageSent fired, in ms since the Unix epoch (NaN before).</summary>
+        public double FirstConfirmedUnixMs { get; private set; } = double.NaN;
+
         /// <summary>Enrolls the device, provisions it through DPS and connects at <paramref name="qos"/> (Retry-After waits included; not measured).</summary>
         /// <param name="yield">After a DoNext that confirmed nothing, Thread.Yield() instead of spinning straight on.</param>
         /// <param name="window">QoS 1 publishes in flight (SetInFlightWindow), the same as the raw client's.</param>
         public static async Task<SdkSide> ConnectAsync(E2eEmulator emu, string name, string deviceId, int qos, int window, int queue, bool exceptions, bool yield, string payload)
         {
             string key = await emu.EnrollAsync(deviceId);
-            Device device = NewDevice(emu, deviceId, key);
+            SdkSide side = Prepare(NewDevice(emu, deviceId, key), name, qos, window, queue, exceptions, yield, payload);
+            side._device.Connect();
+            return side;
+        }
+
+        /// <summary>Sets a device up for the rounds (QoS, in-flight window, room for the app's queue) and counts its MessageSent; Connect is the caller's.</summary>
+        public static SdkSide Prepare(Device device, string name, int qos, int window, int queue, bool exceptions, bool yield, string payload)
+        {
             device.SetQosLevel(qos);
             device.SetInFlightWindow(window, 30000);
             // Room for the app's queue: the default outbox (32 messages) is smaller than what the bench keeps queued.
@@ -164,23 +209,32 @@ namespace Iotc.Bench
             SdkSide side = new SdkSide(name, device, queue, exceptions, yield, payload);
             device.On(IotcEvents.MessageSent, info =>
             {
-                side._confirmed++;
+                if (side._confirmed++ == 0)
+                {
+                    side.FirstConfirmedUnixMs = UnixMilliseconds();
+                }
+
                 if (info.StatusCode != 0)
                 {
                     side._failed++;
                 }
             });
-            device.Connect();
             return side;
         }
 
+        /// <summary>Now, in ms since the Unix epoch: a clock the bench and its child processes (.NET and Node.js) share.</summary>
+        public static double UnixMilliseconds() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+
         /// <summary>A device set up for the emulator: its DPS endpoint and MQTT port, its CA as the only trusted root.</summary>
-        public static Device NewDevice(E2eEmulator emu, string deviceId, string key)
+        public static Device NewDevice(E2eEmulator emu, string deviceId, string key) => NewDevice(emu.IdScope, emu.DpsEndpoint, emu.MqttPort, emu.CaPem, deviceId, key);
+
+        /// <summary>The same from the emulator's coordinates (a child process of the bench has no <see cref="E2eEmulator"/>).</summary>
+        public static Device NewDevice(string idScope, string dpsEndpoint, int mqttPort, string caPem, string deviceId, string key)
         {
-            Device device = new Device(emu.IdScope, key, deviceId, IotConnectType.SymmetricKey);
-            device.SetServiceHost(emu.DpsEndpoint);
-            device.SetHubPort(emu.MqttPort);
-            device.SetRootCertificate(emu.CaPem);
+            Device device = new Device(idScope, key, deviceId, IotConnectType.SymmetricKey);
+            device.SetServiceHost(dpsEndpoint);
+            device.SetHubPort(mqttPort);
+            device.SetRootCertificate(caPem);
             return device;
         }
 

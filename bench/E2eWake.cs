@@ -31,8 +31,7 @@ namespace Iotc.Bench
         {
             E2eEmulator emu = Emulator();
             string run = Guid.NewGuid().ToString("N").Substring(0, 6);
-            string folder = NodeSide.FindScriptFolder();
-            string nodeMissing = _e2eNoNode ? "--no-node" : NodeSide.Unavailable(folder);
+            string nodeMissing = NodeUnavailable(out string folder);
             string cachedId = "bench-wake-cached-" + run;
             string cachedKey = emu.EnrollAsync(cachedId).GetAwaiter().GetResult();
             string storeFile = Path.Combine(Path.GetTempPath(), "iotc-bench-wake-" + run + ".json");

@@ -26,11 +26,14 @@
 // These are host numbers (the board is far slower); the ratios and bytes/op are what carry over.
 //
 // End to end (E2eBenchmarks.cs; not part of the default run, BENCHMARKS.md has what they measure and the figures):
-//   dotnet run -c Release --project bench -- --only e2e          e2e-telemetry, e2e-reconnect, e2e-dps and e2e-wake, one emulator
+//   dotnet run -c Release --project bench -- --only e2e          e2e-telemetry, e2e-reconnect, e2e-dps, e2e-wake and e2e-fresh, one emulator
 //   dotnet run -c Release --project bench -- --only e2e --smoke  a few seconds, every side, every delivery checked (CI)
 //   e2e-telemetry      one Device vs a raw MQTTnet client vs Microsoft's Node.js SDK, QoS 1 (and 0), alternating rounds.
 //   e2e-reconnect      a dropped Device back to ConnectionStatus 0 vs a raw client's TLS CONNECT + SUBSCRIBE.
 //   e2e-dps            Device.Connect()'s DPS part minus the Retry-After waits, and its MQTT part.
+//   e2e-wake           a battery device's cold start: SDK through DPS, SDK with its provisioning store, Node.js SDK.
+//   e2e-fresh          a new process per client per round (the SDK: this bench with --fresh-child; Node.js: send.js),
+//                      each sends --messages (2000 here) and exits: start..exit, CPU, peak RSS, first confirmed.
 //   options: --messages N (20000), --rounds R (5), --window W (16), --queue Q (64), --repeats K (5),
 //            --emulator process|in-process (process), --no-node, --exceptions (adds an SDK side using outbox-full
 //            exceptions as flow control), --yield (adds an SDK side whose loop yields after an idle DoNext), --sides sdk,raw,node and --qos 1,0 (subsets, e.g. under a profiler).
@@ -63,6 +66,7 @@ namespace Iotc.Bench
             new KeyValuePair<string, Action>("e2e-reconnect", E2eReconnect),
             new KeyValuePair<string, Action>("e2e-dps", E2eDps),
             new KeyValuePair<string, Action>("e2e-wake", E2eWake),
+            new KeyValuePair<string, Action>("e2e-fresh", E2eFresh),
         };
 
         private static double _seconds = 1.5;
@@ -72,6 +76,11 @@ namespace Iotc.Bench
 
         public static int Main(string[] args)
         {
+            if (args.Length == 10 && args[0] == FreshChildOption)
+            {
+                return FreshSdkChild(args);
+            }
+
             string only = null;
             for (int i = 0; i < args.Length; i++)
             {
@@ -86,6 +95,7 @@ namespace Iotc.Bench
                 else if (args[i] == "--messages" && i + 1 < args.Length)
                 {
                     _e2eMessages = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    _freshMessages = _e2eMessages;
                 }
                 else if (args[i] == "--rounds" && i + 1 < args.Length)
                 {

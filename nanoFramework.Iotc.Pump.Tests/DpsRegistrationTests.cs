@@ -22,11 +22,19 @@ namespace nanoFramework.Iotc.Tests.Pump
 
         private static DpsRegistration New(FakeTransport t, FakeClock clock, string key, long maxWaitMs)
         {
-            Logger logger = new Logger();
-            logger.Level = IotLogLevel.ApiOnly;
+            DeviceOptions options = new DeviceOptions();
+            options.LogLevel = IotLogLevel.ApiOnly;
             _log = new ArrayList();
-            logger.Sink = line => _log.Add(line.Substring(7));
-            return new DpsRegistration(t, clock, logger, "dps.example.com", 443, "0ne00000001", "dev-1", key, null, new TlsSettings(), 3600, 10000, maxWaitMs);
+            options.LogSink = line => _log.Add(line.Substring(7));
+            options.ServiceHost = "dps.example.com";
+            options.ServicePort = 443;
+            options.ScopeId = "0ne00000001";
+            options.DeviceId = "dev-1";
+            options.DeviceKey = key;
+            options.TokenLifetimeSeconds = 3600;
+            options.TimeoutMilliseconds = 10000;
+            options.ProvisioningTimeoutMilliseconds = maxWaitMs;
+            return new DpsRegistration(options, t, clock, new Logger(options));
         }
 
         private static string Refused(string body)
@@ -199,7 +207,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             FakeTransport t = new FakeTransport();
             FakeClock clock = new FakeClock();
             DpsRegistration dps = New(t, clock, DeviceTests.Key, 10000000);
-            for (int i = 0; i < DpsRegistration.MaxRequests; i++)
+            for (int i = 0; i < RetryPolicy.MaxDpsRequests; i++)
             {
                 t.AddHttp(202, Assigning, 1);
                 Assert.IsNull(dps.Step(), "request " + (i + 1));
@@ -210,7 +218,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             IotcException ex = StepExpectingRefusal(dps);
             Assert.AreEqual(408, ex.StatusCode);
             Assert.AreEqual("DPS did not assign the device after 20 requests", ex.Message);
-            Assert.AreEqual(DpsRegistration.MaxRequests, t.HttpRequests.Count, "no 21st request");
+            Assert.AreEqual(RetryPolicy.MaxDpsRequests, t.HttpRequests.Count, "no 21st request");
         }
 
         [TestMethod]

@@ -25,10 +25,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             return e;
         }
 
+        /// <summary>A transport's thread posting one event, or (with acksToWake) the pump's thread waiting for events.</summary>
         private sealed class Poster
         {
             private readonly Inbox _inbox;
             private readonly InboundEvent _event;
+            private readonly int _acksToWake;
             internal bool Done;
 
             internal Poster(Inbox inbox, InboundEvent e)
@@ -37,16 +39,29 @@ namespace nanoFramework.Iotc.Tests.Pump
                 _event = e;
             }
 
-            internal Thread Start()
+            internal Poster(Inbox inbox, int acksToWake)
             {
-                Thread thread = new Thread(Run);
-                thread.Start();
-                return thread;
+                _inbox = inbox;
+                _acksToWake = acksToWake;
+            }
+
+            internal Poster Start()
+            {
+                new Thread(Run).Start();
+                return this;
             }
 
             private void Run()
             {
-                _inbox.Post(_event);
+                if (_event != null)
+                {
+                    _inbox.Post(_event);
+                }
+                else
+                {
+                    _inbox.WaitForEvents(60000, _acksToWake);
+                }
+
                 Done = true;
             }
         }
@@ -194,6 +209,49 @@ namespace nanoFramework.Iotc.Tests.Pump
             inbox.Open(2);
             Assert.IsTrue(WaitFor(poster, 5000), "the old connection's thread is released");
             Assert.AreEqual(Inbox.MaxMessages + 1, inbox.TakeAll().Count, "its message is kept (the client acknowledged it)");
+        }
+
+        [TestMethod]
+        [DataRow(InboundEvent.Published, 1, 4, false)]
+        [DataRow(InboundEvent.Published, 4, 4, true)]
+        [DataRow(InboundEvent.Published, 1, 1, true)]
+        [DataRow(InboundEvent.Message, 1, 8, true)]
+        [DataRow(InboundEvent.Lost, 1, 8, true)]
+        public void EndsWait_AcksInBatches_AnythingElseAtOnce(int kind, int waiting, int acksToWake, bool ends)
+        {
+            Assert.AreEqual(ends, Inbox.EndsWait(kind, waiting, acksToWake));
+        }
+
+        [TestMethod]
+        public void APumpWaitingForABatch_WakesOnTheLastAckOfIt_OrOnAMessage()
+        {
+            Inbox inbox = new Inbox();
+            inbox.Open(1);
+            Poster waiter = new Poster(inbox, 3).Start();
+            inbox.PostPublished(1, 1);
+            inbox.PostPublished(1, 2);
+            Assert.IsFalse(WaitFor(waiter, 50), "two of three acks");
+            inbox.PostPublished(1, 3);
+            Assert.IsTrue(WaitFor(waiter, 10000), "the third ack ends the wait");
+            Assert.AreEqual(3, inbox.TakeAll().Count);
+
+            waiter = new Poster(inbox, 8).Start();
+            inbox.PostPublished(1, 4);
+            inbox.Post(Event(InboundEvent.Message, 1, 1));
+            Assert.IsTrue(WaitFor(waiter, 10000), "a message ends it at once");
+        }
+
+        [TestMethod]
+        public void WaitForEvents_ReturnsAtOnce_WhenTheBatchOrAMessageIsAlreadyThere()
+        {
+            Inbox inbox = new Inbox();
+            inbox.Open(1);
+            inbox.PostPublished(1, 1);
+            inbox.PostPublished(1, 2);
+            Assert.IsTrue(WaitFor(new Poster(inbox, 2).Start(), 10000));
+            inbox.TakeAll();
+            inbox.Post(Event(InboundEvent.Message, 1, 1));
+            Assert.IsTrue(WaitFor(new Poster(inbox, 8).Start(), 10000));
         }
     }
 }

@@ -22,14 +22,15 @@ namespace nanoFramework.Iotc.Tests.Pump
         [TestMethod]
         public void Logs_FollowsTheLevel()
         {
-            Logger log = new Logger();
-            Assert.AreEqual((int)IotLogLevel.Disabled, (int)log.Level, "quiet by default");
+            DeviceOptions options = new DeviceOptions();
+            Logger log = new Logger(options);
+            Assert.AreEqual((int)IotLogLevel.Disabled, (int)options.LogLevel, "quiet by default");
             Assert.IsFalse(log.Logs(IotLogLevel.ApiOnly));
             Assert.IsFalse(log.Logs(IotLogLevel.All));
-            log.Level = IotLogLevel.ApiOnly;
+            options.LogLevel = IotLogLevel.ApiOnly;
             Assert.IsTrue(log.Logs(IotLogLevel.ApiOnly));
             Assert.IsFalse(log.Logs(IotLogLevel.All), "per-message lines only at All");
-            log.Level = IotLogLevel.All;
+            options.LogLevel = IotLogLevel.All;
             Assert.IsTrue(log.Logs(IotLogLevel.ApiOnly));
             Assert.IsTrue(log.Logs(IotLogLevel.All));
         }
@@ -37,19 +38,20 @@ namespace nanoFramework.Iotc.Tests.Pump
         [TestMethod]
         public void Log_WritesPrefixedLinesOfItsLevel_ToTheSink()
         {
-            Logger log = new Logger();
-            log.Sink = Record;
-            Assert.IsNotNull(log.Sink);
+            DeviceOptions options = new DeviceOptions();
+            Logger log = new Logger(options);
+            options.LogSink = Record;
+            Assert.IsNotNull(options.LogSink);
             _lines = 0;
             log.Log(IotLogLevel.ApiOnly, "quiet");
             Assert.AreEqual(0, _lines, "disabled: nothing written");
-            log.Level = IotLogLevel.ApiOnly;
+            options.LogLevel = IotLogLevel.ApiOnly;
             log.Log(IotLogLevel.ApiOnly, "connected");
             Assert.AreEqual(1, _lines);
             Assert.AreEqual("[iotc] connected", _last);
             log.Log(IotLogLevel.All, "published 1");
             Assert.AreEqual(1, _lines, "an All line is not written at ApiOnly");
-            log.Level = IotLogLevel.All;
+            options.LogLevel = IotLogLevel.All;
             log.Log(IotLogLevel.All, "published 2");
             Assert.AreEqual(2, _lines);
             Assert.AreEqual("[iotc] published 2", _last);
@@ -58,10 +60,11 @@ namespace nanoFramework.Iotc.Tests.Pump
         [TestMethod]
         public void AThrowingSink_IsIgnored()
         {
-            Logger log = new Logger();
-            log.Level = IotLogLevel.All;
+            DeviceOptions options = new DeviceOptions();
+            Logger log = new Logger(options);
+            options.LogLevel = IotLogLevel.All;
             int calls = 0;
-            log.Sink = line =>
+            options.LogSink = line =>
             {
                 calls++;
                 throw new InvalidOperationException("sink broke");

@@ -188,10 +188,11 @@ namespace nanoFramework.Iotc.Tests.Pump
         /// <summary>A Publisher whose log (level All) goes to <see cref="_log"/>, without the prefix.</summary>
         private static Publisher NewPublisher(CallbackQueue callbacks)
         {
-            Logger logger = new Logger();
-            logger.Level = IotLogLevel.All;
+            DeviceOptions options = new DeviceOptions();
+            options.LogLevel = IotLogLevel.All;
             _log = new ArrayList();
-            logger.Sink = line => _log.Add(line.Substring(7));
+            options.LogSink = line => _log.Add(line.Substring(7));
+            Logger logger = new Logger(options);
             return new Publisher(DeviceTests.NewDevice(new FakeTransport(), new FakeClock()), callbacks, logger);
         }
 
@@ -445,10 +446,10 @@ namespace nanoFramework.Iotc.Tests.Pump
             answer.Owner = owner;
             Assert.IsTrue(publisher.TryAddAutomatic(answer));
             long now = 1000;
-            for (int attempt = 1; attempt < Publisher.MaxPublishFailures; attempt++)
+            for (int attempt = 1; attempt < RetryPolicy.MaxPublishFailures; attempt++)
             {
                 Assert.IsNull(publisher.Flush(mqtt, now), "tried again later");
-                now += Publisher.RefusedRetryMs;
+                now += RetryPolicy.RefusedRetryMs;
             }
 
             Assert.AreEqual(0, owner.Confirmed.Count);
@@ -508,10 +509,10 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsTrue(publisher.TryAddAutomatic(answered));
             Assert.IsTrue(publisher.TryAddAutomatic(refused));
             long now = 1000;
-            for (int attempt = 1; attempt <= Publisher.MaxPublishFailures; attempt++)
+            for (int attempt = 1; attempt <= RetryPolicy.MaxPublishFailures; attempt++)
             {
                 Assert.IsNull(publisher.Flush(mqtt, now));
-                now += Publisher.RefusedRetryMs;
+                now += RetryPolicy.RefusedRetryMs;
             }
 
             Assert.IsTrue(publisher.OnPuback((int)mqtt.PacketIds[0]));

@@ -226,8 +226,8 @@ namespace nanoFramework.Iotc.Tests.Pump
             }
 
             Assert.AreEqual(IotcStatus.GaveUp, (int)statuses[statuses.Count - 1]);
-            Assert.AreEqual(1 + Session.GiveUpAfterKeyRefusals, t.Connections.Count, "three refusals of the key");
-            Assert.AreEqual(2 + 2 * (Session.GiveUpAfterKeyRefusals - Session.ReprovisionAfterKeyRefusals), t.HttpRequests.Count, "after two refusals: provisioned again before each attempt");
+            Assert.AreEqual(1 + RetryPolicy.GiveUpAfterKeyRefusals, t.Connections.Count, "three refusals of the key");
+            Assert.AreEqual(2 + 2 * (RetryPolicy.GiveUpAfterKeyRefusals - RetryPolicy.ReprovisionAfterKeyRefusals), t.HttpRequests.Count, "after two refusals: provisioned again before each attempt");
         }
 
         [TestMethod]

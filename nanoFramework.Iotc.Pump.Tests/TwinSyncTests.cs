@@ -323,11 +323,12 @@ namespace nanoFramework.Iotc.Tests.Pump
             internal Parts()
             {
                 Device device = DeviceTests.NewDevice(new FakeTransport(), new FakeClock());
-                Logger logger = new Logger();
-                logger.Level = IotLogLevel.All;
-                logger.Sink = Record;
+                DeviceOptions options = new DeviceOptions();
+                options.LogLevel = IotLogLevel.All;
+                options.LogSink = Record;
+                Logger logger = new Logger(options);
                 Publisher = new Publisher(device, Callbacks, logger);
-                Twin = new TwinSync(device, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
+                Twin = new TwinSync(device, options, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
                 Mqtt.Open = true;
             }
 
@@ -485,7 +486,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             // Throttled or failing: asked again as long as the link is up (settings changed offline must arrive), each
             // time after the back-off, which grows to its maximum (8 s here) and stays there.
             p.Twin.OnConnected(p.Mqtt);
-            for (int attempt = 1; attempt <= 2 * TwinSync.MaxTwinAttempts; attempt++)
+            for (int attempt = 1; attempt <= 2 * RetryPolicy.MaxTwinAttempts; attempt++)
             {
                 int last = p.Mqtt.Topics.Count - 1;
                 p.Twin.OnTwinResponse(attempt % 2 == 0 ? 429 : 503, p.Rid(last), string.Empty, p.Now);
@@ -677,7 +678,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             p.Now = sentAt + TwinSync.TwinResponseTimeoutMs - 1;
             p.Send();
             Assert.AreEqual(2, p.Mqtt.Topics.Count, "not yet timed out");
-            for (int attempt = 2; attempt <= TwinSync.MaxTwinAttempts; attempt++)
+            for (int attempt = 2; attempt <= RetryPolicy.MaxTwinAttempts; attempt++)
             {
                 p.Now = sentAt + TwinSync.TwinResponseTimeoutMs;
                 sentAt = p.Now;
@@ -693,14 +694,14 @@ namespace nanoFramework.Iotc.Tests.Pump
             p.Now = sentAt + TwinSync.TwinResponseTimeoutMs;
             p.Send();
             Assert.AreEqual(0, p.Publisher.Count, "both given up in the same step");
-            Assert.AreEqual(2 * TwinSync.MaxTwinAttempts, p.Mqtt.Topics.Count, "not a sixth time");
+            Assert.AreEqual(2 * RetryPolicy.MaxTwinAttempts, p.Mqtt.Topics.Count, "not a sixth time");
             IotcCallbackInfo timedOut = p.Callbacks.Take();
             Assert.AreEqual(patchId, timedOut.MessageId);
             Assert.AreEqual(408, timedOut.StatusCode);
             Assert.AreEqual(other.MessageId, p.Callbacks.Take().MessageId);
             p.Now += 10 * TwinSync.TwinResponseTimeoutMs;
             p.Send();
-            Assert.AreEqual(2 * TwinSync.MaxTwinAttempts, p.Mqtt.Topics.Count, "nothing left");
+            Assert.AreEqual(2 * RetryPolicy.MaxTwinAttempts, p.Mqtt.Topics.Count, "nothing left");
         }
 
         [TestMethod]

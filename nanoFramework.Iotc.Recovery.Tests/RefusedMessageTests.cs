@@ -25,13 +25,13 @@ namespace nanoFramework.Iotc.Tests.Recovery
             int next = h.Device.SendTelemetry("{\"n\":2}");
             for (int i = 0; i < 10; i++)
             {
-                h.Clock.Now += Publisher.RefusedRetryMs;
+                h.Clock.Now += RetryPolicy.RefusedRetryMs;
                 h.Device.DoNext();
             }
 
             Assert.AreEqual(1, h.Transport.Connections.Count, "the link was fine: no reconnect");
             Assert.AreEqual(refused + ":" + IotcStatus.PublishRefused, (string)h.Sent[0]);
-            Assert.IsTrue(h.Logged("message " + refused + " refused by the transport (TransportException: publish failed (fake)) after " + Publisher.MaxPublishFailures + " attempt(s); dropped"));
+            Assert.IsTrue(h.Logged("message " + refused + " refused by the transport (TransportException: publish failed (fake)) after " + RetryPolicy.MaxPublishFailures + " attempt(s); dropped"));
             int at = h.Transport.Current.IndexOfTopicStartingWith("devices/dev-1/messages/events/$.ct");
             Assert.IsTrue(at > 0, "the next message went");
             h.Transport.Current.Ack(at);
@@ -56,7 +56,7 @@ namespace nanoFramework.Iotc.Tests.Recovery
             }
 
             Assert.AreEqual(refused + ":" + IotcStatus.PublishRefused, (string)h.Sent[0]);
-            Assert.AreEqual(Publisher.MaxPublishFailures, h.Transport.Connections.Count, "one connection per try");
+            Assert.AreEqual(RetryPolicy.MaxPublishFailures, h.Transport.Connections.Count, "one connection per try");
             h.RunUntilConnected(50, 5000);
             h.Device.DoNext();
             int at = h.Transport.Current.IndexOfTopicStartingWith("devices/dev-1/messages/events/$.ct");

@@ -82,33 +82,6 @@ namespace nanoFramework.Iotc
             Validation.ValidateRegistrationId(deviceId, "deviceId");
         }
 
-        private static readonly char[] DtmiPrefix = "dtmi:".ToCharArray();
-
-        /// <summary>DTMI syntax (DTDL): <c>dtmi:</c>, segments of letters, digits and '_' separated by ':', then <c>;</c> and a version.</summary>
-        private static bool IsModelId(string id)
-        {
-            char[] chars = Chars.Of(id);
-            int semicolon = Chars.IndexOf(chars, ';', 0, chars.Length);
-            if (chars.Length > 2048 || !Chars.At(chars, 0, chars.Length, DtmiPrefix) || semicolon <= 5 || semicolon == chars.Length - 1 || chars.Length - semicolon > 10)
-            {
-                return false;
-            }
-
-            for (int i = 5; i < chars.Length; i++)
-            {
-                char c = chars[i];
-                bool ok = i > semicolon
-                    ? c >= '0' && c <= '9'
-                    : (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || (c == ':' && chars[i - 1] != ':' && i != 5 && i != semicolon - 1) || i == semicolon;
-                if (!ok)
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
         /// <summary>Every member name of a reported patch, at any depth, must be a valid twin key.</summary>
         private static void CheckPropertyNames(JsonValue value)
         {
@@ -163,17 +136,6 @@ namespace nanoFramework.Iotc
             }
 
             return "-----BEGIN " + label + "-----\n" + Convert.ToBase64String(data, Base64FormattingOptions.InsertLineBreaks) + "\n-----END " + label + "-----\n";
-        }
-
-        private static int ParsePort(string text, string paramName)
-        {
-            long port = Ordinal.ParseDigits(text, 5);
-            if (port < 1 || port > 65535)
-            {
-                throw new ArgumentException("the port must be 1..65535", paramName);
-            }
-
-            return (int)port;
         }
     }
 }

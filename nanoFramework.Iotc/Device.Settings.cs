@@ -1,31 +1,25 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
-using nanoFramework.Iotc.Protocol;
 using nanoFramework.Iotc.Transport;
 
 namespace nanoFramework.Iotc
 {
-    // Device: the settings that shape a connection (the Python setters and their extras).
+    // Device: the settings that shape a connection (the Python setters and their extras), kept and validated by DeviceOptions.
     public partial class Device
     {
         /// <summary>Sets how much is logged (Python: <c>setLogLevel</c>). Default <see cref="IotLogLevel.Disabled"/>.</summary>
         /// <param name="logLevel">The level.</param>
         public void SetLogLevel(IotLogLevel logLevel)
         {
-            if (logLevel != IotLogLevel.Disabled && logLevel != IotLogLevel.ApiOnly && logLevel != IotLogLevel.All)
-            {
-                throw new ArgumentOutOfRangeException("logLevel");
-            }
-
-            _log.Level = logLevel;
+            _options.SetLogLevel(logLevel);
         }
 
         /// <summary>Replaces where log lines go (default: <c>Console.WriteLine</c>). Null restores the default.</summary>
         /// <param name="sink">The sink.</param>
         public void SetLogSink(IotcLogSink sink)
         {
-            _log.Sink = sink;
+            _options.LogSink = sink;
         }
 
         /// <summary>
@@ -37,34 +31,7 @@ namespace nanoFramework.Iotc
         public void SetServiceHost(string host)
         {
             CheckNotStarted("SetServiceHost");
-            if (host == null)
-            {
-                throw new ArgumentNullException("host");
-            }
-
-            int port = 443;
-            string name = host.Trim();
-            if (name.IndexOf("://") >= 0)
-            {
-                throw new ArgumentException("give a host name (optionally host:port), not a URL", "host");
-            }
-
-            // host, host:port, [IPv6] or [IPv6]:port; a bare IPv6 address is ambiguous with a port and refused.
-            int colon = name.LastIndexOf(':');
-            int bracket = name.LastIndexOf(']');
-            if (colon >= 0 && bracket < colon)
-            {
-                port = ParsePort(name.Substring(colon + 1), "host");
-                name = name.Substring(0, colon);
-            }
-
-            if (!Validation.IsHostName(name))
-            {
-                throw new ArgumentException("not a host name (letters, digits, '-' and '.', or an IPv6 address in brackets), optionally with :port", "host");
-            }
-
-            _options.ServiceHost = name;
-            _options.ServicePort = port;
+            _options.SetServiceHost(host);
         }
 
         /// <summary>Sets the IoT Hub MQTT port (default 8883). Call before <see cref="Connect"/>.</summary>
@@ -72,12 +39,7 @@ namespace nanoFramework.Iotc
         public void SetHubPort(int port)
         {
             CheckNotStarted("SetHubPort");
-            if (port < 1 || port > 65535)
-            {
-                throw new ArgumentOutOfRangeException("port");
-            }
-
-            _options.MqttPort = port;
+            _options.SetHubPort(port);
         }
 
         /// <summary>Sets the QoS for telemetry (0 or 1; default 1). Properties, acks and command responses always use QoS 1.</summary>
@@ -85,12 +47,7 @@ namespace nanoFramework.Iotc
         public void SetQosLevel(int qosLevel)
         {
             CheckNotStarted("SetQosLevel");
-            if (qosLevel != 0 && qosLevel != 1)
-            {
-                throw new ArgumentOutOfRangeException("qosLevel", "IoT Hub supports QoS 0 and 1");
-            }
-
-            _options.Qos = qosLevel;
+            _options.SetQos(qosLevel);
         }
 
         /// <summary>
@@ -101,12 +58,7 @@ namespace nanoFramework.Iotc
         public void SetTokenExpiration(int seconds)
         {
             CheckNotStarted("SetTokenExpiration");
-            if (seconds < 10 || seconds > 31536000)
-            {
-                throw new ArgumentOutOfRangeException("seconds", "between 10 seconds and one year");
-            }
-
-            _options.TokenLifetimeSeconds = seconds;
+            _options.SetTokenLifetime(seconds);
         }
 
         /// <summary>
@@ -118,17 +70,7 @@ namespace nanoFramework.Iotc
         public void SetModelId(string modelId)
         {
             CheckNotStarted("SetModelId");
-            if (modelId == null)
-            {
-                throw new ArgumentNullException("modelId");
-            }
-
-            if (!IsModelId(modelId))
-            {
-                throw new ArgumentException("a DTDL model id looks like dtmi:com:example:Model;1", "modelId");
-            }
-
-            _options.ModelId = modelId;
+            _options.SetModelId(modelId);
         }
 
         /// <summary>
@@ -140,31 +82,13 @@ namespace nanoFramework.Iotc
         public void SetRootCertificate(string pem)
         {
             CheckNotStarted("SetRootCertificate");
-            if (pem == null)
-            {
-                throw new ArgumentNullException("pem");
-            }
-
-            if (pem.IndexOf("-----BEGIN CERTIFICATE-----") < 0)
-            {
-                throw new ArgumentException("not a PEM certificate", "pem");
-            }
-
-            // Two PEMs glued without a line break read as fewer (or zero) certificates: every connection would then fail
-            // with a generic "certificate rejected", far from the cause.
-            if (pem.IndexOf("----------BEGIN") >= 0 || pem.IndexOf("-----END CERTIFICATE----------") >= 0)
-            {
-                throw new ArgumentException("two certificates are joined without a line break between -----END CERTIFICATE----- and -----BEGIN CERTIFICATE-----", "pem");
-            }
-
             string problem = null;
-            CheckPlatformRoot(pem, ref problem);
-            if (problem != null)
+            if (pem != null)
             {
-                throw new ArgumentException("the root certificate PEM cannot be used: " + problem, "pem");
+                CheckPlatformRoot(pem, ref problem);
             }
 
-            _options.RootCaPem = pem;
+            _options.SetRootCertificate(pem, problem);
         }
 
         /// <summary>
@@ -175,11 +99,7 @@ namespace nanoFramework.Iotc
         /// <param name="legacy">True for the legacy form.</param>
         public void SetLegacyAcknowledgements(bool legacy)
         {
-            _legacyAcks = legacy;
-            if (_twin != null)
-            {
-                _twin.LegacyAcks = legacy;
-            }
+            _options.LegacyAcks = legacy;
         }
 
         /// <summary>Bounds the outbox (default 32 messages, 32 KB). When it is full, <c>Send*</c> throws instead of dropping.</summary>
@@ -188,7 +108,7 @@ namespace nanoFramework.Iotc
         public void SetOutboxLimits(int maxMessages, int maxBytes)
         {
             CheckNotStarted("SetOutboxLimits");
-            _publisher.SetLimits(maxMessages, maxBytes);
+            _options.SetOutboxLimits(maxMessages, maxBytes);
         }
 
         /// <summary>
@@ -201,17 +121,7 @@ namespace nanoFramework.Iotc
         public void SetInFlightWindow(int messages, int timeoutMilliseconds)
         {
             CheckNotStarted("SetInFlightWindow");
-            if (messages < 1 || messages > 1024)
-            {
-                throw new ArgumentOutOfRangeException("messages");
-            }
-
-            if (timeoutMilliseconds < 1000 || timeoutMilliseconds > 600000)
-            {
-                throw new ArgumentOutOfRangeException("timeoutMilliseconds");
-            }
-
-            _publisher.SetWindow(messages, timeoutMilliseconds);
+            _options.SetInFlightWindow(messages, timeoutMilliseconds);
         }
 
         /// <summary>Sets the reconnect back-off: first delay and cap, in milliseconds (default 1,000 and 60,000).</summary>
@@ -220,18 +130,7 @@ namespace nanoFramework.Iotc
         public void SetReconnectBackoff(int minMilliseconds, int maxMilliseconds)
         {
             CheckNotStarted("SetReconnectBackoff");
-            if (minMilliseconds < 1)
-            {
-                throw new ArgumentOutOfRangeException("minMilliseconds");
-            }
-
-            if (maxMilliseconds < minMilliseconds)
-            {
-                throw new ArgumentOutOfRangeException("maxMilliseconds");
-            }
-
-            _options.BackoffMinMilliseconds = minMilliseconds;
-            _options.BackoffMaxMilliseconds = maxMilliseconds;
+            _options.SetBackoff(minMilliseconds, maxMilliseconds);
         }
 
         /// <summary>Sets the MQTT keep-alive (default 60 s) and the connect/request time-out (default 30 s).</summary>
@@ -240,18 +139,7 @@ namespace nanoFramework.Iotc
         public void SetTimeouts(int keepAliveSeconds, int timeoutMilliseconds)
         {
             CheckNotStarted("SetTimeouts");
-            if (keepAliveSeconds < 5 || keepAliveSeconds > 1200)
-            {
-                throw new ArgumentOutOfRangeException("keepAliveSeconds");
-            }
-
-            if (timeoutMilliseconds < 500 || timeoutMilliseconds > 120000)
-            {
-                throw new ArgumentOutOfRangeException("timeoutMilliseconds");
-            }
-
-            _options.KeepAliveSeconds = keepAliveSeconds;
-            _options.TimeoutMilliseconds = timeoutMilliseconds;
+            _options.SetTimeouts(keepAliveSeconds, timeoutMilliseconds);
         }
 
         /// <summary>
@@ -262,13 +150,7 @@ namespace nanoFramework.Iotc
         public void SetTransportFactory(ITransportFactory transports)
         {
             CheckNotStarted("SetTransportFactory");
-            if (transports == null)
-            {
-                throw new ArgumentNullException("transports");
-            }
-
-            _options.Transports = transports;
-            _options.ConnectInBackground = false;
+            _options.SetTransports(transports);
         }
 
         /// <summary>
@@ -302,12 +184,7 @@ namespace nanoFramework.Iotc
         public void SetClock(IClock clock)
         {
             CheckNotStarted("SetClock");
-            if (clock == null)
-            {
-                throw new ArgumentNullException("clock");
-            }
-
-            _options.Clock = clock;
+            _options.SetClock(clock);
         }
     }
 }

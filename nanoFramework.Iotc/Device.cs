@@ -33,7 +33,7 @@ namespace nanoFramework.Iotc
         public const string DefaultServiceHost = "global.azure-devices-provisioning.net";
 
         private readonly DeviceOptions _options = new DeviceOptions();
-        private readonly Logger _log = new Logger();
+        private Logger _log;
         private readonly HandlerTable _handlers = new HandlerTable();
         private readonly CallbackQueue _callbacks = new CallbackQueue();
         private readonly Inbox _inbox = new Inbox();
@@ -41,7 +41,6 @@ namespace nanoFramework.Iotc
         private Session _session;
         private Publisher _publisher;
         private TwinSync _twin;
-        private bool _legacyAcks;
         private bool _disposed;
         private bool _inPump;
         private long _lastInboundAtMs;
@@ -205,6 +204,7 @@ namespace nanoFramework.Iotc
         {
             CreatePlatformTransports(ref _options.Transports);
             PlatformConnectsInBackground(ref _options.ConnectInBackground);
+            _log = new Logger(_options);
             _session = new Session(this, _options, _inbox, _callbacks, _log);
             _publisher = new Publisher(this, _callbacks, _log);
         }
@@ -299,8 +299,8 @@ namespace nanoFramework.Iotc
                 // The settings are final from here on; the parts that depend on them are made once.
                 _options.Frozen = true;
                 Backoff backoff = new Backoff(_options.BackoffMinMilliseconds, _options.BackoffMaxMilliseconds, Backoff.Seed(_options.DeviceId, _options.Clock.NowMilliseconds));
-                _twin = new TwinSync(this, _callbacks, _log, _publisher, backoff);
-                _twin.LegacyAcks = _legacyAcks;
+                _twin = new TwinSync(this, _options, _callbacks, _log, _publisher, backoff);
+                _publisher.Start(_options);
                 _session.Start(_publisher, _twin, backoff);
             }
 
@@ -889,7 +889,8 @@ namespace nanoFramework.Iotc
             // Until the transport posts something (a PUBACK, usually well under a millisecond on a LAN), at most
             // WaitForNetworkMs: a yield alone still spins a core when nothing else is ready to run (measured on two
             // cores: 65-180 DoNext() calls and 90-190 µs of the app thread's CPU per QoS 1 message).
-            _inbox.WaitForEvents(WaitForNetworkMs);
+            // A full window wakes once per half of it: the app refills while the other half is still on the wire.
+            _inbox.WaitForEvents(WaitForNetworkMs, _publisher.Outbox.InFlightCount() / 2);
 #endif
         }
 

@@ -1,6 +1,7 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
 using System;
+using nanoFramework.Iotc.Pump;
 
 namespace nanoFramework.Iotc
 {
@@ -32,5 +33,18 @@ namespace nanoFramework.Iotc
 
         /// <summary>DPS <c>trackingId</c> for support requests, or null.</summary>
         public string TrackingId { get; private set; }
+
+        /// <summary>
+        /// True when trying again cannot fix this failure, so <see cref="Device.Connect"/> would only fail the same way:
+        /// DPS refused the ID scope, device id or key (400, 401, 403, 404), the hub refused the protocol or the client id
+        /// (CONNACK 1, 2), or the certificate, private key or root certificate cannot be used
+        /// (<see cref="IotcStatus.InvalidCredential"/>). False for what may pass: the network, throttling (429), service
+        /// faults (5xx), a hub that is unavailable or refuses the key once (CONNACK 3-5), a clock not set yet
+        /// (<see cref="IotcStatus.InvalidClock"/>). The same rule makes the pump give up (<see cref="IotcStatus.GaveUp"/>).
+        /// </summary>
+        public bool IsFinal
+        {
+            get { return RetryPolicy.IsFinal(StatusCode); }
+        }
     }
 }

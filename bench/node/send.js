@@ -5,12 +5,26 @@
 // JIT are not in any round.
 //
 //   node send.js '{"gatewayHost":"localhost","port":8883,"hubHost":"localhost","deviceId":"bench-node","key":"…","caPath":"…/ca.pem"}'
-//   stdin:  "run <count> <window> <payload>"  -> stdout: {"round":{"sent":n,"failed":k,"ms":t}}
+//   stdin:  "run <count> <window> <payload>"  -> stdout: {"round":{"sent":n,"failed":k,"ms":t,"firstAt":…}}
 //           "quit"                            -> closes the client and exits
+//
+// With "count", "window" and "payload" in the config it is one process of `bench --only e2e-fresh` (bench/E2eFresh.cs)
+// instead: connect, send one round, close, print {"fresh":{…}} (when it got to its first line, had loaded the SDK, was
+// connected, had the first and the last message confirmed, had closed: ms since the Unix epoch; its CPU ms at most of
+// those points from process.cpuUsage(); peak RSS in KiB) and exit. The key then comes in IOTC_BENCH_KEY.
 //
 // TLS is verified against the emulator's CA (the SDK's `ca` option); the MQTT port comes from GatewayHostName in the
 // connection string while the user name and the SAS keep HostName, as in tools/IotcEmulator.Conformance. The key
-// arrives in argv from the parent process and is never printed.
+// arrives from the parent process (argv or environment) and is never printed.
+
+// Before anything is loaded: the start of the script's own work, on the clock the bench shares (ms since the epoch).
+const now = () => performance.timeOrigin + performance.now();
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const mainAt = now();
+const cpuMain = cpuMs();
 
 const fs = require('node:fs');
 const readline = require('node:readline');
@@ -18,6 +32,8 @@ const { Client, Message } = require('azure-iot-device');
 const { Mqtt } = require('azure-iot-device-mqtt');
 
 const config = JSON.parse(process.argv[2]);
+const loadedAt = now();
+const cpuLoaded = cpuMs();
 
 function reply(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
@@ -30,6 +46,7 @@ function round(client, count, window, payload) {
     let done = 0;
     let failed = 0;
     let firstError;
+    let firstAt;
     const t0 = process.hrtime.bigint();
     const next = () => {
       if (started >= count) return;
@@ -38,13 +55,13 @@ function round(client, count, window, payload) {
       message.contentType = 'application/json';
       message.contentEncoding = 'utf-8';
       client.sendEvent(message, (err) => {
-        done++;
+        if (done++ === 0) firstAt = now();
         if (err) {
           failed++;
           firstError = firstError || err.message;
         }
         if (done === count) {
-          resolve({ sent: count - failed, failed, ms: Number(process.hrtime.bigint() - t0) / 1e6, error: firstError });
+          resolve({ sent: count - failed, failed, ms: Number(process.hrtime.bigint() - t0) / 1e6, error: firstError, firstAt });
         } else {
           next();
         }
@@ -55,10 +72,27 @@ function round(client, count, window, payload) {
 }
 
 async function main() {
-  const connectionString = `HostName=${config.hubHost};DeviceId=${config.deviceId};SharedAccessKey=${config.key};GatewayHostName=${config.gatewayHost}:${config.port}`;
+  const key = config.key || process.env.IOTC_BENCH_KEY;
+  const connectionString = `HostName=${config.hubHost};DeviceId=${config.deviceId};SharedAccessKey=${key};GatewayHostName=${config.gatewayHost}:${config.port}`;
   const client = Client.fromConnectionString(connectionString, Mqtt);
   await client.setOptions({ ca: fs.readFileSync(config.caPath, 'utf8') });
   await client.open();
+  if (config.count) {
+    const connectedAt = now();
+    const cpuConnected = cpuMs();
+    const r = await round(client, config.count, config.window, config.payload);
+    const doneAt = now();
+    const cpuDone = cpuMs();
+    await client.close();
+    reply({
+      fresh: {
+        runtime: process.version, mainAt, loadedAt, connectedAt, firstAt: r.firstAt, doneAt, closedAt: now(),
+        cpuMain, cpuLoaded, cpuConnected, cpuDone, cpuClosed: cpuMs(), maxRssKiB: process.resourceUsage().maxRSS, failed: r.failed, error: r.error,
+      },
+    });
+    process.exit(0);
+  }
+
   reply({ ready: true, node: process.version });
 
   const lines = readline.createInterface({ input: process.stdin });

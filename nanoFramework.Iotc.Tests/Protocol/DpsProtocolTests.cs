@@ -3,6 +3,7 @@
 using System;
 using nanoFramework.Iotc.Json;
 using nanoFramework.Iotc.Protocol;
+using nanoFramework.Iotc.Pump;
 using nanoFramework.TestFramework;
 
 namespace nanoFramework.Iotc.Tests.Protocol
@@ -91,7 +92,7 @@ namespace nanoFramework.Iotc.Tests.Protocol
             DpsResult r = DpsProtocol.ParseResponse(401, body);
             Assert.IsFalse(r.IsMalformed);
             Assert.IsFalse(r.IsAssigned);
-            Assert.IsFalse(r.IsRetriable);
+            Assert.IsFalse(RetryPolicy.IsRetriable(r.HttpStatus));
             Assert.AreEqual(401002, r.ErrorCode);
             Assert.AreEqual("8ad0463c-6427-4479-9dfa-3e8bb7003e9b", r.TrackingId);
             Assert.AreEqual("Invalid certificate.", r.Message);
@@ -127,9 +128,9 @@ namespace nanoFramework.Iotc.Tests.Protocol
         public void Parse_Throttled_IsRetriable()
         {
             DpsResult r = DpsProtocol.ParseResponse(429, "{\"errorCode\":429001,\"trackingId\":\"t\",\"message\":\"Operations are being throttled.\"}");
-            Assert.IsTrue(r.IsRetriable);
+            Assert.IsTrue(RetryPolicy.IsRetriable(r.HttpStatus));
             Assert.AreEqual(429001, r.ErrorCode);
-            Assert.IsTrue(DpsProtocol.ParseResponse(503, string.Empty).IsRetriable);
+            Assert.IsTrue(RetryPolicy.IsRetriable(DpsProtocol.ParseResponse(503, string.Empty).HttpStatus));
         }
 
         [TestMethod]

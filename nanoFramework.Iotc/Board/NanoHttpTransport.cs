@@ -29,7 +29,7 @@ namespace nanoFramework.Iotc.Board
         private const int MaxResponseBytes = 16384;
 
         // Longer than the longest Retry-After the SDK waits between polls, so a registration needs one handshake.
-        private const int IdleCloseMilliseconds = (DpsRegistration.MaxRetryAfterSeconds + 5) * 1000;
+        private const int IdleCloseMilliseconds = (RetryPolicy.MaxRetryAfterSeconds + 5) * 1000;
 
         private Socket _socket;
         private SslStream _tls;

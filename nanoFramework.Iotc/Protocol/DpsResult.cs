@@ -78,11 +78,5 @@ namespace nanoFramework.Iotc.Protocol
                     && AssignedHub != null && AssignedHub.Length > 0 && DeviceId != null && DeviceId.Length > 0;
             }
         }
-
-        /// <summary>True for statuses worth retrying unchanged: 429 and 5xx (never 400/401/404).</summary>
-        public bool IsRetriable
-        {
-            get { return HttpStatus == 429 || (HttpStatus >= 500 && HttpStatus < 600); }
-        }
     }
 }

@@ -5,9 +5,9 @@ using System;
 namespace nanoFramework.Iotc.Pump
 {
     /// <summary>
-    /// The one retry policy: exponential back-off from a minimum to a maximum with ±20 % jitter, and which statuses
-    /// are worth retrying. The jitter is seeded per device (its id and the boot clock), so a fleet that lost its
-    /// hub at the same moment does not come back in lock-step.
+    /// A device's back-off: its jitter source and its bounds (<see cref="DeviceOptions"/>, read at Connect); the waits
+    /// themselves are <see cref="RetryPolicy.Delay"/>'s. The jitter is seeded per device (its id and the boot clock), so
+    /// a fleet that lost its hub at the same moment does not come back in lock-step.
     /// </summary>
     internal sealed class Backoff
     {
@@ -38,33 +38,10 @@ namespace nanoFramework.Iotc.Pump
             return deviceId.GetHashCode() ^ (int)nowMilliseconds ^ (int)(nowMilliseconds >> 32);
         }
 
-        /// <summary>Throttled (429) or a service fault (5xx): asking again later may succeed. Used for DPS and twin requests.</summary>
-        internal static bool IsRetryable(int status)
+        /// <summary>The wait after <paramref name="failures"/> failed tries in a row (1 = the first): see <see cref="RetryPolicy.Delay"/>.</summary>
+        internal int Delay(int failures)
         {
-            return status == 429 || (status >= 500 && status < 600);
-        }
-
-        /// <summary>The wait before retry number <paramref name="attempt"/> (0 = first): min·2^attempt capped at max, ±20 %.</summary>
-        internal int Delay(int attempt)
-        {
-            long delay = _minMilliseconds;
-            for (int i = 0; i < attempt && delay < _maxMilliseconds; i++)
-            {
-                delay *= 2;
-            }
-
-            if (delay > _maxMilliseconds)
-            {
-                delay = _maxMilliseconds;
-            }
-
-            long jitter = delay / 5;
-            if (jitter > 0)
-            {
-                delay += _random.Next((int)(2 * jitter + 1)) - jitter;
-            }
-
-            return (int)delay;
+            return RetryPolicy.Delay(failures, _minMilliseconds, _maxMilliseconds, _random);
         }
     }
 }

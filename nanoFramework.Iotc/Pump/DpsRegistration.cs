@@ -17,16 +17,6 @@ namespace nanoFramework.Iotc.Pump
     {
         internal const string UserAgent = "nanoFramework.Iotc/0.1";
 
-        /// <summary>Wait when DPS gives no Retry-After (seconds).</summary>
-        internal const int DefaultRetryAfterSeconds = 3;
-
-        internal const int MinRetryAfterSeconds = 1;
-
-        internal const int MaxRetryAfterSeconds = 60;
-
-        /// <summary>Requests (register + polls) before giving up.</summary>
-        internal const int MaxRequests = 20;
-
         private readonly IHttpTransport _http;
         private readonly IClock _clock;
         private readonly Logger _log;
@@ -45,22 +35,23 @@ namespace nanoFramework.Iotc.Pump
         private int _requests;
         private long _nextRequestAtMs;
 
-        internal DpsRegistration(IHttpTransport http, IClock clock, Logger log, string host, int port, string idScope, string registrationId, string deviceKey, string modelId, TlsSettings tls, int tokenLifetimeSeconds, int timeoutMilliseconds, long maxWaitMilliseconds)
+        /// <summary>A registration with the settings as they are now: DPS endpoint, ID scope, device id (the registration id), key (none for X.509), model id, TLS, token lifetime, time-outs.</summary>
+        internal DpsRegistration(DeviceOptions options, IHttpTransport http, IClock clock, Logger log)
         {
             _http = http;
             _clock = clock;
             _log = log;
-            _host = host;
-            _port = port;
-            _idScope = idScope;
-            _registrationId = registrationId;
-            _deviceKey = deviceKey;
-            _modelId = modelId;
-            _tls = tls;
-            _tokenLifetimeSeconds = tokenLifetimeSeconds;
-            _timeoutMilliseconds = timeoutMilliseconds;
-            _maxWaitMilliseconds = maxWaitMilliseconds;
-            _deadline = clock.NowMilliseconds + maxWaitMilliseconds;
+            _host = options.ServiceHost;
+            _port = options.ServicePort;
+            _idScope = options.ScopeId;
+            _registrationId = options.DeviceId;
+            _deviceKey = options.CredType == IotConnectType.X509Certificate ? null : options.DeviceKey;
+            _modelId = options.ModelId;
+            _tls = options.Tls();
+            _tokenLifetimeSeconds = options.TokenLifetimeSeconds;
+            _timeoutMilliseconds = options.TimeoutMilliseconds;
+            _maxWaitMilliseconds = options.ProvisioningTimeoutMilliseconds;
+            _deadline = clock.NowMilliseconds + _maxWaitMilliseconds;
         }
 
         /// <summary>When the next request may be sent (DPS's Retry-After).</summary>
@@ -129,11 +120,12 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>The next request (registration or poll), logged; throws IotcException when there have been too many.</summary>
         internal HttpRequest NextRequest()
         {
-            _requests++;
-            if (_requests > MaxRequests)
+            if (!RetryPolicy.MayTryAgain(_requests, RetryPolicy.MaxDpsRequests))
             {
-                throw new IotcException("DPS did not assign the device after " + MaxRequests + " requests", 408, 0, null, null);
+                throw new IotcException("DPS did not assign the device after " + RetryPolicy.MaxDpsRequests + " requests", 408, 0, null, null);
             }
+
+            _requests++;
 
             HttpRequest http = new HttpRequest();
             http.Host = _host;
@@ -186,7 +178,7 @@ namespace nanoFramework.Iotc.Pump
 
             DpsResult result = DpsProtocol.ParseResponse(response.StatusCode, response.Body);
             int status = response.StatusCode;
-            bool serverBusy = Backoff.IsRetryable(status);
+            bool serverBusy = RetryPolicy.IsRetriable(status);
             if (serverBusy)
             {
                 _log.Log(IotLogLevel.ApiOnly, "DPS answered " + status + (status == 429 ? " (throttled)" : " (service error)") + "; retrying");
@@ -233,17 +225,7 @@ namespace nanoFramework.Iotc.Pump
             }
 
             // Only a busy server or a registration still being assigned gets here: wait as DPS says, then ask again.
-            int wait = response.RetryAfterSeconds < 0 ? DefaultRetryAfterSeconds : response.RetryAfterSeconds;
-            if (wait < MinRetryAfterSeconds)
-            {
-                wait = MinRetryAfterSeconds;
-            }
-
-            if (wait > MaxRetryAfterSeconds)
-            {
-                wait = MaxRetryAfterSeconds;
-            }
-
+            int wait = RetryPolicy.RetryAfterSeconds(response.RetryAfterSeconds);
             long now = _clock.NowMilliseconds;
             if (now + wait * 1000L > _deadline)
             {

@@ -43,6 +43,9 @@ namespace nanoFramework.Iotc.Pump
         private readonly AutoResetEvent _arrived = new AutoResetEvent(false);
         private int _pumpWaiting;
 
+        // Events that end the pump's wait when they are all PUBACKs (WaitForEvents' acksToWake).
+        private int _acksToWake = 1;
+
         /// <summary>The connection whose events are accepted from now on; waiting posts of older ones stop waiting.</summary>
         internal void Open(int generation)
         {
@@ -137,8 +140,21 @@ namespace nanoFramework.Iotc.Pump
         private void Append(InboundEvent e)
         {
             _events.Add(e);
-            Interlocked.Increment(ref _waiting);
-            WakePump();
+            int waiting = Interlocked.Increment(ref _waiting);
+            if (Interlocked.CompareExchange(ref _pumpWaiting, 0, 0) != 0 && EndsWait(e.Kind, waiting, _acksToWake))
+            {
+                _arrived.Set();
+            }
+        }
+
+        /// <summary>
+        /// Whether a post ends the pump's wait: anything but a PUBACK at once; PUBACKs once <paramref name="acksToWake"/>
+        /// events wait, so a full window wakes the pump once per batch instead of once per message (each wake-up is a
+        /// context switch on both threads).
+        /// </summary>
+        internal static bool EndsWait(int kind, int waiting, int acksToWake)
+        {
+            return kind != InboundEvent.Published || waiting >= acksToWake;
         }
 
         /// <summary>Gives back what the pump finished with from a <see cref="TakeAll"/> list (PUBACK events are reused), and clears it.</summary>
@@ -165,16 +181,20 @@ namespace nanoFramework.Iotc.Pump
         }
 
         /// <summary>
-        /// Waits until something is posted or <paramref name="timeoutMs"/> has passed; returns at once when something is
-        /// already waiting. For a pump with nothing to do but wait for the network: sleeping here instead of spinning
-        /// leaves the processor to the transport's threads, and the first post wakes it.
+        /// Waits until something is posted (or <paramref name="acksToWake"/> PUBACKs) or <paramref name="timeoutMs"/> has
+        /// passed; returns at once when that much is already waiting. For a pump with nothing to do but wait for the
+        /// network: sleeping here instead of spinning leaves the processor to the transport's threads.
         /// </summary>
-        internal void WaitForEvents(int timeoutMs)
+        /// <param name="timeoutMs">The longest wait, which also bounds how late a confirmation below the batch is seen.</param>
+        /// <param name="acksToWake">PUBACKs that end the wait (1 or more); any other event ends it at once.</param>
+        internal void WaitForEvents(int timeoutMs, int acksToWake)
         {
             // Both sides publish first and check the other's flag after (full fences), so a post cannot slip between
             // the check and the wait unseen; a stale signal only ends a later wait early.
+            Interlocked.Exchange(ref _acksToWake, acksToWake < 1 ? 1 : acksToWake);
             Interlocked.Exchange(ref _pumpWaiting, 1);
-            if (Interlocked.CompareExchange(ref _waiting, 0, 0) == 0)
+            int waiting = Interlocked.CompareExchange(ref _waiting, 0, 0);
+            if (waiting < _acksToWake && (waiting == 0 || OnlyAcksWaiting()))
             {
                 _arrived.WaitOne(timeoutMs, false);
             }
@@ -182,11 +202,19 @@ namespace nanoFramework.Iotc.Pump
             Interlocked.Exchange(ref _pumpWaiting, 0);
         }
 
-        private void WakePump()
+        private bool OnlyAcksWaiting()
         {
-            if (Interlocked.CompareExchange(ref _pumpWaiting, 0, 0) != 0)
+            lock (_sync)
             {
-                _arrived.Set();
+                for (int i = 0; i < _events.Count; i++)
+                {
+                    if (((InboundEvent)_events[i]).Kind != InboundEvent.Published)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
             }
         }
 

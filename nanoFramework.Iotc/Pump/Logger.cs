@@ -5,30 +5,24 @@ using System;
 namespace nanoFramework.Iotc.Pump
 {
     /// <summary>
-    /// The log shared by the pump's parts. Logging never changes what the pump does: a sink that throws is
-    /// ignored for that line, so a message is never sent twice or refused because a log line failed.
+    /// The log shared by the pump's parts, at the level and to the sink of <see cref="DeviceOptions"/> (read at each line:
+    /// both may change at any time). Logging never changes what the pump does: a sink that throws is ignored for that
+    /// line, so a message is never sent twice or refused because a log line failed.
     /// </summary>
     internal sealed class Logger
     {
-        private IotLogLevel _level = IotLogLevel.Disabled;
-        private IotcLogSink _sink;
+        private readonly DeviceOptions _options;
 
-        internal IotLogLevel Level
+        internal Logger(DeviceOptions options)
         {
-            get { return _level; }
-            set { _level = value; }
-        }
-
-        internal IotcLogSink Sink
-        {
-            get { return _sink; }
-            set { _sink = value; }
+            _options = options;
         }
 
         /// <summary>True when lines of <paramref name="level"/> are written: per-message lines check first, so a quiet device builds no strings.</summary>
         internal bool Logs(IotLogLevel level)
         {
-            return _level != IotLogLevel.Disabled && (level != IotLogLevel.All || _level == IotLogLevel.All);
+            IotLogLevel configured = _options.LogLevel;
+            return configured != IotLogLevel.Disabled && (level != IotLogLevel.All || configured == IotLogLevel.All);
         }
 
         internal void Log(IotLogLevel level, string line)
@@ -41,7 +35,7 @@ namespace nanoFramework.Iotc.Pump
             string text = "[iotc] " + line;
             try
             {
-                IotcLogSink sink = _sink;
+                IotcLogSink sink = _options.LogSink;
                 if (sink != null)
                 {
                     sink(text);

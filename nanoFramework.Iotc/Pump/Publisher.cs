@@ -27,15 +27,6 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Default time a QoS 1 publish may wait for its PUBACK before the link counts as stalled (as the Azure SDKs do).</summary>
         internal const int DefaultInFlightTimeoutMs = 30000;
 
-        /// <summary>
-        /// Publishes of one message that may throw before it is given up (MessageSent <see cref="IotcStatus.PublishRefused"/>):
-        /// a message the transport keeps refusing would otherwise mean a reconnect per attempt, forever, with every later
-        /// message stuck behind it.
-        /// </summary>
-        internal const int MaxPublishFailures = 3;
-
-        /// <summary>Wait before publishing again a message refused while the link stayed up (e.g. out of memory on a board).</summary>
-        internal const int RefusedRetryMs = 1000;
 
         /// <summary>What an $iothub topic (reported patch, method response) is counted as in the outbox: its $rid is short.</summary>
         internal const int ShortTopicBytes = 64;
@@ -101,6 +92,13 @@ namespace nanoFramework.Iotc.Pump
         {
             _window = messages;
             _inFlightTimeoutMs = inFlightTimeoutMs;
+        }
+
+        /// <summary>Takes the outbox limits and the in-flight window from the settings (at the first Connect, when they are final).</summary>
+        internal void Start(DeviceOptions options)
+        {
+            SetLimits(options.OutboxMaxMessages, options.OutboxMaxBytes);
+            SetWindow(options.InFlightWindow, options.InFlightTimeoutMilliseconds);
         }
 
         /// <summary>A telemetry record to fill: a reused one when available.</summary>
@@ -252,15 +250,15 @@ namespace nanoFramework.Iotc.Pump
                     // memory included, as a TransportException). Either way the message has a bounded number of tries.
                     m.PublishFailures++;
                     bool linkFailed = ex is TransportException && !mqtt.IsConnected;
-                    if (ex is TransportException && m.PublishFailures < MaxPublishFailures)
+                    if (ex is TransportException && RetryPolicy.MayTryAgain(m.PublishFailures, RetryPolicy.MaxPublishFailures))
                     {
                         if (linkFailed)
                         {
                             return "publish failed: " + ex.Message;
                         }
 
-                        m.NotBeforeMs = now + RefusedRetryMs;
-                        _log.Log(IotLogLevel.ApiOnly, "message " + m.MessageId + " refused by the transport (" + ex.Message + "); trying again in " + RefusedRetryMs + " ms");
+                        m.NotBeforeMs = now + RetryPolicy.RefusedRetryMs;
+                        _log.Log(IotLogLevel.ApiOnly, "message " + m.MessageId + " refused by the transport (" + ex.Message + "); trying again in " + RetryPolicy.RefusedRetryMs + " ms");
                         continue;
                     }
 

@@ -16,20 +16,7 @@ namespace nanoFramework.Iotc.Pump
     /// Connected --link lost / stalled / token at 80 %--> Waiting (back-off) --> [Provisioning after repeated refusals] --> Connecting
     /// any --Disconnect()--> Stopped;  a refusal retrying cannot fix --> Stopped (ConnectionStatus GaveUp)
     /// </code>
-    /// Back-off policy (exponential from the minimum to the maximum, with per-device jitter; see <see cref="Backoff"/>):
-    /// <list type="bullet">
-    /// <item>Escalates (each wait doubles): an attempt that fails (network, TLS, DPS busy, CONNACK 3), a refusal of the
-    /// key (CONNACK 4/5), and a connection the hub closes before it did any useful work and before
-    /// <see cref="DeviceOptions.MinStableConnectionMilliseconds"/> (a duplicate identity taking the session over, a hub
-    /// closing every connection at once): retrying at once would be a storm.</item>
-    /// <item>Starts over at the first step: a connection lost after it confirmed a message or delivered one from the
-    /// hub (network loss after useful work: a link that drops every few seconds still moves its messages at the
-    /// minimum wait), or after it lasted the stable time.</item>
-    /// <item>Provisions again through DPS after <see cref="ReprovisionAfterKeyRefusals"/> refusals of the key or 5
-    /// network failures in a row; gives up (GaveUp) after <see cref="GiveUpAfterKeyRefusals"/> refusals of the key (so
-    /// also after a fresh DPS assignment: a revoked or disabled device stops within seconds, not minutes), and at once
-    /// for refusals retrying cannot fix (see <see cref="IsFatal"/>).</item>
-    /// </list>
+    /// When to retry, provision again or give up is <see cref="RetryPolicy"/>'s; the waits are the device's <see cref="Backoff"/>.
     /// </summary>
     internal sealed class Session
     {
@@ -39,12 +26,6 @@ namespace nanoFramework.Iotc.Pump
         internal const int Connected = 3;
         internal const int Waiting = 4;
         internal const int Stopped = 5;
-
-        /// <summary>Refusals of the key (CONNACK 4/5) in a row before provisioning again: the device may have moved or been re-keyed.</summary>
-        internal const int ReprovisionAfterKeyRefusals = 2;
-
-        /// <summary>Refusals of the key in a row before giving up: the last one came right after a fresh DPS assignment.</summary>
-        internal const int GiveUpAfterKeyRefusals = 3;
 
         private readonly Device _device;
         private readonly DeviceOptions _options;
@@ -217,7 +198,7 @@ namespace nanoFramework.Iotc.Pump
 
             if (_state == Waiting && now >= _nextAttemptAtMs)
             {
-                if (_authFailures >= ReprovisionAfterKeyRefusals || _networkFailures >= 5)
+                if (RetryPolicy.ShouldReprovision(_authFailures, _networkFailures))
                 {
                     _log.Log(IotLogLevel.ApiOnly, "repeated failures at " + _hubHost + ": provisioning again through DPS");
                     _reprovision = true;
@@ -312,15 +293,14 @@ namespace nanoFramework.Iotc.Pump
             }
 
             _log.Log(IotLogLevel.ApiOnly, "connection lost: " + reason);
-            bool stable = now - _connectedAtMs >= _options.MinStableConnectionMilliseconds;
+            bool startOver = RetryPolicy.LossStartsOver(now - _connectedAtMs, _options.MinStableConnectionMilliseconds, _usefulWork);
             DropLink();
             _state = Waiting;
 
             // A connection that dies before doing anything (duplicate identity, a hub closing it) must not retry at the
             // first step forever; one that moved messages lost the network, and waiting longer only delays them.
-            int attempt = stable || _usefulWork ? 0 : _failedAttempts;
-            _failedAttempts = attempt + 1;
-            int delay = _backoff.Delay(attempt);
+            _failedAttempts = (startOver ? 0 : _failedAttempts) + 1;
+            int delay = _backoff.Delay(_failedAttempts);
             _nextAttemptAtMs = now + delay;
             RaiseStatus(IotcStatus.ConnectionLost, "connection lost: " + reason + "; reconnecting in " + delay + " ms");
         }
@@ -354,10 +334,7 @@ namespace nanoFramework.Iotc.Pump
 
         private void StartProvisioning()
         {
-            _dps = new DpsRegistration(
-                _options.Transports.CreateHttpTransport(), _options.Clock, _log, _options.ServiceHost, _options.ServicePort, _options.ScopeId, _options.DeviceId,
-                _options.CredType == IotConnectType.X509Certificate ? null : _options.DeviceKey, _options.ModelId, _options.Tls(),
-                _options.TokenLifetimeSeconds, _options.TimeoutMilliseconds, _options.ProvisioningTimeoutMilliseconds);
+            _dps = new DpsRegistration(_options, _options.Transports.CreateHttpTransport(), _options.Clock, _log);
         }
 
         private void EndProvisioning()
@@ -408,8 +385,7 @@ namespace nanoFramework.Iotc.Pump
         /// </summary>
         private bool ForgetStoredHubAfter(IotcException ex)
         {
-            int s = ex.StatusCode;
-            if (!_fromCache || !(s == IotcStatus.NetworkError || (s >= 1 && s <= 5)))
+            if (!_fromCache || !RetryPolicy.ForgetsStoredHub(ex.StatusCode))
             {
                 return false;
             }
@@ -499,7 +475,7 @@ namespace nanoFramework.Iotc.Pump
             if (connack != 0)
             {
                 SafeClose(mqtt);
-                if (connack == 4 || connack == 5)
+                if (RetryPolicy.IsKeyRefusal(connack))
                 {
                     _authFailures++;
                 }
@@ -572,7 +548,7 @@ namespace nanoFramework.Iotc.Pump
         {
             EndProvisioning();
             ForgetStoredHubAfter(ex);
-            if (IsFatal(ex))
+            if (RetryPolicy.IsFinal(ex.StatusCode, _authFailures))
             {
                 _log.Log(IotLogLevel.ApiOnly, "giving up: " + ex.Message);
                 _state = Stopped;
@@ -580,23 +556,12 @@ namespace nanoFramework.Iotc.Pump
                 return;
             }
 
-            int delay = _backoff.Delay(_failedAttempts);
             _failedAttempts++;
+            int delay = _backoff.Delay(_failedAttempts);
             _state = Waiting;
             _nextAttemptAtMs = now + delay;
             _log.Log(IotLogLevel.ApiOnly, "reconnect attempt " + _failedAttempts + " failed (" + ex.Message + "); next in " + delay + " ms");
             RaiseStatus(FailureStatus(ex), ex.Message);
-        }
-
-        /// <summary>
-        /// Refusals retrying cannot fix: CONNACK 1/2, DPS 400/401/403/404, TLS settings the transport cannot use; a hub
-        /// refusing the key <see cref="GiveUpAfterKeyRefusals"/> times. A clock that is not set is not one of them: SNTP
-        /// sets it later, so the pump keeps trying (status -8 each time) instead of giving up.
-        /// </summary>
-        private bool IsFatal(IotcException ex)
-        {
-            int s = ex.StatusCode;
-            return s == 1 || s == 2 || s == 400 || s == 401 || s == 403 || s == 404 || s == IotcStatus.InvalidCredential || (s >= 4 && s <= 5 && _authFailures >= GiveUpAfterKeyRefusals);
         }
 
         /// <summary>The ConnectionStatus code of a failed attempt: a failure never reads as 0 (connected).</summary>

@@ -30,10 +30,8 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>How long a reported patch waits for its twin response before it is sent again.</summary>
         internal const int TwinResponseTimeoutMs = 30000;
 
-        /// <summary>Publishes of one reported patch before it is given up (reported as 408 or the last status).</summary>
-        internal const int MaxTwinAttempts = 5;
-
         private readonly Device _device;
+        private readonly DeviceOptions _options;
         private readonly CallbackQueue _callbacks;
         private readonly Logger _log;
         private readonly Publisher _publisher;
@@ -50,7 +48,6 @@ namespace nanoFramework.Iotc.Pump
         private readonly ArrayList _requests = new ArrayList();
 
         private int _nextRequestId;
-        private bool _legacyAcks;
         private string _getRequestId;
         private int _getAttempts;
         private long _getRetryAtMs;
@@ -61,19 +58,14 @@ namespace nanoFramework.Iotc.Pump
         private long _queuedVersion = -1;
         private bool _patchSinceGet;
 
-        internal TwinSync(Device device, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
+        internal TwinSync(Device device, DeviceOptions options, CallbackQueue callbacks, Logger log, Publisher publisher, Backoff backoff)
         {
             _device = device;
+            _options = options;
             _callbacks = callbacks;
             _log = log;
             _publisher = publisher;
             _backoff = backoff;
-        }
-
-        internal bool LegacyAcks
-        {
-            get { return _legacyAcks; }
-            set { _legacyAcks = value; }
         }
 
         /// <summary>Acks waiting to be sent or confirmed.</summary>
@@ -133,7 +125,7 @@ namespace nanoFramework.Iotc.Pump
                 {
                     // Confirmed only by its twin response: if that never comes (lost by the service), the patch goes
                     // again under a new $rid, a few times; then it is reported as timed out (408).
-                    if (m.Attempts >= MaxTwinAttempts)
+                    if (!RetryPolicy.MayTryAgain(m.Attempts, RetryPolicy.MaxTwinAttempts))
                     {
                         // Out of the table here, not only through OnConfirmed: this loop must not depend on the call back.
                         _requests.RemoveAt(i);
@@ -181,11 +173,11 @@ namespace nanoFramework.Iotc.Pump
                 {
                     Deliver(TwinProtocol.ParseTwinGet(body), -1, true);
                 }
-                else if (Backoff.IsRetryable(status))
+                else if (RetryPolicy.IsRetriable(status))
                 {
                     // Throttled or a service fault: the settings changed while offline still have to arrive, so the GET
                     // is asked again as long as the link is up, the back-off growing to its maximum.
-                    int delay = _backoff.Delay(_getAttempts - 1);
+                    int delay = _backoff.Delay(_getAttempts);
                     _getRetryAtMs = now + delay;
                     _log.Log(IotLogLevel.ApiOnly, "twin GET answered " + status + "; asking again in " + delay + " ms");
                 }
@@ -204,10 +196,10 @@ namespace nanoFramework.Iotc.Pump
                 return;
             }
 
-            if (Backoff.IsRetryable(status) && m.Attempts < MaxTwinAttempts)
+            if (RetryPolicy.IsRetriable(status) && RetryPolicy.MayTryAgain(m.Attempts, RetryPolicy.MaxTwinAttempts))
             {
                 // Throttled or a service fault: the same patch again, after a back-off (not at once: 429 means slow down).
-                int delay = _backoff.Delay(m.Attempts - 1);
+                int delay = _backoff.Delay(m.Attempts);
                 _log.Log(IotLogLevel.ApiOnly, "reported patch answered " + status + "; sending it again in " + delay + " ms");
                 Resend(m, now + delay);
                 return;
@@ -542,7 +534,7 @@ namespace nanoFramework.Iotc.Pump
                     }
 
                     writer.Name(ack.Name);
-                    TwinProtocol.WriteAckBody(writer, ack.RawValue, ack.Code, ack.Description, ack.Version, _legacyAcks && ack.Component == null);
+                    TwinProtocol.WriteAckBody(writer, ack.RawValue, ack.Code, ack.Description, ack.Version, _options.LegacyAcks && ack.Component == null);
                     taken.Add(ack);
                 }
 

@@ -19,6 +19,9 @@ namespace Esp32Sample
         private const string DeviceKey = "<DEVICE-PRIMARY-KEY>";
         // -------------------------------------------------------------------------------------------------------
 
+        /// <summary>Wait between failed first connects (each one already retries DPS as it asks).</summary>
+        private const int ConnectRetryMilliseconds = 10000;
+
         private static Device _device;
         private static bool _canSend;
 
@@ -82,12 +85,12 @@ namespace Esp32Sample
         }
 
         /// <summary>
-        /// The first Connect() can fail because DPS or the network is not ready yet: try again with a growing wait.
-        /// Wrong credentials (401/403/404) will not fix themselves: stop and say so.
+        /// The first Connect() can fail because the network or DPS is not ready yet (Connect() has already waited out
+        /// DPS's Retry-After): try again. A refusal retrying cannot fix (IotcException.IsFinal: a wrong ID scope, device
+        /// id or key) stops here and says so. Once connected, DoNext() reconnects by itself, with its own back-off.
         /// </summary>
         private static void ConnectWithRetry()
         {
-            int wait = 2000;
             while (true)
             {
                 try
@@ -97,15 +100,14 @@ namespace Esp32Sample
                 }
                 catch (IotcException ex)
                 {
-                    if (ex.StatusCode == 401 || ex.StatusCode == 403 || ex.StatusCode == 404)
+                    if (ex.IsFinal)
                     {
                         Debug.WriteLine("IoT Central refused this device (" + ex.StatusCode.ToString() + "): check the ID scope, device id and key.");
                         Thread.Sleep(Timeout.Infinite);
                     }
 
-                    Debug.WriteLine("Connect failed (" + ex.StatusCode.ToString() + "); trying again in " + (wait / 1000).ToString() + " s");
-                    Thread.Sleep(wait);
-                    wait = wait >= 30000 ? 60000 : wait * 2;
+                    Debug.WriteLine("Connect failed (" + ex.StatusCode.ToString() + "); trying again in " + (ConnectRetryMilliseconds / 1000).ToString() + " s");
+                    Thread.Sleep(ConnectRetryMilliseconds);
                 }
             }
         }

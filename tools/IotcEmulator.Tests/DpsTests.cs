@@ -303,7 +303,7 @@ public sealed class DpsTests(EmulatorFixture fx) : IClassFixture<EmulatorFixture
         }
         Assert.Equal(HttpStatusCode.NotFound, await Status(ids[0]));
         Assert.Equal(HttpStatusCode.NotFound, await Status(ids[1]));
-        foreach (var op in ids.Skip(6 - IotcEmulator.Store.DpsOperationsPerRegistration)) Assert.Equal(HttpStatusCode.OK, await Status(op));
+        foreach (var op in ids.Skip(6 - IotcEmulator.DpsOperationsTable.PerRegistration)) Assert.Equal(HttpStatusCode.OK, await Status(op));
     }
 
     [Fact]

@@ -21,9 +21,9 @@ namespace nanoFramework.Iotc.Desktop
     {
         /// <summary>
         /// How long an unused connection stays open: longer than the longest Retry-After the SDK waits between polls
-        /// (<see cref="Pump.DpsRegistration.MaxRetryAfterSeconds"/>), so a registration never pays a second handshake.
+        /// (<see cref="Pump.RetryPolicy.MaxRetryAfterSeconds"/>), so a registration never pays a second handshake.
         /// </summary>
-        internal static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(Pump.DpsRegistration.MaxRetryAfterSeconds + 5);
+        internal static readonly TimeSpan IdleClose = TimeSpan.FromSeconds(Pump.RetryPolicy.MaxRetryAfterSeconds + 5);
 
         private HttpClient _client;
         private TlsSettings _clientTls;

@@ -60,6 +60,59 @@ namespace nanoFramework.Iotc.Tests.Host.HostOnly
         }
 
         [TestMethod]
+        public void QosZeroTelemetry_IsWrittenInOrder_AndEveryMessageArrives()
+        {
+            // QoS 0 writes go to MQTTnet one after the other (MqttNetTransport.WriteInTurn); MessageSent means written.
+            const int Count = 300;
+            string id = EmulatorFixture.NewDeviceId("qos0");
+            List<string> log = new List<string>();
+            using (Device device = EmulatorFixture.NewKeyDevice(id, log, out string key))
+            {
+                int written = 0;
+                int failed = 0;
+                device.On(IotcEvents.MessageSent, info =>
+                {
+                    written++;
+                    failed += info.StatusCode == 0 ? 0 : 1;
+                });
+                device.SetQosLevel(0);
+                device.Connect();
+                int queued = 0;
+                DateTime end = DateTime.UtcNow.AddMilliseconds(Timeout);
+                while (written < Count && DateTime.UtcNow < end)
+                {
+                    while (queued < Count && device.PendingMessages < 32)
+                    {
+                        device.SendTelemetry("{\"n\":" + queued++ + "}");
+                    }
+
+                    device.DoNext();
+                }
+
+                Assert.AreEqual(Count, written, "every message reported written");
+                Assert.AreEqual(0, failed);
+                IReadOnlyList<TelemetryMessage> received = null;
+                end = DateTime.UtcNow.AddMilliseconds(Timeout);
+                while (DateTime.UtcNow < end)
+                {
+                    received = EmulatorFixture.Operator.GetTelemetryAsync(id).GetAwaiter().GetResult();
+                    if (received.Count >= Count)
+                    {
+                        break;
+                    }
+
+                    System.Threading.Thread.Sleep(20);
+                }
+
+                CollectionAssert.AreEqual(
+                    Enumerable.Range(0, Count).Select(n => "{\"n\":" + n + "}").ToArray(),
+                    received.Select(m => m.PayloadText).ToArray(),
+                    "all stored, in the order sent");
+                AssertNoSecrets(log, key);
+            }
+        }
+
+        [TestMethod]
         public void GroupKey_DerivesTheDeviceKey_AndConnects()
         {
             string group = EmulatorFixture.NewDeviceId("grp");

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
@@ -31,8 +30,12 @@ internal static class Cli
         {
             var options = new EmulatorOptions
             {
-                DataDirectory = pr.GetValue(data)!, DpsPort = pr.GetValue(dpsPort), MqttPort = pr.GetValue(mqttPort),
-                HubHostName = pr.GetValue(hubHost)!, IdScope = pr.GetValue(idScope), CreateDemoEnrollment = !pr.GetValue(noDemo),
+                DataDirectory = pr.GetValue(data)!,
+                DpsPort = pr.GetValue(dpsPort),
+                MqttPort = pr.GetValue(mqttPort),
+                HubHostName = pr.GetValue(hubHost)!,
+                IdScope = pr.GetValue(idScope),
+                CreateDemoEnrollment = !pr.GetValue(noDemo),
                 DpsRetryAfterSeconds = Math.Max(1, pr.GetValue(dpsRetryAfter)),
                 RequireAccessToken = !pr.GetValue(noAuth),
                 BindAddress = pr.GetValue(bind),
@@ -236,15 +239,6 @@ internal static class Cli
         fault.Subcommands.Add(Client("clear", "Clear all faults.", async (pr, http, ct) => { var r = await http.DeleteAsync("api/faults", ct); await @out.WriteLineAsync(r.IsSuccessStatusCode ? "faults cleared" : $"error {(int)r.StatusCode}"); return r.IsSuccessStatusCode ? 0 : 1; }));
         fault.Subcommands.Add(Client("show", "Show active faults.", async (pr, http, ct) => await Show(await http.GetAsync("api/faults", ct))));
 
-        // ---- bench ----
-        var benchSeconds = new Option<int>("--seconds") { Description = "Seconds of alternating emulator/bare rounds (after a warm-up pair); 60 for a 1-minute memory run.", DefaultValueFactory = _ => 30 };
-        var benchRound = new Option<double>("--round") { Description = "Measured seconds per round and side (each after a short warm-up).", DefaultValueFactory = _ => 2 };
-        var benchDevices = new Option<int>("--devices") { Description = "Simulated devices (MQTTnet clients).", DefaultValueFactory = _ => 100 };
-        var benchInflight = new Option<int>("--inflight") { Description = "QoS 1 publishes in flight per device.", DefaultValueFactory = _ => 8 };
-        var bench = new Command("bench", "QoS 1 telemetry throughput: emulator (ingest + SQLite) vs a bare MQTTnet server, on loopback over TLS.") { benchSeconds, benchDevices, benchInflight, benchRound };
-        bench.SetAction(async (pr, ct) => await Bench.RunAsync(@out, pr.GetValue(benchSeconds), pr.GetValue(benchDevices), pr.GetValue(benchInflight), pr.GetValue(benchRound), ct));
-        root.Subcommands.Add(bench);
-
         return await root.Parse(args).InvokeAsync();
     }
 
@@ -326,23 +320,5 @@ internal static class Cli
     {
         try { return JsonNode.Parse(text)?.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) ?? text; }
         catch (JsonException) { return text; }
-    }
-}
-
-/// <summary>Server-certificate validation that trusts exactly one CA (custom root trust), for clients of the emulator.</summary>
-public static class Trust
-{
-    /// <summary>True when <paramref name="presented"/> chains to <paramref name="ca"/> and the host name matched.
-    /// Use from <c>RemoteCertificateValidationCallback</c>; nothing else is accepted.</summary>
-    public static bool IsTrusted(X509Certificate2 ca, System.Security.Cryptography.X509Certificates.X509Certificate? presented, System.Net.Security.SslPolicyErrors errors)
-    {
-        if (presented is null) return false;
-        if ((errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != System.Net.Security.SslPolicyErrors.None) return false;
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        using var leaf = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        return chain.Build(leaf);
     }
 }

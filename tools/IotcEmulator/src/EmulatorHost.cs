@@ -112,21 +112,21 @@ public sealed class EmulatorHost : IAsyncDisposable
         var certs = CertificateSet.LoadOrCreate(certDir, names);
         log(certs.Created ? $"tls: created development CA and server certificate in {certDir}" : $"tls: using the development CA in {certDir}");
         var store = new Store(Path.Combine(dataDir, "emulator.db"), log);
-        var idScope = options.IdScope ?? store.GetMeta("idScope");
+        var idScope = options.IdScope ?? store.Meta.Get("idScope");
         if (idScope is null)
         {
             idScope = "0ne" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
-            store.SetMeta("idScope", idScope);
+            store.Meta.Set("idScope", idScope);
         }
 
         EnrollmentInfo? demo = null;
         if (options.CreateDemoEnrollment)
         {
-            demo = store.ListEnrollments(options.DemoRegistrationId, group: false).FirstOrDefault();
+            demo = store.Enrollments.List(options.DemoRegistrationId, group: false).FirstOrDefault();
             if (demo is null)
             {
                 demo = new EnrollmentInfo(options.DemoRegistrationId, false, AttestationKind.SymmetricKey, SasHelper.NewKey(), SasHelper.NewKey(), null, null, DateTimeOffset.UtcNow);
-                store.UpsertEnrollment(demo);
+                store.Enrollments.Upsert(demo);
             }
         }
 
@@ -266,69 +266,4 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     /// <inheritdoc cref="StopAsync"/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
-}
-
-/// <summary>A fixed port of the emulator is taken by another process.</summary>
-public sealed class PortInUseException : IOException
-{
-    /// <summary>Creates the exception for the port, what it serves and the CLI option that changes it.</summary>
-    public PortInUseException(int port, string what, string option, Exception inner)
-        : base($"port {port} for {what} is already in use by another process; stop it or pick another port with {option} <port> ({option} 0 picks a free one)", inner)
-    {
-        Port = port;
-        Option = option;
-    }
-
-    /// <summary>The busy port.</summary>
-    public int Port { get; }
-
-    /// <summary>The command line option that chooses this port.</summary>
-    public string Option { get; }
-}
-
-internal sealed class NoSignalLifetime : Microsoft.Extensions.Hosting.IHostLifetime
-{
-    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-internal static class Ports
-{
-    public static bool HasIPv6Loopback()
-    {
-        if (!Socket.OSSupportsIPv6) return false;
-        try
-        {
-            using var s = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
-            s.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>A port free on 127.0.0.1 (and ::1 when used), so both listeners can share one number.</summary>
-    public static int FindFree(bool ipv6)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            using var v4 = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            v4.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)v4.LocalEndPoint!).Port;
-            if (!ipv6) return port;
-            try
-            {
-                using var v6 = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
-                v6.Bind(new IPEndPoint(IPAddress.IPv6Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // taken on ::1: try another
-            }
-        }
-        throw new InvalidOperationException("no free loopback port found");
-    }
 }

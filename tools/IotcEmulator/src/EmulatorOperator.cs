@@ -22,7 +22,7 @@ public sealed class EmulatorOperator
         _faults = faults;
         _log = log;
         _hubHost = hubHost;
-        _hub.TelemetryReceived += m => TelemetryReceived?.Invoke(m);
+        _hub.Telemetry.Received += m => TelemetryReceived?.Invoke(m);
     }
 
     /// <summary>Raised for every telemetry message as it arrives (a QoS 1 message once committed to SQLite, just before its PUBACK; QoS 0 before the commit). Keep handlers fast.</summary>
@@ -57,16 +57,16 @@ public sealed class EmulatorOperator
             throw new ArgumentException("enrollment id must be 1..128 characters of letters, digits, '-', '.', '_', ':' ending in a letter, digit or '-' (DPS registration id rules)");
         if (e.Attestation == AttestationKind.SymmetricKey && (!Limits.IsBase64Key(e.PrimaryKey) || !Limits.IsBase64Key(e.SecondaryKey)))
             throw new ArgumentException("primaryKey and secondaryKey must be base64");
-        _store.UpsertEnrollment(e);
+        _store.Enrollments.Upsert(e);
         _log($"operator: enrollment '{e.Id}' saved ({(e.IsGroup ? "group" : "individual")}, {e.Attestation})");
-        return _store.ListEnrollments(e.Id).First();
+        return _store.Enrollments.List(e.Id).First();
     });
 
     /// <summary>All enrollments (keys included: this is the operator's view).</summary>
-    public Task<IReadOnlyList<EnrollmentInfo>> ListEnrollmentsAsync() => Task.Run(() => (IReadOnlyList<EnrollmentInfo>)_store.ListEnrollments());
+    public Task<IReadOnlyList<EnrollmentInfo>> ListEnrollmentsAsync() => Task.Run(() => (IReadOnlyList<EnrollmentInfo>)_store.Enrollments.List());
 
     /// <summary>Removes an enrollment; devices already provisioned stay.</summary>
-    public Task<bool> DeleteEnrollmentAsync(string id) => Task.Run(() => _store.DeleteEnrollment(id));
+    public Task<bool> DeleteEnrollmentAsync(string id) => Task.Run(() => _store.Enrollments.Delete(id));
 
     // ---------------- devices ----------------
 
@@ -79,7 +79,7 @@ public sealed class EmulatorOperator
         CheckDeviceId(deviceId);
         var key = primaryKey ?? SasHelper.NewKey();
         if (!Limits.IsBase64Key(key)) throw new ArgumentException("primaryKey must be base64", nameof(primaryKey));
-        var row = _store.InsertDevice(deviceId, AttestationKind.SymmetricKey, key, null, _hubHost) ?? throw new DeviceAlreadyExistsException(deviceId);
+        var row = _store.Devices.Insert(deviceId, AttestationKind.SymmetricKey, key, null, _hubHost) ?? throw new DeviceAlreadyExistsException(deviceId);
         _log($"operator: device '{deviceId}' created directly (symmetric key)");
         return (ToInfo(row), key);
     });
@@ -90,7 +90,7 @@ public sealed class EmulatorOperator
     public Task<DeviceInfo> CreateX509DeviceAsync(string deviceId, string thumbprint) => Task.Run(() =>
     {
         CheckDeviceId(deviceId);
-        var row = _store.InsertDevice(deviceId, AttestationKind.X509, null, Normalize(thumbprint), _hubHost) ?? throw new DeviceAlreadyExistsException(deviceId);
+        var row = _store.Devices.Insert(deviceId, AttestationKind.X509, null, Normalize(thumbprint), _hubHost) ?? throw new DeviceAlreadyExistsException(deviceId);
         _log($"operator: device '{deviceId}' created directly (X.509)");
         return ToInfo(row);
     });
@@ -101,17 +101,17 @@ public sealed class EmulatorOperator
             throw new ArgumentException("device id must be 1..128 ASCII letters, digits or - . % _ * ? ! ( ) , : = @ $ ' + # ; (IoT Hub's device id rules)", nameof(deviceId));
     }
 
-    DeviceInfo ToInfo(Store.DeviceRow d) => new(d.DeviceId, d.EnrollmentId, d.Attestation, d.ModelId, d.AssignedHub, d.Created, d.LastUpdated,
-        _hub.IsConnected(d.DeviceId), d.LastConnected, d.LastDisconnected, d.Payload);
+    DeviceInfo ToInfo(DeviceRow d) => new(d.DeviceId, d.EnrollmentId, d.Attestation, d.ModelId, d.AssignedHub, d.Created, d.LastUpdated,
+        _hub.Connections.IsConnected(d.DeviceId), d.LastConnected, d.LastDisconnected, d.Payload);
 
     /// <summary>All hub devices with their connection state.</summary>
-    public Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync() => Task.Run(() => (IReadOnlyList<DeviceInfo>)_store.ListDevices().Select(ToInfo).ToList());
+    public Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync() => Task.Run(() => (IReadOnlyList<DeviceInfo>)_store.Devices.List().Select(ToInfo).ToList());
 
     /// <summary>One device, or null.</summary>
-    public Task<DeviceInfo?> GetDeviceAsync(string deviceId) => Task.Run(() => _store.GetDevice(deviceId) is { } d ? ToInfo(d) : null);
+    public Task<DeviceInfo?> GetDeviceAsync(string deviceId) => Task.Run(() => _store.Devices.Get(deviceId) is { } d ? ToInfo(d) : null);
 
     /// <summary>True while the device has an MQTT connection open.</summary>
-    public bool IsConnected(string deviceId) => _hub.IsConnected(deviceId);
+    public bool IsConnected(string deviceId) => _hub.Connections.IsConnected(deviceId);
 
     // ---------------- telemetry ----------------
 
@@ -119,15 +119,15 @@ public sealed class EmulatorOperator
     /// Waits for messages already received to be committed first, so a read right after a PUBACK sees the message.</summary>
     public async Task<IReadOnlyList<TelemetryMessage>> GetTelemetryAsync(string? deviceId = null, long afterId = 0, int limit = 1000)
     {
-        await _store.FlushTelemetryAsync().ConfigureAwait(false);
-        return await Task.Run(() => _store.ListTelemetry(deviceId, afterId, Math.Clamp(limit, 1, 100_000))).ConfigureAwait(false);
+        await _store.Telemetry.FlushAsync().ConfigureAwait(false);
+        return await Task.Run(() => _store.Telemetry.List(deviceId, afterId, Math.Clamp(limit, 1, 100_000))).ConfigureAwait(false);
     }
 
     /// <summary>The newest <paramref name="limit"/> stored messages of a device (or of all devices), oldest first.</summary>
     public async Task<IReadOnlyList<TelemetryMessage>> GetRecentTelemetryAsync(string? deviceId, int limit = 500)
     {
-        await _store.FlushTelemetryAsync().ConfigureAwait(false);
-        return await Task.Run(() => _store.ListRecentTelemetry(deviceId, Math.Clamp(limit, 1, 100_000))).ConfigureAwait(false);
+        await _store.Telemetry.FlushAsync().ConfigureAwait(false);
+        return await Task.Run(() => _store.Telemetry.ListRecent(deviceId, Math.Clamp(limit, 1, 100_000))).ConfigureAwait(false);
     }
 
     /// <summary>Number of stored telemetry messages of one device (all devices when null). Like
@@ -135,19 +135,19 @@ public sealed class EmulatorOperator
     /// right after the last PUBACK includes that message.</summary>
     public async Task<long> CountTelemetryAsync(string? deviceId = null)
     {
-        await _store.FlushTelemetryAsync().ConfigureAwait(false);
-        return await Task.Run(() => _store.CountTelemetry(deviceId)).ConfigureAwait(false);
+        await _store.Telemetry.FlushAsync().ConfigureAwait(false);
+        return await Task.Run(() => _store.Telemetry.Count(deviceId)).ConfigureAwait(false);
     }
 
     /// <summary>Number of telemetry rows committed so far (since start).</summary>
-    public long PersistedTelemetryCount => _store.PersistedTelemetryCount;
+    public long PersistedTelemetryCount => _store.Telemetry.PersistedCount;
 
-    internal (long Commits, TimeSpan Busy, TimeSpan CommitOnly) TelemetryWriterStats => _store.TelemetryWriterStats;
+    internal (long Commits, TimeSpan Busy, TimeSpan CommitOnly) TelemetryWriterStats => _store.Telemetry.WriterStats;
 
     // ---------------- twins ----------------
 
     /// <summary>The device's twin, or null when the device does not exist.</summary>
-    public Task<TwinDocument?> GetTwinAsync(string deviceId) => Task.Run(() => _store.GetTwin(deviceId));
+    public Task<TwinDocument?> GetTwinAsync(string deviceId) => Task.Run(() => _store.Twins.Get(deviceId));
 
     /// <summary>Merges a desired-properties patch (JSON object; null values remove) and pushes it to the device if it listens.</summary>
     /// <returns>The new desired <c>$version</c>.</returns>
@@ -157,8 +157,8 @@ public sealed class EmulatorOperator
     {
         var patch = TwinJson.TryParseObject(patchJson) ?? throw new ArgumentException("desired patch must be a JSON object of valid Unicode text", nameof(patchJson));
         var names = SettingNames(patch).ToList();
-        var version = await _hub.SetDesiredAsync(deviceId, patch).ConfigureAwait(false);
-        await Task.Run(() => _store.RecordDesiredVersions(deviceId, names, version)).ConfigureAwait(false);
+        var version = await _hub.Twin.SetDesiredAsync(deviceId, patch).ConfigureAwait(false);
+        await Task.Run(() => _store.Twins.RecordDesiredVersions(deviceId, names, version)).ConfigureAwait(false);
         return version;
     }
 
@@ -185,7 +185,7 @@ public sealed class EmulatorOperator
     /// as <c>$metadata.{name}.$lastUpdatedVersion</c>); a setting is acknowledged once the reported <c>av</c> reaches it.
     /// Component settings are named <c>component*name</c>.</summary>
     public Task<IReadOnlyDictionary<string, long>> GetDesiredPropertyVersionsAsync(string deviceId) =>
-        Task.Run(() => (IReadOnlyDictionary<string, long>)_store.GetDesiredVersions(deviceId));
+        Task.Run(() => (IReadOnlyDictionary<string, long>)_store.Twins.GetDesiredVersions(deviceId));
 
     // ---------------- commands ----------------
 
@@ -206,12 +206,12 @@ public sealed class EmulatorOperator
             catch (System.Text.Json.JsonException) { throw new ArgumentException("payload must be JSON", nameof(payloadJson)); }
         }
         if (await GetDeviceAsync(deviceId).ConfigureAwait(false) is null) throw new KeyNotFoundException($"device '{deviceId}' not found");
-        return await _hub.InvokeAsync(deviceId, commandName, payloadJson, timeout, cancellationToken).ConfigureAwait(false);
+        return await _hub.Methods.InvokeAsync(deviceId, commandName, payloadJson, timeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Recent command invocations, newest first.</summary>
     public Task<IReadOnlyList<CommandInvocation>> ListCommandsAsync(string? deviceId = null, int limit = 100) =>
-        Task.Run(() => (IReadOnlyList<CommandInvocation>)_store.ListCommands(deviceId, limit));
+        Task.Run(() => (IReadOnlyList<CommandInvocation>)_store.Commands.List(deviceId, limit));
 
     // ---------------- C2D ----------------
 
@@ -237,16 +237,16 @@ public sealed class EmulatorOperator
         foreach (var (k, v) in properties ?? new Dictionary<string, string?>())
             if (!Limits.IsWellFormed(k) || (v is not null && !Limits.IsWellFormed(v))) throw new ArgumentException("property names and values must be valid Unicode text", nameof(properties));
         if (await GetDeviceAsync(deviceId).ConfigureAwait(false) is null) throw new KeyNotFoundException($"device '{deviceId}' not found");
-        return await _hub.SendC2dAsync(deviceId, Encoding.UTF8.GetBytes(payload), properties ?? new Dictionary<string, string?>(), ttl).ConfigureAwait(false);
+        return await _hub.C2d.SendAsync(deviceId, Encoding.UTF8.GetBytes(payload), properties ?? new Dictionary<string, string?>(), ttl).ConfigureAwait(false);
     }
 
     /// <summary>The C2D queue (all states, with delivery counts) of a device, or of all devices when null.</summary>
-    public Task<IReadOnlyList<C2dMessageInfo>> ListC2dAsync(string? deviceId = null) => Task.Run(() => (IReadOnlyList<C2dMessageInfo>)_store.ListC2d(deviceId));
+    public Task<IReadOnlyList<C2dMessageInfo>> ListC2dAsync(string? deviceId = null) => Task.Run(() => (IReadOnlyList<C2dMessageInfo>)_store.C2d.List(deviceId));
 
     // ---------------- fault injection ----------------
 
     /// <summary>Drops the device's MQTT connection now. False when it was not connected.</summary>
-    public Task<bool> DropConnectionAsync(string deviceId) => _hub.DropAsync(deviceId);
+    public Task<bool> DropConnectionAsync(string deviceId) => _hub.Connections.DropAsync(deviceId);
 
     /// <summary>Refuses every MQTT CONNECT with "server unavailable" (CONNACK 3) for this long.</summary>
     public void RefuseConnects(TimeSpan duration)
@@ -292,7 +292,7 @@ public sealed class EmulatorOperator
     }
 
     /// <summary>Pushes a desired patch that is not valid JSON to the device (nothing stored). False when it is not listening.</summary>
-    public Task<bool> PushMalformedDesiredPatchAsync(string deviceId) => _hub.PushMalformedDesiredAsync(deviceId);
+    public Task<bool> PushMalformedDesiredPatchAsync(string deviceId) => _hub.Twin.PushMalformedDesiredAsync(deviceId);
 
     /// <summary>Clears every fault.</summary>
     public void ClearFaults()

@@ -6,17 +6,18 @@ using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
-namespace IotcEmulator;
+namespace IotcEmulator.Bench;
 
 /// <summary>
-/// <c>bench</c>: QoS 1 telemetry from N MQTTnet clients over TLS on loopback, against the emulator (auth, topic rules,
-/// property-bag parsing, SQLite persistence) and against a bare MQTTnet TLS server with no interception or persistence.
+/// The emulator's ingestion bench (<c>dotnet run -c Release --project bench/emulator</c>): QoS 1 telemetry from N
+/// MQTTnet clients over TLS on loopback, against the emulator (auth, topic rules, property-bag parsing, SQLite
+/// persistence) and against a bare MQTTnet TLS server with no interception or persistence.
 /// Both servers and both client sets stay up for the whole run and the load alternates between them in short rounds
 /// (ABBA order), so a burst of load from elsewhere on a shared machine hits both sides alike; the verdict uses the median
 /// round of each side. The emulator's rate is what SQLite committed during the measured window (the store's commit
 /// counter, cross-checked against <c>SELECT COUNT(*)</c> at the end), not what was acked.
 /// </summary>
-internal static class Bench
+internal static class EmulatorBench
 {
     const double WarmupSeconds = 0.75;
     const double TargetPersisted = 10_000;

@@ -5,13 +5,6 @@ using Microsoft.AspNetCore.Http;
 
 namespace IotcEmulator;
 
-/// <summary>What DPS answers, whichever transport asked: HTTP status (or the status in a <c>$dps/registrations/res/{status}</c>
-/// topic), the JSON body and an optional retry-after in seconds.</summary>
-internal sealed record DpsReply(int Status, JsonObject Body, int? RetryAfter = null);
-
-/// <summary>A device's proven identity for DPS: which enrollment admitted it and the credentials its hub device gets.</summary>
-internal sealed record DpsCredentials(string? EnrollmentId, AttestationKind Attestation, string? PrimaryKey, string? SecondaryKey, string? Thumbprint, string? CaPem);
-
 /// <summary>The Device Provisioning Service's device API (register + operation status), served over HTTPS here and over
 /// MQTT by <see cref="HubService"/> (the <c>$dps/registrations/…</c> topics).</summary>
 internal sealed class DpsService
@@ -91,7 +84,7 @@ internal sealed class DpsService
         if (!string.Equals(token.Resource, expected, StringComparison.OrdinalIgnoreCase)) { _log($"dps: unauthorized {what}: token sr '{token.Resource}' is not '{expected}'"); return null; }
         if (!string.Equals(token.KeyName, "registration", StringComparison.Ordinal)) { _log($"dps: unauthorized {what}: skn must be 'registration'"); return null; }
         DpsCredentials? found = null;
-        var individual = _store.ListEnrollments(registrationId, group: false).FirstOrDefault();
+        var individual = _store.Enrollments.List(registrationId, group: false).FirstOrDefault();
         if (individual is not null)
         {
             if (individual.Attestation == AttestationKind.SymmetricKey && token.IsSignedBy([individual.PrimaryKey, individual.SecondaryKey]))
@@ -99,7 +92,7 @@ internal sealed class DpsService
         }
         else
         {
-            foreach (var g in _store.ListEnrollments(group: true).Where(g => g.Attestation == AttestationKind.SymmetricKey))
+            foreach (var g in _store.Enrollments.List(group: true).Where(g => g.Attestation == AttestationKind.SymmetricKey))
             {
                 var pk = SasHelper.TryDeriveDeviceKey(g.PrimaryKey, registrationId);
                 var sk = SasHelper.TryDeriveDeviceKey(g.SecondaryKey, registrationId);
@@ -126,7 +119,7 @@ internal sealed class DpsService
             return null;
         }
         if (cert.NotAfter < DateTime.Now || cert.NotBefore > DateTime.Now) { _log($"dps: unauthorized {what}: client certificate not valid now"); return null; }
-        var ind = _store.ListEnrollments(registrationId, group: false).FirstOrDefault();
+        var ind = _store.Enrollments.List(registrationId, group: false).FirstOrDefault();
         if (ind is not null)
         {
             if (ind.Attestation == AttestationKind.X509 && ClientCertificates.MatchesThumbprint(cert, ind.Thumbprint))
@@ -135,7 +128,7 @@ internal sealed class DpsService
             return null;
         }
         var presented = ClientCertificates.PresentedIntermediates(cert);
-        foreach (var g in _store.ListEnrollments(group: true).Where(g => g.Attestation == AttestationKind.X509))
+        foreach (var g in _store.Enrollments.List(group: true).Where(g => g.Attestation == AttestationKind.X509))
         {
             if (ClientCertificates.ChainsTo(cert, g.CaPem, presented) || ClientCertificates.MatchesThumbprint(cert, g.Thumbprint))
                 return new DpsCredentials(g.Id, AttestationKind.X509, null, null, ClientCertificates.Thumbprint(cert), g.CaPem);
@@ -163,7 +156,7 @@ internal sealed class DpsService
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException) { return Error(400, 400001, "The payload is not valid JSON text (invalid Unicode)."); }
 
         var opId = "4." + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)).ToLowerInvariant() + "." + Guid.NewGuid();
-        _store.AddDpsOperation(new Store.DpsOperation(opId, registrationId, creds.EnrollmentId, creds.Attestation, creds.PrimaryKey, creds.SecondaryKey,
+        _store.DpsOperations.Add(new DpsOperation(opId, registrationId, creds.EnrollmentId, creds.Attestation, creds.PrimaryKey, creds.SecondaryKey,
             creds.Thumbprint, creds.CaPem, modelId, payloadJson, _faults.AssigningPolls, DateTimeOffset.UtcNow));
         _log($"dps: registration of {what} accepted via enrollment '{creds.EnrollmentId}' ({creds.Attestation}{(modelId is null ? "" : ", model " + modelId)}); operation {opId}");
         return new DpsReply(202, new JsonObject { ["operationId"] = opId, ["status"] = "assigning" }, _retryAfter);
@@ -173,25 +166,25 @@ internal sealed class DpsService
     /// updated on the first "assigned" answer).</summary>
     public DpsReply Poll(string registrationId, string operationId, string what)
     {
-        var op = _store.GetDpsOperation(operationId);
+        var op = _store.DpsOperations.Get(operationId);
         if (op is null || !string.Equals(op.RegistrationId, registrationId, StringComparison.OrdinalIgnoreCase))
         {
             _log($"dps: unknown operation '{operationId}' for {what}");
             return Error(404, 404002, "Operation not found.");
         }
-        Store.DeviceRow device;
+        DeviceRow device;
         lock (_assignLock)
         {
-            if (_store.TakeDpsPoll(operationId))
+            if (_store.DpsOperations.TakePoll(operationId))
             {
                 _log($"dps: {what} still assigning (fault injection)");
                 return new DpsReply(202, new JsonObject { ["operationId"] = operationId, ["status"] = "assigning" }, _retryAfter);
             }
-            var existing = _store.GetDevice(registrationId);
+            var existing = _store.Devices.Get(registrationId);
             device = existing is not null && existing.EnrollmentId == op.EnrollmentId && existing.PrimaryKey == op.PrimaryKey && existing.Thumbprint == op.Thumbprint
                 && existing.LastUpdated >= op.Created
                 ? existing
-                : _store.UpsertDevice(registrationId, op.EnrollmentId, op.Attestation, op.PrimaryKey, op.SecondaryKey, op.Thumbprint, op.CaPem, op.ModelId, op.Payload, _hub);
+                : _store.Devices.Upsert(registrationId, op.EnrollmentId, op.Attestation, op.PrimaryKey, op.SecondaryKey, op.Thumbprint, op.CaPem, op.ModelId, op.Payload, _hub);
             if (!ReferenceEquals(device, existing)) _log($"dps: {what} assigned to hub {_hub}");
         }
         var state = new JsonObject
