@@ -134,21 +134,6 @@ namespace nanoFramework.Iotc.Tests.Pump
         }
 
         [TestMethod]
-        public void TwinResponse_MatchesOnlyAnInFlightRequestWithThatRid()
-        {
-            Outbox outbox = new Outbox(10, 1000);
-            OutboundMessage waiting = Message(1, 0);
-            waiting.TwinRequestId = "5";
-            OutboundMessage sent = Message(1, 0);
-            sent.InFlight = true;
-            sent.TwinRequestId = "5";
-            outbox.Add(waiting);
-            outbox.Add(sent);
-            Assert.AreEqual(1, outbox.IndexOfTwinRequest("5"));
-            Assert.AreEqual(-1, outbox.IndexOfTwinRequest("6"));
-        }
-
-        [TestMethod]
         public void MarkAllForResend_ClearsEveryAttempt_AndKeepsTheOrder()
         {
             Outbox outbox = new Outbox(10, 1000);
@@ -158,7 +143,6 @@ namespace nanoFramework.Iotc.Tests.Pump
                 all[i] = Message(10, 1);
                 all[i].InFlight = true;
                 all[i].PacketId = i + 1;
-                all[i].TwinRequestId = "r" + i;
                 outbox.Add(all[i]);
             }
 
@@ -172,7 +156,6 @@ namespace nanoFramework.Iotc.Tests.Pump
                 Assert.AreSame(all[i], outbox[i]);
                 Assert.IsFalse(all[i].InFlight);
                 Assert.AreEqual(0, all[i].PacketId);
-                Assert.IsNull(all[i].TwinRequestId);
             }
 
             Assert.AreEqual(-1, outbox.IndexOfPacket(1), "an old packet id no longer matches");

@@ -205,6 +205,16 @@ namespace nanoFramework.Iotc.Tests.Pump
             return mqtt;
         }
 
+        /// <summary>A link that stays up and refuses every publish on a topic containing <paramref name="topicPart"/>.</summary>
+        private static FakeMqtt RefusingLink(string topicPart)
+        {
+            FakeTransport transport = new FakeTransport();
+            transport.FailTopicsContaining = topicPart;
+            FakeMqtt mqtt = new FakeMqtt(transport);
+            mqtt.Open = true;
+            return mqtt;
+        }
+
         private static OutboundMessage Message(int kind, int qos, int payloadBytes)
         {
             OutboundMessage m = new OutboundMessage();
@@ -228,6 +238,26 @@ namespace nanoFramework.Iotc.Tests.Pump
             Validated(publisher, m);
             Assert.IsTrue(publisher.TryAdd(m, "test") > 0, "accepted");
             return m;
+        }
+
+        /// <summary>An application message confirmed by <paramref name="owner"/> (as a reported patch is by TwinSync), on its own topic.</summary>
+        private static OutboundMessage Owned(Publisher publisher, RecordingOwner owner, int qos, string topic)
+        {
+            OutboundMessage m = Added(publisher, OutboundMessage.Property, qos, 2);
+            m.Topic = topic;
+            m.Owner = owner;
+            return m;
+        }
+
+        /// <summary>Records what the Publisher reports to a message's owner: "status:message id" per message, in order.</summary>
+        private sealed class RecordingOwner : IOutboxOwner
+        {
+            internal readonly ArrayList Confirmed = new ArrayList();
+
+            public void OnConfirmed(OutboundMessage message, int status)
+            {
+                Confirmed.Add(status + ":" + message.MessageId);
+            }
         }
 
         [TestMethod]
@@ -274,16 +304,6 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual("test: message " + second + " queued (10 bytes)", (string)_log[1]);
             Assert.AreEqual(2, publisher.Count);
             Assert.IsFalse(publisher.HasRoom(1));
-        }
-
-        [TestMethod]
-        public void NextRequestId_IsDistinct()
-        {
-            Publisher publisher = NewPublisher(new CallbackQueue());
-            string a = publisher.NextRequestId();
-            string b = publisher.NextRequestId();
-            Assert.AreNotEqual(a, b);
-            Assert.AreEqual(int.Parse(a) + 1, int.Parse(b));
         }
 
         [TestMethod]
@@ -369,32 +389,30 @@ namespace nanoFramework.Iotc.Tests.Pump
         {
             Publisher publisher = NewPublisher(new CallbackQueue());
             FakeMqtt mqtt = OpenLink();
-            OutboundMessage m = Added(publisher, OutboundMessage.Property, 1, 1);
+            OutboundMessage m = Added(publisher, OutboundMessage.Telemetry, 1, 1);
             mqtt.Open = false;
             string lost = publisher.Flush(mqtt, 1000);
             Assert.IsNotNull(lost);
             Assert.StartsWith("publish failed", lost);
             Assert.AreEqual(1, publisher.Count);
             Assert.IsFalse(m.InFlight);
-            Assert.IsNull(m.TwinRequestId, "no $rid of an attempt that never went out");
             Assert.AreEqual(0, m.Attempts);
         }
 
         [TestMethod]
-        public void ReportedPatch_IsPublishedUnderAFreshRid_AndAPubackDoesNotConfirmIt()
+        public void AnOwnedMessage_GoesOnItsOwnTopic_AndAPubackDoesNotConfirmIt()
         {
             CallbackQueue callbacks = new CallbackQueue();
             Publisher publisher = NewPublisher(callbacks);
             FakeMqtt mqtt = OpenLink();
-            OutboundMessage patch = Added(publisher, OutboundMessage.Property, 1, 2);
+            RecordingOwner owner = new RecordingOwner();
+            OutboundMessage patch = Owned(publisher, owner, 1, "owned/topic");
             OutboundMessage telemetry = Added(publisher, OutboundMessage.Telemetry, 1, 2);
             Assert.IsNull(publisher.Flush(mqtt, 1000));
-            Assert.StartsWith("$iothub/twin/PATCH/properties/reported/?$rid=" + patch.TwinRequestId, mqtt.Topic(0));
-            Assert.AreSame(patch, publisher.FindTwinRequest(patch.TwinRequestId));
-            Assert.IsNull(publisher.FindTwinRequest("no-such-rid"));
+            Assert.AreEqual("owned/topic", mqtt.Topic(0));
 
             publisher.OnPuback((int)mqtt.PacketIds[0]);
-            Assert.AreEqual(2, publisher.Count, "a reported patch waits for its twin response");
+            Assert.AreEqual(2, publisher.Count, "waits for its owner");
             Assert.IsNull(callbacks.Take());
             int telemetryId = telemetry.MessageId; // a confirmed telemetry record is reused, so its fields are cleared
             publisher.OnPuback((int)mqtt.PacketIds[1]);
@@ -403,12 +421,45 @@ namespace nanoFramework.Iotc.Tests.Pump
             publisher.OnPuback(999);
             Assert.AreEqual(1, publisher.Count, "an unknown packet id confirms nothing");
 
+            Assert.AreEqual(0, owner.Confirmed.Count, "not of telemetry");
+
             publisher.Complete(patch, 204);
             Assert.AreEqual(0, publisher.Count);
+            Assert.AreEqual(1, owner.Confirmed.Count);
+            Assert.AreEqual("204:" + patch.MessageId, (string)owner.Confirmed[0], "its owner is told");
             IotcCallbackInfo done = callbacks.Take();
-            Assert.AreEqual(patch.MessageId, done.MessageId);
+            Assert.AreEqual(patch.MessageId, done.MessageId, "and MessageSent");
             Assert.AreEqual(204, done.StatusCode);
             Assert.AreEqual("message " + patch.MessageId + " confirmed with status 204", (string)_log[_log.Count - 1]);
+            publisher.Complete(patch, 204);
+            Assert.AreEqual(1, owner.Confirmed.Count, "reported once");
+            Assert.IsNull(callbacks.Take());
+        }
+
+        [TestMethod]
+        public void AnOwnedMessageTheTransportRefuses_IsReportedToItsOwner()
+        {
+            CallbackQueue callbacks = new CallbackQueue();
+            Publisher publisher = NewPublisher(callbacks);
+            FakeMqtt mqtt = RefusingLink("owned/");
+            RecordingOwner owner = new RecordingOwner();
+            OutboundMessage answer = Message(OutboundMessage.SettingAck, 0, 2);
+            answer.Topic = "owned/answer";
+            answer.Owner = owner;
+            Assert.IsTrue(publisher.TryAddAutomatic(answer));
+            long now = 1000;
+            for (int attempt = 1; attempt < RetryPolicy.MaxPublishFailures; attempt++)
+            {
+                Assert.IsNull(publisher.Flush(mqtt, now), "tried again later");
+                now += RetryPolicy.RefusedRetryMs;
+            }
+
+            Assert.AreEqual(0, owner.Confirmed.Count);
+            Assert.IsNull(publisher.Flush(mqtt, now));
+            Assert.AreEqual(0, publisher.Count, "dropped");
+            Assert.AreEqual(1, owner.Confirmed.Count);
+            Assert.AreEqual(IotcStatus.PublishRefused + ":0", (string)owner.Confirmed[0], "its owner is told");
+            Assert.IsNull(callbacks.Take(), "no MessageSent for an automatic answer");
         }
 
         [TestMethod]
@@ -429,60 +480,54 @@ namespace nanoFramework.Iotc.Tests.Pump
             Publisher other = NewPublisher(new CallbackQueue());
             other.SetWindow(8, 10000);
             OutboundMessage response = Message(OutboundMessage.CommandResponse, 1, 1);
-            response.RequestId = "r1";
-            response.Status = 200;
+            response.Topic = HubTopics.MethodResponse(200, "r1");
             Assert.IsTrue(other.TryAddAutomatic(response));
-            OutboundMessage qos0 = Message(OutboundMessage.Property, 0, 1);
-            Validated(other, qos0);
-            other.TryAdd(qos0, "test");
+            Owned(other, new RecordingOwner(), 0, "owned/qos0");
             Assert.IsNull(other.Flush(mqtt, 1000));
             Assert.StartsWith("$iothub/methods/res/200/?$rid=r1", mqtt.Topic(mqtt.Topics.Count - 2));
             other.OnPuback((int)mqtt.PacketIds[mqtt.PacketIds.Count - 2]);
             Assert.AreEqual(1, other.Count, "the command response is confirmed by its PUBACK");
-            Assert.IsNull(other.Flush(mqtt, 12000), "a QoS 0 reported patch waits for its twin response: no PUBACK time-out");
+            Assert.IsNull(other.Flush(mqtt, 12000), "no PUBACK time-out");
+            Assert.AreEqual(1, other.Outbox.InFlightCount(), "nor confirmed by its write");
             Publisher third = NewPublisher(new CallbackQueue());
             third.SetWindow(8, 10000);
             OutboundMessage answer = Message(OutboundMessage.CommandResponse, 1, 1);
-            answer.RequestId = "r2";
-            answer.Status = 200;
+            answer.Topic = HubTopics.MethodResponse(200, "r2");
             Assert.IsTrue(third.TryAddAutomatic(answer));
             Assert.IsNull(third.Flush(mqtt, 1000));
             Assert.AreEqual("no PUBACK for message (automatic) after 10 s", third.Flush(mqtt, 11000));
         }
 
         [TestMethod]
-        public void AReportedPatchWithoutAnswer_IsSentAgain_ThenReportedAs408()
+        public void ACommandResponse_IsConfirmedByItsPuback_AndARefusedOneIsLogged()
         {
             CallbackQueue callbacks = new CallbackQueue();
             Publisher publisher = NewPublisher(callbacks);
-            FakeMqtt mqtt = OpenLink();
-            OutboundMessage patch = Added(publisher, OutboundMessage.Property, 1, 2);
-            OutboundMessage other = Added(publisher, OutboundMessage.Property, 1, 3);
+            FakeMqtt mqtt = RefusingLink("/?$rid=refused");
+            OutboundMessage answered = Message(OutboundMessage.CommandResponse, 1, 1);
+            answered.Topic = HubTopics.MethodResponse(200, "ok");
+            OutboundMessage refused = Message(OutboundMessage.CommandResponse, 1, 1);
+            refused.Topic = HubTopics.MethodResponse(200, "refused");
+            Assert.IsTrue(publisher.TryAddAutomatic(answered));
+            Assert.IsTrue(publisher.TryAddAutomatic(refused));
             long now = 1000;
-            Assert.IsNull(publisher.Flush(mqtt, now));
-            string rid = patch.TwinRequestId;
-            Assert.IsNull(publisher.Flush(mqtt, now + Publisher.TwinResponseTimeoutMs - 1));
-            Assert.AreEqual(2, mqtt.Topics.Count, "not yet timed out");
-            for (int attempt = 2; attempt <= RetryPolicy.MaxTwinAttempts; attempt++)
+            for (int attempt = 1; attempt <= RetryPolicy.MaxPublishFailures; attempt++)
             {
-                now += Publisher.TwinResponseTimeoutMs;
-                Assert.IsNull(publisher.Flush(mqtt, now), "a lost twin response is not a lost link");
-                Assert.AreEqual(2 * attempt, mqtt.Topics.Count, "both sent again");
-                Assert.AreEqual(attempt, patch.Attempts);
-                Assert.AreNotEqual(rid, patch.TwinRequestId, "under a new $rid");
-                rid = patch.TwinRequestId;
+                Assert.IsNull(publisher.Flush(mqtt, now));
+                now += RetryPolicy.RefusedRetryMs;
             }
 
-            Assert.IsNull(callbacks.Take());
-            Assert.IsTrue(_log.Contains("no twin response for $rid 1 after 30 s: sending the patch again"));
-            now += Publisher.TwinResponseTimeoutMs;
-            Assert.IsNull(publisher.Flush(mqtt, now));
-            Assert.AreEqual(0, publisher.Count, "both given up in the same step");
-            Assert.AreEqual(2 * RetryPolicy.MaxTwinAttempts, mqtt.Topics.Count, "not a sixth time");
-            IotcCallbackInfo timedOut = callbacks.Take();
-            Assert.AreEqual(patch.MessageId, timedOut.MessageId);
-            Assert.AreEqual(408, timedOut.StatusCode);
-            Assert.AreEqual(other.MessageId, callbacks.Take().MessageId);
+            Assert.IsTrue(publisher.OnPuback((int)mqtt.PacketIds[0]));
+            Assert.AreEqual(0, publisher.Count);
+            Assert.IsNull(callbacks.Take(), "no MessageSent for an automatic answer");
+            int complaints = 0;
+            for (int i = 0; i < _log.Count; i++)
+            {
+                complaints += ((string)_log[i]).IndexOf("a command response could not be sent") == 0 ? 1 : 0;
+            }
+
+            Assert.AreEqual(1, complaints, "the refused one only");
+            Assert.IsTrue(_log.Contains("a command response could not be sent (status " + IotcStatus.PublishRefused + ")"));
         }
 
         [TestMethod]
@@ -517,7 +562,6 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.IsNull(publisher.Flush(mqtt, 1000));
             publisher.Retry(a, 7000);
             Assert.IsFalse(a.InFlight);
-            Assert.IsNull(a.TwinRequestId);
             Assert.AreEqual(0, a.PacketId);
             Assert.AreEqual(7000, (int)a.NotBeforeMs);
             Assert.IsTrue(b.InFlight);

@@ -330,7 +330,6 @@ namespace nanoFramework.Iotc.Tests.Pump
                 handlers.Set(IotcEvents.MessageSent, info => { });
                 Publisher = new Publisher(handlers, Callbacks, logger);
                 Twin = new TwinSync(options, Callbacks, logger, Publisher, new Backoff(1000, 8000, 1));
-                Publisher.Twin = Twin;
                 Mqtt.Open = true;
             }
 
@@ -389,6 +388,20 @@ namespace nanoFramework.Iotc.Tests.Pump
             internal void Answer(int index, int status)
             {
                 Twin.OnTwinResponse(status, Rid(index), string.Empty, Now);
+            }
+
+            /// <summary>The application's reported patch, queued as <c>SendProperty</c> does.</summary>
+            internal OutboundMessage ReportedPatch(string json)
+            {
+                OutboundMessage m = new OutboundMessage();
+                m.Kind = OutboundMessage.Property;
+                m.Text = json;
+                m.Payload = Utf8.GetBytes(json);
+                m.Qos = 1;
+                Publisher.Validate(m, Publisher.ShortTopicBytes);
+                Assert.IsTrue(Publisher.TryAdd(m, "test") > 0, "accepted");
+                Twin.Own(m);
+                return m;
             }
         }
 
@@ -588,12 +601,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             for (int i = 0; i < statuses.Length; i++)
             {
                 Parts p = new Parts();
-                OutboundMessage m = new OutboundMessage();
-                m.Kind = OutboundMessage.Property;
-                m.Qos = 1;
-                m.Payload = new byte[] { (byte)'{', (byte)'}' };
-                p.Publisher.Validate(m, Publisher.ShortTopicBytes);
-                p.Publisher.TryAdd(m, "test");
+                p.ReportedPatch("{}");
                 int at = p.Send();
                 p.Answer(at, statuses[i]);
                 IotcCallbackInfo c = p.Callbacks.Take();
@@ -608,6 +616,93 @@ namespace nanoFramework.Iotc.Tests.Pump
             Assert.AreEqual(0, unknown.Callbacks.Count, "a $rid nobody sent is ignored");
             Assert.AreEqual(1, unknown.Log.Count, "and logged once: a response without a $rid is not even that");
             Assert.AreEqual("twin response for an unknown $rid ignored", (string)unknown.Log[0]);
+        }
+
+        [TestMethod]
+        public void NextRequestId_IsDistinct()
+        {
+            Parts p = new Parts();
+            string a = p.Twin.NextRequestId();
+            string b = p.Twin.NextRequestId();
+            Assert.AreNotEqual(a, b);
+            Assert.AreEqual(int.Parse(a) + 1, int.Parse(b));
+        }
+
+        [TestMethod]
+        public void AReportedPatch_GoesUnderAFreshRid_AndOnlyItsAnswerWhileInFlightConfirmsIt()
+        {
+            Parts p = new Parts();
+            OutboundMessage patch = p.ReportedPatch("{\"a\":1}");
+            p.Twin.OnConnected(p.Mqtt);
+            int at = p.Send();
+            Assert.AreEqual(Reported + patch.TwinRequestId, p.Mqtt.Topic(at), "after the GET");
+            Assert.AreNotEqual(p.Rid(0), p.Rid(at));
+            Assert.AreSame(p.Twin, patch.Owner, "not confirmed by its PUBACK");
+            p.Publisher.OnPuback((int)p.Mqtt.PacketIds[at]);
+            Assert.AreEqual(1, p.Publisher.Count);
+
+            // Not yet published again after a lost link: no answer matches it, not even one under its old $rid.
+            string old = p.Rid(at);
+            p.Twin.OnLinkLost();
+            p.Publisher.MarkAllForResend();
+            Assert.IsNull(patch.TwinRequestId, "no $rid until it goes");
+            p.Twin.OnTwinResponse(204, old, string.Empty, p.Now);
+            Assert.AreEqual(1, p.Publisher.Count, "the lost attempt");
+            Assert.IsTrue(p.Logged("twin response for an unknown $rid ignored", false));
+
+            p.Twin.OnConnected(p.Mqtt);
+            p.Twin.Step(p.Mqtt, p.Now);
+            p.Twin.OnTwinResponse(204, patch.TwinRequestId, string.Empty, p.Now);
+            Assert.AreEqual(1, p.Publisher.Count, "a $rid not yet published");
+            int again = p.Send();
+            Assert.AreEqual(Reported + patch.TwinRequestId, p.Mqtt.Topic(again));
+            Assert.AreNotEqual(old, p.Rid(again), "a new $rid");
+            p.Answer(again, 204);
+            Assert.AreEqual(0, p.Publisher.Count);
+            IotcCallbackInfo sent = p.Callbacks.Take();
+            Assert.AreEqual(patch.MessageId, sent.MessageId);
+            Assert.AreEqual(0, sent.StatusCode);
+            p.Twin.OnTwinResponse(204, p.Rid(again), string.Empty, p.Now);
+            Assert.AreEqual(0, p.Callbacks.Count, "answered once");
+        }
+
+        [TestMethod]
+        public void AReportedPatchWithoutAnswer_IsSentAgain_ThenReportedAs408()
+        {
+            Parts p = new Parts();
+            OutboundMessage patch = p.ReportedPatch("{\"a\":1}");
+            OutboundMessage other = p.ReportedPatch("{\"b\":2}");
+            int patchId = patch.MessageId;
+            p.Send();
+            string rid = patch.TwinRequestId;
+            long sentAt = p.Now;
+            p.Now = sentAt + TwinSync.TwinResponseTimeoutMs - 1;
+            p.Send();
+            Assert.AreEqual(2, p.Mqtt.Topics.Count, "not yet timed out");
+            for (int attempt = 2; attempt <= RetryPolicy.MaxTwinAttempts; attempt++)
+            {
+                p.Now = sentAt + TwinSync.TwinResponseTimeoutMs;
+                sentAt = p.Now;
+                p.Send();
+                Assert.AreEqual(2 * attempt, p.Mqtt.Topics.Count, "both sent again");
+                Assert.AreEqual(attempt, patch.Attempts);
+                Assert.AreNotEqual(rid, patch.TwinRequestId, "under a new $rid");
+                rid = patch.TwinRequestId;
+            }
+
+            Assert.AreEqual(0, p.Callbacks.Count);
+            Assert.IsTrue(p.Logged("no twin response for $rid 1 after 30 s: sending the patch again", false));
+            p.Now = sentAt + TwinSync.TwinResponseTimeoutMs;
+            p.Send();
+            Assert.AreEqual(0, p.Publisher.Count, "both given up in the same step");
+            Assert.AreEqual(2 * RetryPolicy.MaxTwinAttempts, p.Mqtt.Topics.Count, "not a sixth time");
+            IotcCallbackInfo timedOut = p.Callbacks.Take();
+            Assert.AreEqual(patchId, timedOut.MessageId);
+            Assert.AreEqual(408, timedOut.StatusCode);
+            Assert.AreEqual(other.MessageId, p.Callbacks.Take().MessageId);
+            p.Now += 10 * TwinSync.TwinResponseTimeoutMs;
+            p.Send();
+            Assert.AreEqual(2 * RetryPolicy.MaxTwinAttempts, p.Mqtt.Topics.Count, "nothing left");
         }
 
         [TestMethod]

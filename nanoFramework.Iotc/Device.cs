@@ -17,9 +17,10 @@ namespace nanoFramework.Iotc
     /// This class is the Python-shaped facade. The work is done by parts that own their state (namespace
     /// <c>nanoFramework.Iotc.Pump</c>): <c>Session</c> (DPS and MQTT connection as non-blocking states, back-off, token
     /// renewal), <c>Publisher</c> (outbox, in-flight window and time-out, confirmations), <c>TwinSync</c> (twin GET,
-    /// desired versions, coalesced acks), the <c>Inbox</c> the transport's thread fills (with back-pressure, never
-    /// dropping) and one ordered <c>CallbackQueue</c> that DoNext drains. Each DoNext: take what arrived, one session
-    /// step (at most one network exchange), settings acks, publish what the window allows, raise the callbacks.
+    /// desired versions, coalesced acks, every twin request's $rid, time-out and retries), the <c>Inbox</c> the
+    /// transport's thread fills (with back-pressure, never dropping) and one ordered <c>CallbackQueue</c> that DoNext
+    /// drains. Each DoNext: take what arrived, one session step (at most one network exchange), settings acks, publish
+    /// what the window allows, raise the callbacks.
     /// </para>
     /// </summary>
     public partial class Device : IDisposable

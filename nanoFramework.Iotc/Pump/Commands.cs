@@ -140,8 +140,7 @@ namespace nanoFramework.Iotc.Pump
 
             OutboundMessage m = new OutboundMessage();
             m.Kind = OutboundMessage.CommandResponse;
-            m.Status = status;
-            m.RequestId = c.Answer.RequestId;
+            m.Topic = HubTopics.MethodResponse(status, c.Answer.RequestId);
             m.Payload = Utf8.GetBytes(response);
             m.Qos = 1;
             if (!_publisher.TryAddAutomatic(m))

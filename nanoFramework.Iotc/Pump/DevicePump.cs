@@ -46,7 +46,6 @@ namespace nanoFramework.Iotc.Pump
             _callbacks = new CallbackQueue(sender);
             _publisher = new Publisher(_handlers, _callbacks, _log);
             _twin = new TwinSync(options, _callbacks, _log, _publisher, _backoff);
-            _publisher.Twin = _twin;
             _commands = new Commands(_callbacks, _publisher, _log);
             _session = new Session(options, _inbox, _callbacks, _log, _publisher, _twin, _backoff);
         }
@@ -241,7 +240,9 @@ namespace nanoFramework.Iotc.Pump
             m.Text = payload;
             m.Payload = Utf8.GetBytes(payload);
             m.Qos = 1;
-            return Accept(m, "SendProperty", true);
+            int id = Accept(m, "SendProperty", true);
+            _twin.Own(m);
+            return id;
         }
 
         private int Accept(OutboundMessage m, string api, bool throwWhenFull)

@@ -25,12 +25,14 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>The caller's payload text, reported back in MessageSent.</summary>
         internal string Text;
 
-        /// <summary>For telemetry: the full topic. For reported patches and method responses: built at publish time (the $rid changes per attempt).</summary>
+        /// <summary>The topic it is published on; a reported patch's is set by <see cref="TwinSync"/> per attempt (a new $rid each).</summary>
         internal string Topic;
 
-        /// <summary>Method response: status and request $rid.</summary>
-        internal int Status;
-        internal string RequestId;
+        /// <summary>
+        /// Null: a PUBACK (or the write, for QoS 0) confirms it. Otherwise the part that confirms it (a reported patch is
+        /// confirmed by its twin response) and is told when it leaves the outbox.
+        /// </summary>
+        internal IOutboxOwner Owner;
 
         internal byte[] Payload;
         internal int Qos;
@@ -41,15 +43,16 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Transport packet id (QoS 1) on the current connection.</summary>
         internal int PacketId;
 
-        /// <summary>Twin request id of the current attempt (Property, SettingAck).</summary>
+        /// <summary>Twin request id of the current attempt (Property, SettingAck): kept by <see cref="TwinSync"/>.</summary>
         internal string TwinRequestId;
 
+        /// <summary>Publishes of this message so far.</summary>
         internal int Attempts;
 
         /// <summary>Publishes of this message that threw (on any connection): bounded, so one bad message cannot loop.</summary>
         internal int PublishFailures;
 
-        /// <summary>When the current attempt was published (clock milliseconds), to expire lost twin responses.</summary>
+        /// <summary>When the current attempt was published (clock milliseconds), to expire a missing PUBACK or twin response.</summary>
         internal long SentAtMs;
 
         /// <summary>Not published before this time (a reported patch answered 429/5xx waits its back-off).</summary>

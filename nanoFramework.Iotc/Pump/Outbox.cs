@@ -101,20 +101,6 @@ namespace nanoFramework.Iotc.Pump
             return -1;
         }
 
-        internal int IndexOfTwinRequest(string rid)
-        {
-            for (int i = 0; i < _items.Count; i++)
-            {
-                OutboundMessage m = (OutboundMessage)_items[i];
-                if (m.InFlight && m.TwinRequestId == rid)
-                {
-                    return i;
-                }
-            }
-
-            return -1;
-        }
-
         /// <summary>After a lost connection: everything unconfirmed goes out again, in the original order.</summary>
         internal void MarkAllForResend()
         {
@@ -123,7 +109,6 @@ namespace nanoFramework.Iotc.Pump
                 OutboundMessage m = (OutboundMessage)_items[i];
                 m.InFlight = false;
                 m.PacketId = 0;
-                m.TwinRequestId = null;
             }
 
             _inFlight = 0;

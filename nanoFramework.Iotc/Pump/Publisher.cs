@@ -7,8 +7,9 @@ using nanoFramework.Iotc.Transport;
 namespace nanoFramework.Iotc.Pump
 {
     /// <summary>
-    /// The outbound path: the bounded outbox, message ids, the in-flight window and its time-out, publishing, and
-    /// matching confirmations (PUBACK; a reported patch's twin response is matched by <see cref="TwinSync"/>).
+    /// The outbound path: the bounded outbox, message ids, the in-flight window and its time-out, publishing on the topic
+    /// each message carries, and confirmations: a PUBACK (or the write, for QoS 0), or for a message with an
+    /// <see cref="OutboundMessage.Owner"/> (a reported patch) whatever its owner decides; the owner is told when it leaves.
     /// Invariants: every accepted message gets a distinct id and leaves the outbox exactly once, reported through
     /// <c>MessageSent</c> (confirmed, refused by the hub, or refused by the transport); at most <see cref="Window"/>
     /// messages are in flight; a message that can never be published is refused at <c>Send*</c>, not queued.
@@ -26,8 +27,6 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Default time a QoS 1 publish may wait for its PUBACK before the link counts as stalled (as the Azure SDKs do).</summary>
         internal const int DefaultInFlightTimeoutMs = 30000;
 
-        /// <summary>How long a reported patch waits for its twin response before it is sent again.</summary>
-        internal const int TwinResponseTimeoutMs = 30000;
 
         /// <summary>What an $iothub topic (reported patch, method response) is counted as in the outbox: its $rid is short.</summary>
         internal const int ShortTopicBytes = 64;
@@ -45,15 +44,11 @@ namespace nanoFramework.Iotc.Pump
 
         private readonly HandlerTable _handlers;
         private readonly CallbackQueue _callbacks;
-
-        /// <summary>Where finished ack patches are reported (set once by DevicePump; the two parts refer to each other).</summary>
-        internal TwinSync Twin;
         private readonly Logger _log;
         private readonly Outbox _outbox = new Outbox(32, 32 * 1024);
         private int _window = DefaultWindow;
         private int _inFlightTimeoutMs = DefaultInFlightTimeoutMs;
         private int _nextMessageId;
-        private int _nextRequestId;
         private long _nextExpiryCheckMs;
 
         // Telemetry records that left the outbox, reused (at most the outbox's size): no record per message once warm.
@@ -126,12 +121,6 @@ namespace nanoFramework.Iotc.Pump
             return _outbox.HasRoom(size, false);
         }
 
-        internal string NextRequestId()
-        {
-            _nextRequestId = _nextRequestId == int.MaxValue ? 1 : _nextRequestId + 1;
-            return _nextRequestId.ToString();
-        }
-
         /// <summary>
         /// Checks what can be checked before a message is accepted: IoT Hub's 256 KB, the MQTT topic limit, and an outbox
         /// that could ever hold it. Sets <see cref="OutboundMessage.Size"/>. <paramref name="topicBytes"/>: the topic's
@@ -200,8 +189,8 @@ namespace nanoFramework.Iotc.Pump
         {
             for (int i = 0; i < _outbox.Count; i++)
             {
-                int kind = _outbox[i].Kind;
-                if (kind == OutboundMessage.SettingAck || kind == OutboundMessage.CommandResponse)
+                // Automatic answers are the messages without an id.
+                if (_outbox[i].MessageId == 0)
                 {
                     return true;
                 }
@@ -242,16 +231,7 @@ namespace nanoFramework.Iotc.Pump
                 }
 
                 string topic = m.Topic;
-                if (m.Kind == OutboundMessage.Property || m.Kind == OutboundMessage.SettingAck)
-                {
-                    m.TwinRequestId = NextRequestId();
-                    topic = HubTopics.TwinPatchReported(m.TwinRequestId);
-                }
-                else if (m.Kind == OutboundMessage.CommandResponse)
-                {
-                    topic = HubTopics.MethodResponse(m.Status, m.RequestId);
-                }
-                else if (m.CreatedAtMs > 0 && now - m.CreatedAtMs >= LateAfterMs)
+                if (m.CreatedAtMs > 0 && now - m.CreatedAtMs >= LateAfterMs)
                 {
                     topic = HubTopics.WithCreationTime(topic, m.CreatedAtMs);
                 }
@@ -268,7 +248,6 @@ namespace nanoFramework.Iotc.Pump
                     // A TransportException is the link's failure, unless the link is still up: then, like any other
                     // exception, the transport refused this message (the board wraps every publish exception, out of
                     // memory included, as a TransportException). Either way the message has a bounded number of tries.
-                    m.TwinRequestId = null;
                     m.PublishFailures++;
                     bool linkFailed = ex is TransportException && !mqtt.IsConnected;
                     if (ex is TransportException && RetryPolicy.MayTryAgain(m.PublishFailures, RetryPolicy.MaxPublishFailures))
@@ -304,7 +283,7 @@ namespace nanoFramework.Iotc.Pump
                     _log.Log(IotLogLevel.All, "published " + topic + " (" + m.Payload.Length + " bytes, QoS " + m.Qos + ")");
                 }
 
-                if (m.Qos == 0 && m.Kind == OutboundMessage.Telemetry && packetId == 0)
+                if (m.Qos == 0 && m.Owner == null && packetId == 0)
                 {
                     // QoS 0 is confirmed by the write itself; a transport that reports its writes returns an id, and the
                     // message then stays in flight (and counts against the window) until the write is reported.
@@ -318,7 +297,10 @@ namespace nanoFramework.Iotc.Pump
                 _outbox.SetInFlight(m, true);
                 m.PacketId = packetId;
                 m.SentAtMs = now;
-                KeepEarliest(now + (m.TwinRequestId != null ? TwinResponseTimeoutMs : _inFlightTimeoutMs));
+                if (m.Owner == null)
+                {
+                    KeepEarliest(now + _inFlightTimeoutMs);
+                }
 
                 inFlight++;
             }
@@ -326,7 +308,7 @@ namespace nanoFramework.Iotc.Pump
             return null;
         }
 
-        /// <summary>A PUBACK (or a reported QoS 0 write): confirms telemetry (MessageSent) and command responses; reported patches wait for their twin response. True when it matched a message in flight.</summary>
+        /// <summary>A PUBACK (or a reported QoS 0 write): confirms a message without an owner (MessageSent for telemetry); an owned one waits for its owner. True when it matched a message in flight.</summary>
         internal bool OnPuback(int packetId)
         {
             int index = _outbox.IndexOfPacket(packetId);
@@ -336,7 +318,7 @@ namespace nanoFramework.Iotc.Pump
             }
 
             OutboundMessage m = _outbox[index];
-            if (m.Kind == OutboundMessage.Telemetry || m.Kind == OutboundMessage.CommandResponse)
+            if (m.Owner == null)
             {
                 _outbox.RemoveAt(index);
                 Report(m, IotcStatus.Connected);
@@ -346,14 +328,7 @@ namespace nanoFramework.Iotc.Pump
             return true;
         }
 
-        /// <summary>The reported patch (property or ack) published under <paramref name="rid"/>, still in the outbox; null if none.</summary>
-        internal OutboundMessage FindTwinRequest(string rid)
-        {
-            int index = _outbox.IndexOfTwinRequest(rid);
-            return index < 0 ? null : _outbox[index];
-        }
-
-        /// <summary>Takes <paramref name="m"/> out of the outbox and reports it (MessageSent for the application's own messages).</summary>
+        /// <summary>Takes <paramref name="m"/> out of the outbox and reports it (its owner, and MessageSent for the application's own messages).</summary>
         internal void Complete(OutboundMessage m, int status)
         {
             for (int i = 0; i < _outbox.Count; i++)
@@ -371,7 +346,6 @@ namespace nanoFramework.Iotc.Pump
         internal void Retry(OutboundMessage m, long notBeforeMs)
         {
             _outbox.SetInFlight(m, false);
-            m.TwinRequestId = null;
             m.PacketId = 0;
             m.NotBeforeMs = notBeforeMs;
         }
@@ -389,40 +363,19 @@ namespace nanoFramework.Iotc.Pump
             for (int i = 0; i < _outbox.Count; i++)
             {
                 OutboundMessage m = _outbox[i];
-                if (!m.InFlight)
+
+                // An owned message waits for its owner's confirmation (a twin response), under its owner's time-out.
+                if (!m.InFlight || m.Owner != null)
                 {
                     continue;
                 }
 
-                if (m.TwinRequestId == null)
+                if (now - m.SentAtMs >= _inFlightTimeoutMs)
                 {
-                    if (now - m.SentAtMs >= _inFlightTimeoutMs)
-                    {
-                        return "no PUBACK for message " + (m.MessageId != 0 ? m.MessageId.ToString() : "(automatic)") + " after " + (_inFlightTimeoutMs / 1000) + " s";
-                    }
-
-                    KeepEarliest(m.SentAtMs + _inFlightTimeoutMs);
-                    continue;
+                    return "no PUBACK for message " + (m.MessageId != 0 ? m.MessageId.ToString() : "(automatic)") + " after " + (_inFlightTimeoutMs / 1000) + " s";
                 }
 
-                // A reported patch is confirmed only by its twin response. If that never comes (lost by the service),
-                // send it again under a new $rid, a few times; then report it as timed out (408).
-                if (now - m.SentAtMs < TwinResponseTimeoutMs)
-                {
-                    KeepEarliest(m.SentAtMs + TwinResponseTimeoutMs);
-                    continue;
-                }
-
-                if (RetryPolicy.MayTryAgain(m.Attempts, RetryPolicy.MaxTwinAttempts))
-                {
-                    _log.Log(IotLogLevel.ApiOnly, "no twin response for $rid " + m.TwinRequestId + " after " + (TwinResponseTimeoutMs / 1000) + " s: sending the patch again");
-                    Retry(m, 0);
-                    continue;
-                }
-
-                _outbox.RemoveAt(i);
-                i--;
-                Report(m, 408);
+                KeepEarliest(m.SentAtMs + _inFlightTimeoutMs);
             }
 
             return null;
@@ -462,15 +415,15 @@ namespace nanoFramework.Iotc.Pump
 
         private void Report(OutboundMessage m, int status)
         {
-            if (m.Kind == OutboundMessage.SettingAck)
+            if (m.Owner != null)
             {
-                Twin.OnAckDone(m, status);
-                return;
+                m.Owner.OnConfirmed(m, status);
             }
 
-            if (m.Kind == OutboundMessage.CommandResponse)
+            if (m.MessageId == 0)
             {
-                if (status != IotcStatus.Connected)
+                // An automatic answer: no MessageSent. Its owner, if any, was told; a command response has none.
+                if (m.Owner == null && status != IotcStatus.Connected)
                 {
                     _log.Log(IotLogLevel.ApiOnly, "a command response could not be sent (status " + status + ")");
                 }

@@ -18,11 +18,17 @@ namespace nanoFramework.Iotc.Pump
     /// reset its lower version is delivered too); every raised setting with a version is acknowledged until the hub
     /// accepts the ack (acks wait here, never dropped for a full outbox, and go out coalesced into patches that fit; a
     /// newer ack for the same property replaces an older one).
+    /// Every twin request is asked here: the GET, and the reported patches (the application's and the acks), which wait
+    /// in the <see cref="Publisher"/>'s outbox owned by this part: each attempt gets a new <c>$rid</c> before it is
+    /// published, is confirmed by its twin response, and is sent again when that response is lost or says "later".
     /// </summary>
-    internal sealed class TwinSync : ICallbackOwner
+    internal sealed class TwinSync : ICallbackOwner, IOutboxOwner
     {
         /// <summary>Largest coalesced ack patch; a single larger ack still goes out alone.</summary>
         internal const int MaxAckPatchBytes = 8192;
+
+        /// <summary>How long a reported patch waits for its twin response before it is sent again.</summary>
+        internal const int TwinResponseTimeoutMs = 30000;
 
         private readonly DeviceOptions _options;
         private readonly CallbackQueue _callbacks;
@@ -36,6 +42,11 @@ namespace nanoFramework.Iotc.Pump
         // Per setting: the version last raised and last queued (KnownSetting), for reconciling GET answers.
         private readonly ArrayList _known = new ArrayList();
 
+        // The reported patches in the outbox (OutboundMessage, owned by this part), in the order they were queued: the
+        // $rid table (each one's TwinRequestId is that of its current attempt; null until it is published again).
+        private readonly ArrayList _requests = new ArrayList();
+
+        private int _nextRequestId;
         private string _getRequestId;
         private int _getAttempts;
         private long _getRetryAtMs;
@@ -92,7 +103,11 @@ namespace nanoFramework.Iotc.Pump
             RequestTwin(mqtt);
         }
 
-        /// <summary>Once per DoNext while connected: a due twin GET retry, then acks into the outbox as room allows.</summary>
+        /// <summary>
+        /// Once per DoNext while connected, before the Publisher publishes: a due twin GET retry, acks into the outbox as
+        /// room allows, then the reported patches: one whose twin response is overdue is sent again or given up, and each
+        /// one waiting to be published gets the <c>$rid</c> of its next attempt.
+        /// </summary>
         internal void Step(IMqttTransport mqtt, long now)
         {
             if (_getRetryAtMs != 0 && now >= _getRetryAtMs)
@@ -101,6 +116,39 @@ namespace nanoFramework.Iotc.Pump
             }
 
             QueueAcks();
+            for (int i = 0; i < _requests.Count; i++)
+            {
+                OutboundMessage m = (OutboundMessage)_requests[i];
+                if (m.InFlight && now - m.SentAtMs >= TwinResponseTimeoutMs)
+                {
+                    // Confirmed only by its twin response: if that never comes (lost by the service), the patch goes
+                    // again under a new $rid, a few times; then it is reported as timed out (408).
+                    if (!RetryPolicy.MayTryAgain(m.Attempts, RetryPolicy.MaxTwinAttempts))
+                    {
+                        // Out of the table here, not only through OnConfirmed: this loop must not depend on the call back.
+                        _requests.RemoveAt(i);
+                        i--;
+                        _publisher.Complete(m, 408);
+                        continue;
+                    }
+
+                    _log.Log(IotLogLevel.ApiOnly, "no twin response for $rid " + m.TwinRequestId + " after " + (TwinResponseTimeoutMs / 1000) + " s: sending the patch again");
+                    Resend(m, 0);
+                }
+
+                if (m.TwinRequestId == null)
+                {
+                    m.TwinRequestId = NextRequestId();
+                    m.Topic = HubTopics.TwinPatchReported(m.TwinRequestId);
+                }
+            }
+        }
+
+        /// <summary>The application's reported patch, accepted into the outbox: from now on its twin requests are this part's.</summary>
+        internal void Own(OutboundMessage m)
+        {
+            m.Owner = this;
+            _requests.Add(m);
         }
 
         internal void OnDesiredPatch(string body, long topicVersion)
@@ -139,7 +187,7 @@ namespace nanoFramework.Iotc.Pump
                 return;
             }
 
-            OutboundMessage m = _publisher.FindTwinRequest(rid);
+            OutboundMessage m = FindRequest(rid);
             if (m == null)
             {
                 _log.Log(IotLogLevel.All, "twin response for an unknown $rid ignored");
@@ -151,7 +199,7 @@ namespace nanoFramework.Iotc.Pump
                 // Throttled or a service fault: the same patch again, after a back-off (not at once: 429 means slow down).
                 int delay = _backoff.Delay(m.Attempts);
                 _log.Log(IotLogLevel.ApiOnly, "reported patch answered " + status + "; sending it again in " + delay + " ms");
-                _publisher.Retry(m, now + delay);
+                Resend(m, now + delay);
                 return;
             }
 
@@ -213,9 +261,18 @@ namespace nanoFramework.Iotc.Pump
             _acks.Add(ack);
         }
 
-        /// <summary>An ack patch left the outbox: accepted, or refused for good (then its acks are dropped, with a log line).</summary>
-        internal void OnAckDone(OutboundMessage m, int status)
+        /// <summary>
+        /// The Publisher's hook: a reported patch left the outbox (accepted, refused for good, timed out, or refused by the
+        /// transport). An ack patch's acks are then done (dropped with a log line when it was refused).
+        /// </summary>
+        public void OnConfirmed(OutboundMessage m, int status)
         {
+            _requests.Remove(m);
+            if (m.Kind != OutboundMessage.SettingAck)
+            {
+                return;
+            }
+
             for (int i = 0; i < _acks.Count; i++)
             {
                 AckEntry ack = (AckEntry)_acks[i];
@@ -232,18 +289,54 @@ namespace nanoFramework.Iotc.Pump
             }
         }
 
-        /// <summary>A lost link: the GET is forgotten (a new one follows the reconnect); ack patches are resent by the Publisher.</summary>
+        /// <summary>
+        /// A lost link: the GET is forgotten (a new one follows the reconnect); the reported patches stay in the outbox
+        /// and go again after the reconnect, each under a new $rid (no answer to the old one can come).
+        /// </summary>
         internal void OnLinkLost()
         {
             _getRequestId = null;
             _getRetryAtMs = 0;
+            for (int i = 0; i < _requests.Count; i++)
+            {
+                ((OutboundMessage)_requests[i]).TwinRequestId = null;
+            }
+        }
+
+        /// <summary>A new request id (GET or reported patch): distinct on this device until it wraps at int.MaxValue.</summary>
+        internal string NextRequestId()
+        {
+            _nextRequestId = _nextRequestId == int.MaxValue ? 1 : _nextRequestId + 1;
+            return _nextRequestId.ToString();
+        }
+
+        /// <summary>The reported patch in flight under <paramref name="rid"/>; null if none.</summary>
+        private OutboundMessage FindRequest(string rid)
+        {
+            for (int i = 0; i < _requests.Count; i++)
+            {
+                OutboundMessage m = (OutboundMessage)_requests[i];
+                if (m.InFlight && m.TwinRequestId == rid)
+                {
+                    return m;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Publishes <paramref name="m"/> again, under a new $rid, not before <paramref name="notBeforeMs"/>.</summary>
+        private void Resend(OutboundMessage m, long notBeforeMs)
+        {
+            _publisher.Retry(m, notBeforeMs);
+            m.TwinRequestId = null;
         }
 
         private void RequestTwin(IMqttTransport mqtt)
         {
             _getRetryAtMs = 0;
             _getAttempts++;
-            _getRequestId = _publisher.NextRequestId();
+            _getRequestId = NextRequestId();
             _patchSinceGet = false;
             mqtt.Publish(HubTopics.TwinGet(_getRequestId), new byte[0], 0);
         }
@@ -477,6 +570,8 @@ namespace nanoFramework.Iotc.Pump
                     // The outbox is busy: the acks stay here and go out on a later DoNext.
                     return;
                 }
+
+                Own(m);
 
                 for (int i = 0; i < taken.Count; i++)
                 {
