@@ -27,7 +27,6 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Default time a QoS 1 publish may wait for its PUBACK before the link counts as stalled (as the Azure SDKs do).</summary>
         internal const int DefaultInFlightTimeoutMs = 30000;
 
-
         /// <summary>What an $iothub topic (reported patch, method response) is counted as in the outbox: its $rid is short.</summary>
         internal const int ShortTopicBytes = 64;
 
