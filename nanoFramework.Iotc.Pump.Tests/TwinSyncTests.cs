@@ -393,11 +393,7 @@ namespace nanoFramework.Iotc.Tests.Pump
             /// <summary>The application's reported patch, queued as <c>SendProperty</c> does.</summary>
             internal OutboundMessage ReportedPatch(string json)
             {
-                OutboundMessage m = new OutboundMessage();
-                m.Kind = OutboundMessage.Property;
-                m.Text = json;
-                m.Payload = Utf8.GetBytes(json);
-                m.Qos = 1;
+                OutboundMessage m = OutboundMessage.ReportedPatch(json);
                 Publisher.Validate(m, Publisher.ShortTopicBytes);
                 Assert.IsTrue(Publisher.TryAdd(m, "test") > 0, "accepted");
                 Twin.Own(m);

@@ -235,11 +235,7 @@ namespace nanoFramework.Iotc.Pump
         /// <summary>Queues a reported-properties patch (a JSON object the caller checked).</summary>
         internal int SendProperty(string payload)
         {
-            OutboundMessage m = new OutboundMessage();
-            m.Kind = OutboundMessage.Property;
-            m.Text = payload;
-            m.Payload = Utf8.GetBytes(payload);
-            m.Qos = 1;
+            OutboundMessage m = OutboundMessage.ReportedPatch(payload);
             int id = Accept(m, "SendProperty", true);
             _twin.Own(m);
             return id;

@@ -1,5 +1,7 @@
 // Copyright (c) nanoFramework.Iotc contributors. Licensed under the MIT license; see LICENSE.
 
+using nanoFramework.Iotc.Text;
+
 namespace nanoFramework.Iotc.Pump
 {
     /// <summary>One message in the outbox, from <c>Send*</c> (or an automatic ack/response) until it is confirmed.</summary>
@@ -66,6 +68,17 @@ namespace nanoFramework.Iotc.Pump
 
         /// <summary>What the message costs the outbox: payload plus its own topic bytes (a property bag can be large).</summary>
         internal int Size;
+
+        /// <summary>A reported-properties patch (a JSON object the caller checked); TwinSync gives it its topic.</summary>
+        internal static OutboundMessage ReportedPatch(string json)
+        {
+            OutboundMessage m = new OutboundMessage();
+            m.Kind = Property;
+            m.Text = json;
+            m.Payload = Utf8.GetBytes(json);
+            m.Qos = 1;
+            return m;
+        }
 
         /// <summary>For a coalesced setting acknowledgement: the names it answers (TwinSync keeps the rest).</summary>
         internal string[] AckedNames;
